@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm';
+import { applications, auditLog } from '../db/schema';
+import type { ActivityDeps } from './index';
+
+export interface RecordStatusInput {
+  applicationId: string;
+  status: string;
+  nextAction: string;
+  seq: number;
+  at: string;
+  reasons: string[];
+}
+
+export function createStatusActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  return {
+    /**
+     * Mirrors a status change into the app database and the audit log. Retries and replays
+     * are harmless: the audit row is keyed by (application, seq) and an older seq never
+     * overwrites a newer status.
+     */
+    async recordApplicationStatus(input: RecordStatusInput): Promise<void> {
+      const at = new Date(input.at);
+      db.transaction((tx) => {
+        tx.insert(applications)
+          .values({
+            id: input.applicationId,
+            status: input.status,
+            nextAction: input.nextAction,
+            statusSeq: input.seq,
+            createdAt: at,
+            updatedAt: at,
+          })
+          .onConflictDoUpdate({
+            target: applications.id,
+            set: {
+              status: input.status,
+              nextAction: input.nextAction,
+              statusSeq: input.seq,
+              updatedAt: at,
+            },
+            setWhere: sql`${applications.statusSeq} < ${input.seq}`,
+          })
+          .run();
+        tx.insert(auditLog)
+          .values({
+            eventKey: `application:${input.applicationId}:status:${input.seq}`,
+            at,
+            actor: 'system',
+            action: 'APPLICATION_STATUS_CHANGED',
+            subjectType: 'application',
+            subjectId: input.applicationId,
+            detail: { status: input.status, nextAction: input.nextAction, reasons: input.reasons },
+          })
+          .onConflictDoNothing()
+          .run();
+      });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Bearer JWT authentication (HS256 only: `alg: none` and other algorithms are refused) and
+// role checks. Routes declare who may call them with `app.requireRole(...)`.
+import jwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../lib/config';
+import { forbidden, unauthorized } from '../problem';
+import {
+  APPLICANT_TOKEN_TTL,
+  ROLES,
+  TOKEN_ALGORITHM,
+  TOKEN_ISSUER,
+  type Role,
+  type TokenClaims,
+} from '../tokens';
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: TokenClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
+    signApplicantToken(claims: TokenClaims): string;
+  }
+}
+
+export default fp(
+  async function auth(app: FastifyInstance, opts: { config: Config }) {
+    await app.register(jwt, {
+      secret: opts.config.authSecret,
+      sign: { algorithm: TOKEN_ALGORITHM, expiresIn: APPLICANT_TOKEN_TTL, iss: TOKEN_ISSUER },
+      verify: { algorithms: [TOKEN_ALGORITHM], allowedIss: TOKEN_ISSUER },
+    });
+
+    async function authenticate(request: FastifyRequest): Promise<TokenClaims> {
+      if (!request.headers.authorization) throw unauthorized();
+      try {
+        await request.jwtVerify();
+      } catch {
+        throw unauthorized('The bearer token is invalid or expired.');
+      }
+      if (!ROLES.includes(request.user.role)) throw unauthorized('The token has no known role.');
+      return request.user;
+    }
+
+    app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
+      const claims = await authenticate(request);
+      if (!roles.includes(claims.role)) throw forbidden();
+    });
+    app.decorate('signApplicantToken', (claims: TokenClaims) => app.jwt.sign(claims));
+  },
+  { name: 'auth' },
+);

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { openDatabase, type DatabaseHandle } from '../../db/client';
+import type { Config } from '../../lib/config';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: DatabaseHandle;
+  }
+}
+
+export default fp(
+  async function database(app: FastifyInstance, opts: { config: Config }) {
+    const handle = openDatabase(opts.config.databaseFile);
+    app.decorate('database', handle);
+    app.addHook('onClose', async () => handle.close());
+  },
+  { name: 'database' },
+);

@@ -1,0 +1,53 @@
+// One lazily connected Temporal client per API instance. grpc-js reconnects by itself, so the
+// API starts while Temporal is down, answers 503 meanwhile, and recovers with no restart.
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../lib/config';
+import { temporalConnectionOptions } from '../../lib/temporal-connection';
+
+export interface TemporalAccess {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  /** Runs Temporal calls under a deadline so an outage answers 503 quickly, not after minutes. */
+  call<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
+  isHealthy(): Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    temporal: TemporalAccess;
+  }
+}
+
+export default fp(
+  async function temporal(app: FastifyInstance, opts: { config: Config }) {
+    const { config } = opts;
+    const connection = Connection.lazy({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: '5 seconds',
+    });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const call = <T>(fn: () => Promise<T>, timeoutMs = 10_000) =>
+      connection.withDeadline(Date.now() + timeoutMs, fn);
+    app.decorate('temporal', {
+      client,
+      connection,
+      taskQueue: config.temporal.taskQueue,
+      call,
+      async isHealthy() {
+        try {
+          await call(() => connection.workflowService.getSystemInfo({}), 2000);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+    app.addHook('onClose', async () => {
+      await connection.close();
+    });
+  },
+  { name: 'temporal' },
+);

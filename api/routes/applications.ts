@@ -1,0 +1,165 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createHmac, randomUUID } from 'node:crypto';
+import {
+  getApplicationQuery,
+  ONBOARDING_WORKFLOW,
+  onboardingWorkflowId,
+  searchAttributes,
+  submitApplicationUpdate,
+  type ApplicationView,
+  type OnboardingInput,
+} from '../../domain/contract';
+import { normalizeApplicant } from '../../domain/fields';
+import { maskApplicant } from '../../domain/mask';
+import type { Config } from '../../lib/config';
+import { hashPassword } from '../../lib/password-hash';
+import { notFound, Problem } from '../problem';
+import {
+  ApplicationCreated,
+  ApplicationResponse,
+  CreateApplicationBody,
+  IdempotencyHeaders,
+} from '../schemas/applications';
+import { IdParams, problemResponses } from '../schemas/common';
+import { applicantClaims } from '../tokens';
+
+/**
+ * The same Idempotency-Key always names the same application, so a retried POST lands on the
+ * workflow the first one started and Temporal answers the first update's result again.
+ */
+function applicationIdFor(config: Config, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  const digest = createHmac('sha256', config.authSecret)
+    .update(`application:${idempotencyKey}`)
+    .digest('hex');
+  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-8${digest.slice(13, 16)}-a${digest.slice(17, 20)}-${digest.slice(20, 32)}`;
+}
+
+function sameApplicant(view: ApplicationView, body: CreateApplicationBody): boolean {
+  const submitted = normalizeApplicant(body);
+  return (['name', 'idNumber', 'phone', 'bankCardNumber'] as const).every(
+    (field) => view.applicant[field] === submitted[field],
+  );
+}
+
+function publicView(view: ApplicationView, masked: boolean) {
+  const { fieldErrors: _fieldErrors, applicant, ...rest } = view;
+  return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
+}
+
+const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.post(
+    '/v1/applications',
+    {
+      schema: {
+        summary: 'Start an application for a wallet',
+        tags: ['applications'],
+        body: CreateApplicationBody,
+        headers: IdempotencyHeaders,
+        response: { 201: ApplicationCreated, ...problemResponses(400, 409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const idempotencyKey = request.headers['idempotency-key'];
+      const applicationId = applicationIdFor(config, idempotencyKey);
+      const { loginPassword, appVersion, ...fields } = request.body;
+      const input: OnboardingInput = {
+        version: 1,
+        applicationId,
+        applicant: normalizeApplicant(fields),
+        appVersion,
+        loginPasswordHash: await hashPassword(loginPassword),
+      };
+      const startOperation = new WithStartWorkflowOperation(ONBOARDING_WORKFLOW, {
+        workflowId: onboardingWorkflowId(applicationId),
+        taskQueue: app.temporal.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: idempotencyKey ? 'USE_EXISTING' : 'FAIL',
+        // A finished application is never started again under the same key: it is replayed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: searchAttributes.onboardingStatus, value: 'AWAITING_PHONE_VERIFICATION' },
+          { key: searchAttributes.nextAction, value: 'VERIFY_PHONE' },
+        ],
+      });
+      const view = await app.temporal
+        .call(
+          () =>
+            app.temporal.client.workflow.executeUpdateWithStart(submitApplicationUpdate, {
+              args: [{ version: 1 }],
+              updateId: `submit-${applicationId}`,
+              startWorkflowOperation: startOperation,
+            }),
+          20_000,
+        )
+        .catch(async (error: unknown) => {
+          if (!idempotencyKey || !(error instanceof WorkflowExecutionAlreadyStartedError))
+            throw error;
+          return app.temporal.call(() =>
+            app.temporal.client.workflow
+              .getHandle(onboardingWorkflowId(applicationId))
+              .query(getApplicationQuery),
+          );
+        });
+      if (idempotencyKey && !sameApplicant(view, request.body))
+        throw new Problem(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was already used for a different application.',
+        );
+      if (view.status === 'FAILED') {
+        const first = view.reasons[0];
+        throw new Problem(422, first?.code ?? 'INVALID_STATE', first?.message, {
+          applicationId,
+          status: view.status,
+          reasons: view.reasons,
+          errors: view.fieldErrors,
+        });
+      }
+      return reply.code(201).send({
+        applicationId,
+        status: view.status,
+        nextAction: view.nextAction,
+        applicantToken: app.signApplicantToken(applicantClaims(applicationId)),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/applications/:id',
+    {
+      preHandler: app.requireRole('applicant', 'reviewer', 'ops'),
+      schema: {
+        summary: 'Read an application: status, next action, reasons, deadlines',
+        tags: ['applications'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: ApplicationResponse, ...problemResponses(401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const isApplicant = request.user.role === 'applicant';
+      // Someone else's application is indistinguishable from one that does not exist.
+      if (isApplicant && request.user.applicationId !== id) throw notFound('application');
+      try {
+        const view = await app.temporal.call(() =>
+          app.temporal.client.workflow
+            .getHandle(onboardingWorkflowId(id))
+            .query(getApplicationQuery),
+        );
+        return publicView(view, isApplicant);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw notFound('application');
+        throw error;
+      }
+    },
+  );
+};
+
+export default applications;

@@ -1,0 +1,47 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema';
+
+export type AppDatabase = BetterSQLite3Database<typeof schema>;
+
+export interface DatabaseHandle {
+  db: AppDatabase;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/**
+ * Opens the SQLite file in WAL mode and applies pending migrations. The API and the worker may
+ * start at the same moment against the same file: whichever loses the race to migrate sees the
+ * winner's tables on its retry.
+ */
+export function openDatabase(file: string): DatabaseHandle {
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = drizzle(sqlite, { schema });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder });
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !/already exists|database is locked/i.test(String(error))) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt);
+    }
+  }
+  return { db, sqlite, close: () => sqlite.close() };
+}
+
+export function databaseIsReady(handle: DatabaseHandle): boolean {
+  try {
+    return handle.sqlite.prepare('select 1 as ok').get() !== undefined;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+// The names of SPEC §1, §3 and §5. Front ends and outside tests are written against them.
+
+export const APPLICATION_STATUSES = [
+  'AWAITING_PHONE_VERIFICATION',
+  'AWAITING_ID_PHOTO',
+  'AWAITING_GUARDIAN_CONSENT',
+  'PENDING_REVIEW',
+  'REJECTED',
+  'AWAITING_PAYMENT_PASSWORD',
+  'ACTIVE',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+export const NEXT_ACTIONS = [
+  'VERIFY_PHONE',
+  'UPLOAD_ID_PHOTO',
+  'GUARDIAN_CONSENT',
+  'WAIT_FOR_REVIEW',
+  'RESUBMIT',
+  'SET_PAYMENT_PASSWORD',
+  'NONE',
+] as const;
+export type NextAction = (typeof NEXT_ACTIONS)[number];
+
+export const DEREGISTRATION_STATUSES = [
+  'AWAITING_BALANCE_CLEARANCE',
+  'AWAITING_CONFIRMATION',
+  'CLOSED',
+  'CANCELLED',
+] as const;
+export type DeregistrationStatus = (typeof DEREGISTRATION_STATUSES)[number];
+
+export const REVIEW_REASON_CODES = [
+  'DOCUMENT_SUSPICIOUS',
+  'INFORMATION_INCONSISTENT',
+  'WATCHLIST_MATCH',
+  'OTHER',
+] as const;
+export type ReviewReasonCode = (typeof REVIEW_REASON_CODES)[number];
+
+export const REASON_CODES = [
+  ...REVIEW_REASON_CODES,
+  'INVALID_NAME',
+  'INVALID_ID_NUMBER',
+  'INVALID_PHONE',
+  'INVALID_BANK_CARD',
+  'BANK_ACCOUNT_NOT_FOUND',
+  'BANK_ACCOUNT_NOT_NORMAL',
+  'BANK_ACCOUNT_HOLDER_MISMATCH',
+  'REAL_NAME_NOT_VERIFIED',
+  'APP_VERSION_TOO_OLD',
+  'ALREADY_HAS_WALLET',
+  'APPLICATION_IN_PROGRESS',
+  'OTP_INVALID',
+  'OTP_EXPIRED',
+  'OTP_ATTEMPTS_EXCEEDED',
+  'OTP_RESEND_TOO_SOON',
+  'PHOTO_UNREADABLE',
+  'PHOTO_UNSUPPORTED_FORMAT',
+  'PHOTO_TOO_LARGE',
+  'PHOTO_TOO_SMALL',
+  'PHOTO_BLURRY',
+  'PHOTO_GLARE',
+  'PHOTO_TOO_DARK',
+  'PHOTO_NO_ID_NUMBER',
+  'PHOTO_FIELDS_MISMATCH',
+  'PHOTO_ATTEMPTS_EXCEEDED',
+  'GUARDIAN_INVALID',
+  'REVIEW_REJECTED',
+  'REVIEW_TIMEOUT',
+  'RESUBMISSION_EXPIRED',
+  'RESUBMISSION_LIMIT_REACHED',
+  'PAYMENT_PASSWORD_WEAK',
+  'PAYMENT_PASSWORD_INVALID',
+  'PAYMENT_PASSWORD_LOCKED',
+  'LIMIT_EXCEEDED',
+  'INSUFFICIENT_BALANCE',
+  'WALLET_FROZEN',
+  'BALANCE_NOT_ZERO',
+  'PENDING_TRANSACTIONS',
+  'INVALID_STATE',
+  // Not named by the spec, which gives login passwords a rule but no code of their own.
+  'INVALID_LOGIN_PASSWORD',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Codes of the HTTP layer itself (problem+json `code` for errors no rule produced). */
+export const HTTP_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'MALFORMED_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_REQUESTS',
+  'TEMPORAL_UNAVAILABLE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];

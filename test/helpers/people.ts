@@ -1,0 +1,29 @@
+// Invented applicants with field values that pass every rule. Never a real person's data.
+import { idCheckChar, luhnValid } from '../../domain/fields';
+
+export function idNumber(region: string, birth: string, sequence: string): string {
+  const first17 = `${region}${birth}${sequence}`;
+  return first17 + idCheckChar(first17);
+}
+
+/** A Luhn-valid card number: the given prefix and body, then the check digit. */
+export function bankCard(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return `${body}${d}`;
+  throw new Error('unreachable');
+}
+
+let counter = 0;
+
+export function applicant(overrides: Record<string, string> = {}) {
+  counter += 1;
+  const seq = String(100 + (counter % 800)).padStart(3, '0');
+  return {
+    name: '张三',
+    idNumber: idNumber('110105', '19900307', seq),
+    phone: `1380013${String(1000 + counter).slice(-4)}`,
+    bankCardNumber: bankCard(`622202000000${String(100000 + counter).slice(-6)}`),
+    appVersion: '3.2.0',
+    loginPassword: 'secret123',
+    ...overrides,
+  };
+}

@@ -1,0 +1,59 @@
+// A real stack for one test file: an in-process worker on its own task queue and the API app,
+// both against the run's Temporal dev server and a fresh SQLite file.
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { buildApi } from '../../api/build';
+import { openDatabase } from '../../db/client';
+import { loadConfig } from '../../lib/config';
+import { createAppWorker } from '../../lib/create-worker';
+import { signStaffToken } from '../../api/tokens';
+
+let runtimeInstalled = false;
+
+export async function startStack(env: Record<string, string> = {}) {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-test-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const database = openDatabase(config.databaseFile);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createAppWorker({
+    connection,
+    config,
+    deps: { db: database.db, config },
+    workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+  });
+  const running = worker.run();
+  const api = await buildApi(config, { logger: false });
+  await api.ready();
+
+  return {
+    config,
+    api,
+    database,
+    staffToken: (role: 'reviewer' | 'ops', name = `${role}-1`) =>
+      signStaffToken(config.authSecret, role, name),
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;

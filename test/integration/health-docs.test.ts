@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('health and docs', () => {
+  it('is live and ready when Temporal and the database answer', async () => {
+    expect((await stack.api.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await stack.api.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { temporal: true, database: true } });
+  });
+
+  it('serves an OpenAPI document generated from the route schemas', async () => {
+    const doc = (await stack.api.inject('/docs/json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/applications', '/v1/applications/{id}', '/healthz', '/readyz']),
+    );
+    const body = doc.paths['/v1/applications'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.idNumber.format).toBe('cn-resident-id');
+    expect((await stack.api.inject('/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('answers unknown routes with problem+json', async () => {
+    const res = await stack.api.inject('/v1/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json().code).toBe('NOT_FOUND');
+  });
+});
