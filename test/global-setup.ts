@@ -42,7 +42,8 @@ export default async function setup(project: TestProject) {
   const workflowBundlePath = join(scratch, 'workflows.js');
   writeFileSync(workflowBundlePath, bundle.code);
 
-  project.provide('temporalAddress', env.address);
+  // The server binds 127.0.0.1 only; "localhost" may resolve to ::1 first.
+  project.provide('temporalAddress', env.address.replace(/^localhost:/, '127.0.0.1:'));
   project.provide('temporalCli', temporalCli);
   project.provide('workflowBundlePath', workflowBundlePath);
 

@@ -1,6 +1,11 @@
 // One lazily connected Temporal client per API instance. grpc-js reconnects by itself, so the
 // API starts while Temporal is down, answers 503 meanwhile, and recovers with no restart.
-import { Client, Connection } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+} from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config';
@@ -27,6 +32,13 @@ export default fp(
     const connection = Connection.lazy({
       ...temporalConnectionOptions(config.temporal),
       connectTimeout: '5 seconds',
+      // A person waits on the other end: a few quick retries, then a 503 they can retry.
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+      // Reconnect quickly once Temporal is back instead of backing off for up to two minutes.
+      channelArgs: {
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 3000,
+      },
     });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const call = <T>(fn: () => Promise<T>, timeoutMs = 10_000) =>
