@@ -5,6 +5,7 @@ export default defineConfig({
     // The Temporal SDK's native bridge crashes under worker threads (sdk-typescript#876).
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         extends: true,
