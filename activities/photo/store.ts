@@ -1,0 +1,125 @@
+// ID photos kept by content: the sha256 of the bytes is the reference that travels through
+// workflow history (SPEC §1 step 3), so the same photo uploaded twice is stored once.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open as openFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Where encryption at rest plugs in: `seal` before bytes reach the disk, `open` after they are
+ * read. The ref is always the hash of the plain bytes, so callers never see the difference.
+ */
+export interface PhotoCodec {
+  seal(plain: Buffer): Buffer | Promise<Buffer>;
+  open(sealed: Buffer): Buffer | Promise<Buffer>;
+}
+
+export interface PhotoStore {
+  put(bytes: Buffer): Promise<{ ref: string; size: number }>;
+  /** Throws PhotoNotFoundError when nothing is stored under `ref`. */
+  get(ref: string): Promise<Buffer>;
+  /** Idempotent: deleting what is not there is not an error. */
+  delete(ref: string): Promise<void>;
+  has(ref: string): Promise<boolean>;
+}
+
+export class InvalidPhotoRefError extends Error {
+  constructor(ref: unknown) {
+    super(
+      `Invalid photo ref ${JSON.stringify(String(ref).slice(0, 80))}: expected 64 lower-case hex`,
+    );
+    this.name = 'InvalidPhotoRefError';
+  }
+}
+
+export class PhotoNotFoundError extends Error {
+  constructor(ref: string) {
+    super(`No photo stored under ref ${ref}`);
+    this.name = 'PhotoNotFoundError';
+  }
+}
+
+const REF = /^[0-9a-f]{64}$/;
+
+export function isPhotoRef(ref: unknown): ref is string {
+  return typeof ref === 'string' && REF.test(ref);
+}
+
+export function photoRef(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function createPhotoStore({ dir, codec }: { dir: string; codec?: PhotoCodec }): PhotoStore {
+  const seal = (plain: Buffer) => (codec ? codec.seal(plain) : plain);
+  const open = (sealed: Buffer) => (codec ? codec.open(sealed) : sealed);
+
+  // Refs are checked before they become paths: nothing but 64 hex characters reaches join().
+  // Two-character fan-out keeps directories small at millions of photos.
+  const pathOf = (ref: string) => {
+    if (!isPhotoRef(ref)) throw new InvalidPhotoRefError(ref);
+    return join(dir, ref.slice(0, 2), ref);
+  };
+
+  const exists = async (path: string) => {
+    try {
+      return (await stat(path)).isFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  };
+
+  return {
+    async put(bytes) {
+      const ref = photoRef(bytes);
+      const path = pathOf(ref);
+      if (!(await exists(path))) {
+        await mkdir(join(dir, ref.slice(0, 2)), { recursive: true });
+        // Written aside and renamed: a reader never sees half a photo, and two concurrent puts
+        // of the same bytes both end with one complete file.
+        const temp = join(dir, ref.slice(0, 2), `.${ref}.${randomUUID()}.tmp`);
+        try {
+          await writeFileExclusive(temp, await seal(bytes));
+          await rename(temp, path);
+        } finally {
+          await rm(temp, { force: true });
+        }
+      }
+      return { ref, size: bytes.length };
+    },
+
+    async get(ref) {
+      const path = pathOf(ref);
+      let stored: Buffer;
+      try {
+        stored = await readFile(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PhotoNotFoundError(ref);
+        throw error;
+      }
+      const bytes = await open(stored);
+      // Content addressing doubles as an integrity check: a damaged file is never judged.
+      if (photoRef(bytes) !== ref) throw new Error(`Photo ${ref} is corrupt: its hash differs`);
+      return bytes;
+    },
+
+    async delete(ref) {
+      await rm(pathOf(ref), { force: true });
+    },
+
+    async has(ref) {
+      return exists(pathOf(ref));
+    },
+  };
+}
+
+async function writeFileExclusive(path: string, data: Buffer): Promise<void> {
+  // 0o600: photos of ID cards are personal data; nobody else on the host reads them.
+  const file = await openFile(path, 'wx', 0o600);
+  try {
+    await file.writeFile(data);
+    // On disk before the rename makes it visible, so a crash cannot leave a short photo.
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}

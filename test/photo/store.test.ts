@@ -1,0 +1,97 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createPhotoStore,
+  InvalidPhotoRefError,
+  PhotoNotFoundError,
+  photoRef,
+  type PhotoStore,
+} from '../../activities/photo/store';
+
+let dir: string;
+let store: PhotoStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'photo-store-'));
+  store = createPhotoStore({ dir });
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe('photo store', () => {
+  const bytes = Buffer.from('not really a jpeg, but bytes are bytes');
+
+  it('refers to bytes by their sha256 and gives them back', async () => {
+    const { ref, size } = await store.put(bytes);
+    expect(ref).toBe(photoRef(bytes));
+    expect(ref).toMatch(/^[0-9a-f]{64}$/);
+    expect(size).toBe(bytes.length);
+    expect(await store.has(ref)).toBe(true);
+    expect((await store.get(ref)).equals(bytes)).toBe(true);
+  });
+
+  it('computes the ref as the plain sha256 hex digest', () => {
+    expect(photoRef(Buffer.from('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+
+  it('stores the same bytes once, however often and concurrently they come', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.put(bytes)));
+    expect(new Set(results.map((r) => r.ref)).size).toBe(1);
+    await store.put(Buffer.from(bytes));
+    const files = await filesUnder(dir);
+    expect(files).toHaveLength(1);
+    expect((await readFile(files[0]!)).equals(bytes)).toBe(true);
+  });
+
+  it('deletes idempotently', async () => {
+    const { ref } = await store.put(bytes);
+    await store.delete(ref);
+    expect(await store.has(ref)).toBe(false);
+    await expect(store.delete(ref)).resolves.toBeUndefined();
+    await expect(store.get(ref)).rejects.toBeInstanceOf(PhotoNotFoundError);
+    await expect(store.get(ref)).rejects.toThrow(`No photo stored under ref ${ref}`);
+  });
+
+  it.each([
+    '../../etc/passwd',
+    '..',
+    '',
+    'A'.repeat(64),
+    'a'.repeat(63),
+    'a'.repeat(65),
+    `${'a'.repeat(62)}/x`,
+    `${'0'.repeat(64)}\n`,
+    'g'.repeat(64),
+  ])('refuses the ref %j before touching the disk', async (ref) => {
+    await expect(store.get(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
+    await expect(store.has(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
+    await expect(store.delete(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
+  });
+
+  it('refuses to return bytes whose hash no longer matches', async () => {
+    const { ref } = await store.put(bytes);
+    const [file] = await filesUnder(dir);
+    await writeFile(file!, Buffer.from('tampered'));
+    await expect(store.get(ref)).rejects.toThrow(/corrupt/);
+  });
+
+  it('passes bytes through the codec seam, keeping the ref of the plain bytes', async () => {
+    const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
+    const sealed = createPhotoStore({ dir, codec: { seal: xor, open: xor } });
+    const { ref } = await sealed.put(bytes);
+    expect(ref).toBe(photoRef(bytes));
+    const [file] = await filesUnder(dir);
+    expect((await readFile(file!)).equals(xor(bytes))).toBe(true);
+    expect((await sealed.get(ref)).equals(bytes)).toBe(true);
+  });
+});
