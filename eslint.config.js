@@ -42,13 +42,8 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: bannedInWorkflows, patterns: ['node:*'] }],
+      // Date.now() and Math.random() are Temporal's deterministic versions inside a workflow.
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'Buffer'],
-      // Date.now() is Temporal's deterministic clock inside a workflow; randomness goes
-      // through uuid4() so that replays draw the same values.
-      'no-restricted-properties': [
-        'error',
-        { object: 'Math', property: 'random', message: 'Use uuid4() from @temporalio/workflow.' },
-      ],
     },
   },
   {

@@ -3,15 +3,35 @@
 import type { Config } from '../lib/config';
 import type { AppDatabase } from '../db/client';
 import { createStatusActivities } from './application-status';
+import type { CoreBanking } from './core-banking';
+import { createEligibilityActivities } from './eligibility';
+import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
+import { createNotifyActivities, type SmsTransport } from './notify';
+import { createReviewSnapshotActivities } from './review-snapshot';
+import { createScreeningActivities } from './screening';
+import { createWalletActivities } from './wallets';
 
 export interface ActivityDeps {
   db: AppDatabase;
   config: Config;
+  /** Defaults by config: the sandbox table, or the HTTP client of CORE_BANKING_URL. */
+  coreBanking?: CoreBanking;
+  /** Defaults by config: the sandbox outbox, or the webhook at SMS_WEBHOOK_URL. */
+  smsTransport?: SmsTransport;
+  /** The photo pipeline; only workers that run the photo step need it. */
+  photoStore?: IdPhotoDeps['photoStore'];
+  idCardReader?: IdPhotoDeps['idCardReader'];
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStatusActivities(deps),
+    ...createEligibilityActivities(deps),
+    ...createNotifyActivities(deps),
+    ...createScreeningActivities(deps),
+    ...createReviewSnapshotActivities(deps),
+    ...createWalletActivities(deps),
+    ...createIdPhotoActivities(deps),
   };
 }
 

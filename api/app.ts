@@ -7,7 +7,13 @@ import errors from './plugins/errors';
 import openapi from './plugins/swagger';
 import temporal from './plugins/temporal';
 import applications from './routes/applications';
+import applicationSteps from './routes/application-steps';
+import idPhoto from './routes/id-photo';
+import reviews from './routes/reviews';
 import health from './routes/health';
+import ops from './routes/ops';
+import sandbox from './routes/sandbox';
+import sessions from './routes/sessions';
 
 export interface AppOptions {
   config: Config;
@@ -22,4 +28,10 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(auth, { config });
   await fastify.register(health);
   await fastify.register(applications, { config });
+  await fastify.register(applicationSteps);
+  await fastify.register(idPhoto, { config });
+  await fastify.register(reviews, { config });
+  await fastify.register(sessions, { config });
+  await fastify.register(ops);
+  await fastify.register(sandbox, { config });
 }

@@ -13,8 +13,17 @@ export const applications = sqliteTable(
     statusSeq: integer('status_seq').notNull().default(0),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    riskLevel: text('risk_level'),
+    reviewDueAt: integer('review_due_at', { mode: 'timestamp_ms' }),
+    // What reviewers see, sealed under the person's key (`person_id`) so that erasing that key
+    // erases this copy too.
+    reviewSnapshot: text('review_snapshot'),
+    personId: text('person_id'),
   },
-  (t) => [index('applications_status_idx').on(t.status, t.createdAt)],
+  (t) => [
+    index('applications_status_idx').on(t.status, t.createdAt),
+    index('applications_person_idx').on(t.personId),
+  ],
 );
 
 export const auditLog = sqliteTable(
@@ -36,5 +45,164 @@ export const auditLog = sqliteTable(
   (t) => [
     uniqueIndex('audit_log_event_key_idx').on(t.eventKey),
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId),
+  ],
+);
+
+/**
+ * One data key per person (person_id = blind index of the ID number), wrapped under the master
+ * PII key. Erasing `wrapped_key` crypto-shreds everything sealed under it (lib/pii.ts).
+ */
+export const personKeys = sqliteTable('person_keys', {
+  personId: text('person_id').primaryKey(),
+  wrappedKey: text('wrapped_key'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
+});
+
+export const BANK_ACCOUNT_STATUSES = ['NORMAL', 'FROZEN', 'CLOSED'] as const;
+export type BankAccountStatus = (typeof BANK_ACCOUNT_STATUSES)[number];
+
+/**
+ * The sandbox's core-banking system (SANDBOX=1). It stands for the bank's own records, not this
+ * app's: sealed under the master key rather than a person's key, so closing a wallet leaves it.
+ */
+export const bankAccounts = sqliteTable(
+  'bank_accounts',
+  {
+    id: text('id').primaryKey(),
+    cardIndex: text('card_index').notNull(),
+    idNumberIndex: text('id_number_index').notNull(),
+    // {holderName, idNumber, phone?, cardNumber}
+    sealed: text('sealed').notNull(),
+    status: text('status', { enum: BANK_ACCOUNT_STATUSES }).notNull(),
+    realNameVerified: integer('real_name_verified', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('bank_accounts_card_idx').on(t.cardIndex),
+    index('bank_accounts_id_number_idx').on(t.idNumberIndex),
+  ],
+);
+
+/**
+ * Messages as the sandbox delivers them (SANDBOX=1), read back through GET /v1/sandbox/outbox.
+ * Recipient and text are kept in clear on purpose: this is a developer tool standing in for the
+ * SMS gateway, and reading the one-time code from it is its point. With SANDBOX=0 nothing is
+ * written here.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    // Exactly-once delivery under activity retries.
+    idemKey: text('idem_key').notNull(),
+    recipient: text('recipient').notNull(),
+    channel: text('channel').notNull(),
+    template: text('template').notNull(),
+    text: text('text').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('outbox_idem_key_idx').on(t.idemKey),
+    index('outbox_recipient_idx').on(t.recipient, t.id),
+  ],
+);
+
+export const PERSON_CLAIM_KINDS = ['IN_PROGRESS', 'WALLET'] as const;
+export type PersonClaimKind = (typeof PERSON_CLAIM_KINDS)[number];
+
+/**
+ * One row per person: the primary key is what makes "no other application in progress" and "no
+ * active wallet" hold under concurrent applications.
+ */
+export const personClaims = sqliteTable(
+  'person_claims',
+  {
+    personId: text('person_id').primaryKey(),
+    applicationId: text('application_id').notNull(),
+    kind: text('kind', { enum: PERSON_CLAIM_KINDS }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('person_claims_application_idx').on(t.applicationId)],
+);
+
+/** How an applicant signs in again (POST /v1/sessions): phone blind index and password hash. */
+export const applicantLogins = sqliteTable(
+  'applicant_logins',
+  {
+    applicationId: text('application_id').primaryKey(),
+    phoneIndex: text('phone_index').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('applicant_logins_phone_idx').on(t.phoneIndex, t.createdAt)],
+);
+
+/**
+ * Sanctions and politically exposed persons. Entries are published lists, not our customers'
+ * data, so they are kept in clear. `entry_key` makes re-importing the same list a no-op.
+ */
+export const watchlist = sqliteTable(
+  'watchlist',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    entryKey: text('entry_key').notNull(),
+    // Normalised with normalizeName.
+    name: text('name').notNull(),
+    // YYYY-MM-DD
+    birthDate: text('birth_date'),
+    source: text('source').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('watchlist_entry_key_idx').on(t.entryKey)],
+);
+
+/** Which person used which ID photo (blind index of its content hash), for repeats screening. */
+export const photoUses = sqliteTable(
+  'photo_uses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    photoIndex: text('photo_index').notNull(),
+    personId: text('person_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('photo_uses_unique_idx').on(t.photoIndex, t.personId, t.applicationId)],
+);
+
+/** Which person used which bank card (blind index), for repeats screening. */
+export const cardUses = sqliteTable(
+  'card_uses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    cardIndex: text('card_index').notNull(),
+    personId: text('person_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('card_uses_unique_idx').on(t.cardIndex, t.personId, t.applicationId)],
+);
+
+export const WALLET_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
+export const wallets = sqliteTable(
+  'wallets',
+  {
+    id: text('id').primaryKey(),
+    // Exactly one wallet per application, whatever the retries.
+    applicationId: text('application_id').notNull(),
+    personId: text('person_id').notNull(),
+    tier: text('tier', { enum: ['STANDARD', 'RESTRICTED', 'GUARDIAN'] }).notNull(),
+    status: text('status', { enum: WALLET_STATUSES }).notNull().default('ACTIVE'),
+    // fen
+    balance: integer('balance').notNull().default(0),
+    paymentPasswordHash: text('payment_password_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('wallets_application_idx').on(t.applicationId),
+    index('wallets_person_idx').on(t.personId),
   ],
 );

@@ -81,8 +81,9 @@ export const REASON_CODES = [
   'BALANCE_NOT_ZERO',
   'PENDING_TRANSACTIONS',
   'INVALID_STATE',
-  // Not named by the spec, which gives login passwords a rule but no code of their own.
+  // Not named by the spec, which is silent on these cases.
   'INVALID_LOGIN_PASSWORD',
+  'GUARDIAN_CONSENT_EXPIRED',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -3,8 +3,9 @@
 // Message payloads carry a `version` so that a running workflow can tell old from new shapes.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApplicationStatus, NextAction, ReasonCode } from './codes';
+import type { ApplicationStatus, NextAction, ReasonCode, ReviewReasonCode } from './codes';
 import type { FieldError } from './fields';
+import type { Tier } from './tiers';
 
 export const ONBOARDING_WORKFLOW = 'onboarding';
 
@@ -39,7 +40,30 @@ export interface OnboardingInput {
   appVersion: string;
   /** A salted slow hash made by the API; the password itself never reaches Temporal. */
   loginPasswordHash: string;
+  /** Durations fixed when the application starts, so a running workflow never changes course. */
+  settings: OnboardingSettings;
 }
+
+export interface OnboardingSettings {
+  reviewRemindAfterMs: number;
+  reviewEscalateAfterMs: number;
+  reviewExpireAfterMs: number;
+}
+
+/** Rules of SPEC §1 that are not configuration. */
+export const ONBOARDING_RULES = {
+  otpLength: 6,
+  otpTtlMs: 5 * 60_000,
+  otpMaxAttempts: 5,
+  otpResendCooldownMs: 60_000,
+  otpMaxSends: 5,
+  phoneVerificationWindowMs: 24 * 3600_000,
+  photoMaxAttempts: 5,
+  guardianWindowMs: 7 * 24 * 3600_000,
+  resubmissionWindowMs: 7 * 24 * 3600_000,
+  resubmissionMaxCount: 3,
+  highRiskApprovals: 2,
+} as const;
 
 export interface Reason {
   code: ReasonCode;
@@ -64,9 +88,98 @@ export interface ApplicationView {
   reviewDueAt?: string;
   applicant: Applicant;
   walletId?: string;
-  tier?: string;
+  tier?: Tier;
+  /** When a step ends by itself if nothing happens (OTP, guardian consent, resubmission). */
+  stepDeadline?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
+
+export interface ScreeningFlag {
+  code:
+    | 'WATCHLIST_MATCH'
+    | 'WATCHLIST_NAME_SIMILAR'
+    | 'DUPLICATE_PHOTO'
+    | 'DUPLICATE_BANK_CARD'
+    | 'MINOR_UNDER_16'
+    | 'OCR_PARTIAL_MATCH';
+  detail: string;
+}
+
+export interface PhotoMetricsView {
+  width: number;
+  height: number;
+  sharpness: number;
+  glare: number;
+  brightness: number;
+}
+
+export interface PhotoOcrView {
+  name: string | null;
+  idNumber: string | null;
+  matched: boolean;
+  nameMatched?: boolean;
+  idNumberMatched?: boolean;
+  partial?: boolean;
+}
+
+/** The id-photo answer of SPEC §5. */
+export interface PhotoCheckView {
+  accepted: boolean;
+  reasons: ReasonCode[];
+  metrics: PhotoMetricsView | null;
+  ocr: PhotoOcrView | null;
+}
+
+export type ReviewDecisionKind = 'APPROVE' | 'REJECT';
+export type RejectType = 'RETRY' | 'FINAL';
+
+export interface ReviewDecision {
+  reviewer: string;
+  decision: ReviewDecisionKind;
+  reasonCode?: ReviewReasonCode;
+  rejectType?: RejectType;
+  messageToApplicant?: string;
+  internalNote?: string;
+  at: string;
+}
+
+export type GuardianRelationship = 'PARENT' | 'LEGAL_GUARDIAN';
+
+export interface Guardian {
+  name: string;
+  idNumber: string;
+  phone: string;
+  relationship: GuardianRelationship;
+}
+
+/** What staff see on top of the applicant's view: the review file. */
+export interface ReviewFile {
+  riskLevel: RiskLevel | null;
+  flags: ScreeningFlag[];
+  photo: (PhotoCheckView & { ref: string }) | null;
+  submitted: Applicant;
+  guardian: Guardian | null;
+  approvalsRequired: number;
+  decisions: ReviewDecision[];
+  resubmissions: number;
+}
+
+/** The answer of every applicant or reviewer step: the outcome and the application after it. */
+export interface StepResult {
+  ok: boolean;
+  code?: ReasonCode;
+  message?: string;
+  errors?: FieldError[];
+  /** Seconds until the step may be tried again (OTP resend cooldown). */
+  retryAfterSeconds?: number;
+  view: ApplicationView;
+}
+
+export interface PhotoStepResult extends StepResult {
+  photo: PhotoCheckView;
 }
 
 export interface SubmitApplicationRequest {
@@ -77,11 +190,36 @@ export interface SubmitApplicationRequest {
 export const submitApplicationUpdate = defineUpdate<ApplicationView, [SubmitApplicationRequest]>(
   'submitApplication',
 );
+export const verifyOtpUpdate = defineUpdate<StepResult, [{ version: 1; code: string }]>(
+  'verifyOtp',
+);
+export const resendOtpUpdate = defineUpdate<StepResult, [{ version: 1 }]>('resendOtp');
+export const submitIdPhotoUpdate = defineUpdate<PhotoStepResult, [{ version: 1; ref: string }]>(
+  'submitIdPhoto',
+);
+export const guardianConsentUpdate = defineUpdate<StepResult, [{ version: 1; guardian: Guardian }]>(
+  'guardianConsent',
+);
+export const decideUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; decision: Omit<ReviewDecision, 'at'> }]
+>('decide');
+export const resubmitUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; fields: Partial<Applicant> }]
+>('resubmit');
+/** The API checks the password's strength and hashes it: the password never reaches Temporal. */
+export const setPaymentPasswordUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; paymentPasswordHash: string }]
+>('setPaymentPassword');
+export const cancelUpdate = defineUpdate<StepResult, [{ version: 1 }]>('cancel');
 
 export const getApplicationQuery = defineQuery<ApplicationView>('getApplication');
+export const getReviewFileQuery = defineQuery<ReviewFile>('getReviewFile');
 
 /** Application failures a workflow raises deliberately; used as `ApplicationFailure` types. */
 export const WorkflowErrors = {
   InvalidState: 'INVALID_STATE',
-  NonRetryableInput: 'NON_RETRYABLE_INPUT',
+  NotAllowed: 'NOT_ALLOWED',
 } as const;

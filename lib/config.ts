@@ -30,6 +30,9 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseFile: string;
+  photosDir: string;
+  /** tesseract.js workers per worker process; each holds ~280 MB and one core while reading. */
+  ocrWorkers: number;
   temporal: TemporalSettings;
   authSecret: string;
   piiKey: Buffer;
@@ -75,6 +78,15 @@ function readPort(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(name, `must be a port number 0–65535 (got "${raw}")`);
   return port;
+}
+
+function readCount(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new ConfigError(name, `must be a whole number from 1 to ${max} (got "${raw}")`);
+  return value;
 }
 
 function readBool(env: Env, name: string, fallback: boolean): boolean {
@@ -213,6 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: readPort(env, 'PORT', 3000),
     dataDir,
     databaseFile: join(dataDir, 'app.db'),
+    photosDir: join(dataDir, 'photos'),
+    ocrWorkers: readCount(env, 'OCR_WORKERS', 1, 16),
     temporal,
     authSecret,
     piiKey,

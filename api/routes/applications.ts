@@ -1,12 +1,12 @@
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHmac, randomUUID } from 'node:crypto';
 import {
   getApplicationQuery,
+  getReviewFileQuery,
   ONBOARDING_WORKFLOW,
   onboardingWorkflowId,
   searchAttributes,
@@ -15,10 +15,10 @@ import {
   type OnboardingInput,
 } from '../../domain/contract';
 import { normalizeApplicant } from '../../domain/fields';
-import { maskApplicant } from '../../domain/mask';
 import type { Config } from '../../lib/config';
 import { hashPassword } from '../../lib/password-hash';
 import { notFound, Problem } from '../problem';
+import { applicationHandle, publicView, queryApplication } from '../onboarding-calls';
 import {
   ApplicationCreated,
   ApplicationResponse,
@@ -47,11 +47,6 @@ function sameApplicant(view: ApplicationView, body: CreateApplicationBody): bool
   );
 }
 
-function publicView(view: ApplicationView, masked: boolean) {
-  const { fieldErrors: _fieldErrors, applicant, ...rest } = view;
-  return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
-}
-
 const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post(
     '/v1/applications',
@@ -74,6 +69,11 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         applicant: normalizeApplicant(fields),
         appVersion,
         loginPasswordHash: await hashPassword(loginPassword),
+        settings: {
+          reviewRemindAfterMs: config.review.remindAfterMs,
+          reviewEscalateAfterMs: config.review.escalateAfterMs,
+          reviewExpireAfterMs: config.review.expireAfterMs,
+        },
       };
       const startOperation = new WithStartWorkflowOperation(ONBOARDING_WORKFLOW, {
         workflowId: onboardingWorkflowId(applicationId),
@@ -147,17 +147,13 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const isApplicant = request.user.role === 'applicant';
       // Someone else's application is indistinguishable from one that does not exist.
       if (isApplicant && request.user.applicationId !== id) throw notFound('application');
-      try {
-        const view = await app.temporal.call(() =>
-          app.temporal.client.workflow
-            .getHandle(onboardingWorkflowId(id))
-            .query(getApplicationQuery),
-        );
-        return publicView(view, isApplicant);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw notFound('application');
-        throw error;
-      }
+      const view = await queryApplication(app, id);
+      if (isApplicant) return publicView(view, true);
+      // Staff also see the review file: flags, photo checks, decisions and internal notes.
+      const review = await app.temporal.call(() =>
+        applicationHandle(app, id).query(getReviewFileQuery),
+      );
+      return { ...publicView(view, false), review };
     },
   );
 };

@@ -62,6 +62,10 @@ export const ApplicationResponse = Type.Object({
   applicant: Applicant,
   walletId: Type.Optional(Type.String()),
   tier: Type.Optional(Type.String()),
+  stepDeadline: Type.Optional(Type.String({ format: 'date-time' })),
+  review: Type.Optional(
+    Type.Object({}, { additionalProperties: true, description: 'Staff only: the review file' }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -27,3 +27,15 @@ export function applicant(overrides: Record<string, string> = {}) {
     ...overrides,
   };
 }
+
+/** The account the sandbox core-banking system must hold for `person` to be eligible. */
+export function bankAccountFor(person: ReturnType<typeof applicant>) {
+  return {
+    holderName: person.name,
+    idNumber: person.idNumber,
+    cardNumber: person.bankCardNumber,
+    phone: person.phone,
+    status: 'NORMAL',
+    realNameVerified: true,
+  };
+}

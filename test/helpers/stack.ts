@@ -10,11 +10,19 @@ import { buildApi } from '../../api/build';
 import { openDatabase } from '../../db/client';
 import { loadConfig } from '../../lib/config';
 import { createAppWorker } from '../../lib/create-worker';
+import { startPhotoPipeline } from '../../lib/photo-pipeline';
+import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
 
 let runtimeInstalled = false;
 
-export async function startStack(env: Record<string, string> = {}) {
+export interface StackOptions {
+  /** Start the OCR pool (seconds and ~300 MB); only tests that upload photos need it. */
+  photo?: boolean;
+  deps?: Partial<ActivityDeps>;
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}) {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     runtimeInstalled = true;
@@ -29,10 +37,16 @@ export async function startStack(env: Record<string, string> = {}) {
   });
   const database = openDatabase(config.databaseFile);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const photo = options.photo ? await startPhotoPipeline(config) : null;
   const worker = await createAppWorker({
     connection,
     config,
-    deps: { db: database.db, config },
+    deps: {
+      db: database.db,
+      config,
+      ...(photo ? { photoStore: photo.photoStore, idCardReader: photo.idCardReader } : {}),
+      ...options.deps,
+    },
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();
@@ -49,6 +63,7 @@ export async function startStack(env: Record<string, string> = {}) {
       await api.close();
       worker.shutdown();
       await running;
+      await photo?.close();
       await connection.close();
       database.close();
       rmSync(dataDir, { recursive: true, force: true });

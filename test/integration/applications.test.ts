@@ -8,7 +8,7 @@ import {
   onboardingWorkflowId,
   type OnboardingInput,
 } from '../../domain/contract';
-import { applicant } from '../helpers/people';
+import { applicant, bankAccountFor } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -19,6 +19,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
+
+/** An applicant whose bank account exists in the sandbox core-banking system. */
+async function eligible(overrides: Record<string, string> = {}) {
+  const person = applicant(overrides);
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: '/v1/sandbox/bank-accounts',
+    headers: { authorization: `Bearer ${stack.staffToken('ops')}` },
+    payload: bankAccountFor(person),
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return person;
+}
 
 async function eventually<T>(
   read: () => Promise<T> | T,
@@ -35,7 +48,7 @@ async function eventually<T>(
 
 describe('POST /v1/applications → onboarding workflow → GET /v1/applications/:id', () => {
   it('starts an application, answers its state in the same request, and reads it back', async () => {
-    const person = applicant({ name: '买买提•艾力' });
+    const person = await eligible({ name: '买买提•艾力' });
     const created = await stack.api.inject({
       method: 'POST',
       url: '/v1/applications',
@@ -185,7 +198,7 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
   });
 
   it('replays the first answer for a repeated Idempotency-Key and refuses the key for another body', async () => {
-    const person = applicant();
+    const person = await eligible();
     const key = `key-${Date.now()}`;
     const first = await stack.api.inject({
       method: 'POST',
@@ -207,7 +220,7 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
       method: 'POST',
       url: '/v1/applications',
       headers: { 'idempotency-key': key },
-      payload: applicant(),
+      payload: await eligible(),
     });
     expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -215,10 +228,10 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
 
   it('keeps applications private: 401 without a token, 404 for someone else’s', async () => {
     const a = (
-      await stack.api.inject({ method: 'POST', url: '/v1/applications', payload: applicant() })
+      await stack.api.inject({ method: 'POST', url: '/v1/applications', payload: await eligible() })
     ).json();
     const b = (
-      await stack.api.inject({ method: 'POST', url: '/v1/applications', payload: applicant() })
+      await stack.api.inject({ method: 'POST', url: '/v1/applications', payload: await eligible() })
     ).json();
     const noToken = await stack.api.inject({
       method: 'GET',
@@ -260,6 +273,11 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
       },
       appVersion: '3.2.0',
       loginPasswordHash: 'scrypt$x',
+      settings: {
+        reviewRemindAfterMs: 1000,
+        reviewEscalateAfterMs: 2000,
+        reviewExpireAfterMs: 3000,
+      },
     };
     const connection = await Connection.connect({ address: stack.config.temporal.address });
     try {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { applicant } from '../helpers/people';
+import { applicant, bankAccountFor } from '../helpers/people';
 import { freePort } from '../helpers/ports';
 import { repoRoot, runTs, waitFor, type RunningProcess } from '../helpers/processes';
 
@@ -41,19 +41,29 @@ describe('worker, API and token processes', () => {
       throw new Error(`${error.message}; its output:\n${worker.output().slice(-3000)}`);
     });
 
+    const run = promisify(execFile);
+    const tsx = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/token.ts'), ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+      });
+    const opsToken = (await tsx('ops', 'olga')).stdout.trim();
+    const person = applicant();
+    const account = await fetch(`${base}/v1/sandbox/bank-accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${opsToken}` },
+      body: JSON.stringify(bankAccountFor(person)),
+    });
+    expect(account.status).toBe(201);
     const created = await fetch(`${base}/v1/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(applicant()),
+      body: JSON.stringify(person),
     });
     expect(created.status).toBe(201);
     const { applicationId } = (await created.json()) as { applicationId: string };
 
-    const { stdout: token } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'scripts/token.ts'), 'reviewer', 'alice'],
-      { cwd: repoRoot, env: { ...process.env, ...env } },
-    );
+    const { stdout: token } = await tsx('reviewer', 'alice');
     expect(token.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const read = await fetch(`${base}/v1/applications/${applicationId}`, {
       headers: { authorization: `Bearer ${token.trim()}` },

@@ -1,0 +1,142 @@
+// Notifications to applicants (SMS) and staff, delivered once per idempotency key however often
+// Temporal retries the activity: the sandbox outbox has a unique key, and the real gateway is
+// sent the key as `Idempotency-Key` to deduplicate on its side.
+import { ApplicationFailure } from '@temporalio/common';
+import type { AppDatabase } from '../db/client';
+import { outbox } from '../db/schema';
+import { isValidPhone } from '../domain/fields';
+import type { Config } from '../lib/config';
+import {
+  renderNotification,
+  TemplateError,
+  type NotificationTemplate,
+} from './notification-templates';
+import type { ActivityDeps } from './index';
+
+export type { NotificationTemplate } from './notification-templates';
+export type NotificationChannel = 'sms' | 'staff';
+
+export interface NotifyInput {
+  /** Idempotency key, e.g. `${applicationId}:otp:${n}`: one delivery per key. */
+  key: string;
+  /** The phone number for 'sms'; a role name such as 'reviewers' for 'staff'. */
+  recipient: string;
+  channel: NotificationChannel;
+  template: NotificationTemplate;
+  params: Record<string, string>;
+}
+
+export interface OutboundMessage {
+  key: string;
+  recipient: string;
+  channel: NotificationChannel;
+  template: NotificationTemplate;
+  text: string;
+}
+
+export interface SmsTransport {
+  /** Must be idempotent per `key`; throws to have Temporal retry. */
+  send(message: OutboundMessage): Promise<void>;
+}
+
+export function outboxTransport(db: AppDatabase): SmsTransport {
+  return {
+    async send(message) {
+      db.insert(outbox)
+        .values({
+          idemKey: message.key,
+          recipient: message.recipient,
+          channel: message.channel,
+          template: message.template,
+          text: message.text,
+          createdAt: new Date(),
+        })
+        .onConflictDoNothing({ target: outbox.idemKey })
+        .run();
+    },
+  };
+}
+
+/**
+ * POSTs `{key, recipient, channel, template, text}` with an `Idempotency-Key` header. 2xx and
+ * 409 (already delivered) count as sent; 408, 429 and 5xx are retried; any other 4xx means the
+ * gateway refuses the message, which retrying would not change.
+ */
+export function webhookTransport(
+  url: string,
+  { fetchImpl = fetch, timeoutMs = 10_000 }: { fetchImpl?: typeof fetch; timeoutMs?: number } = {},
+): SmsTransport {
+  return {
+    async send(message) {
+      const response = await fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': message.key },
+        body: JSON.stringify(message),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel();
+      if (response.ok || response.status === 409) return;
+      if (response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status))
+        throw ApplicationFailure.nonRetryable(
+          `The SMS gateway refused the message (${response.status})`,
+          'NOTIFICATION_REFUSED',
+        );
+      throw new Error(`The SMS gateway answered ${response.status}`);
+    },
+  };
+}
+
+export function defaultSmsTransport(db: AppDatabase, config: Config): SmsTransport {
+  if (config.sandbox) return outboxTransport(db);
+  if (!config.smsWebhookUrl) throw new Error('SMS_WEBHOOK_URL is required when SANDBOX=0');
+  return webhookTransport(config.smsWebhookUrl);
+}
+
+const STAFF_RECIPIENT = /^[a-z][a-z0-9-]{0,63}$/;
+
+export function createNotifyActivities(
+  deps: Pick<ActivityDeps, 'db' | 'config'> & { smsTransport?: SmsTransport },
+) {
+  let transport = deps.smsTransport;
+  const deliver = () => (transport ??= defaultSmsTransport(deps.db, deps.config));
+
+  return {
+    async notify(input: NotifyInput): Promise<void> {
+      if (typeof input.key !== 'string' || input.key.length === 0 || input.key.length > 200)
+        throw ApplicationFailure.nonRetryable('key must be 1–200 characters', 'INVALID_INPUT');
+      if (input.channel === 'sms') {
+        if (!isValidPhone(input.recipient?.trim() ?? ''))
+          throw ApplicationFailure.nonRetryable(
+            'SMS recipient is not a mobile number',
+            'INVALID_INPUT',
+          );
+      } else if (input.channel === 'staff') {
+        if (!STAFF_RECIPIENT.test(input.recipient ?? ''))
+          throw ApplicationFailure.nonRetryable(
+            'Staff recipient must be a role name',
+            'INVALID_INPUT',
+          );
+      } else {
+        throw ApplicationFailure.nonRetryable(
+          `Unknown channel ${String(input.channel)}`,
+          'INVALID_INPUT',
+        );
+      }
+      let text: string;
+      try {
+        text = renderNotification(input.template, input.params ?? {});
+      } catch (error) {
+        if (error instanceof TemplateError)
+          throw ApplicationFailure.nonRetryable(error.message, 'INVALID_TEMPLATE');
+        throw error;
+      }
+      await deliver().send({
+        key: input.key,
+        recipient: input.recipient.trim(),
+        channel: input.channel,
+        template: input.template,
+        text,
+      });
+    },
+  };
+}

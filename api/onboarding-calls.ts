@@ -1,0 +1,103 @@
+// Calls from the API into an application's workflow, with Temporal's failures turned into the
+// answers of SPEC §5: unknown → 404, wrong state → 409, refused step → 422/429.
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  getApplicationQuery,
+  onboardingWorkflowId,
+  WorkflowErrors,
+  type ApplicationView,
+  type StepResult,
+} from '../domain/contract';
+import { maskApplicant } from '../domain/mask';
+import { notFound, Problem } from './problem';
+
+export function applicationHandle(app: FastifyInstance, id: string): WorkflowHandle {
+  return app.temporal.client.workflow.getHandle(onboardingWorkflowId(id));
+}
+
+async function exists(app: FastifyInstance, id: string): Promise<boolean> {
+  try {
+    await app.temporal.call(() => applicationHandle(app, id).describe());
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+export async function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
+  try {
+    return await app.temporal.call(() => applicationHandle(app, id).query(getApplicationQuery));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw notFound('application');
+    throw error;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint
+export async function updateApplication<Ret, Args extends [any, ...any[]]>(
+  app: FastifyInstance,
+  id: string,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+  timeoutMs = 30_000,
+): Promise<Ret> {
+  try {
+    return await app.temporal.call(
+      () => applicationHandle(app, id).executeUpdate(update, { args }),
+      timeoutMs,
+    );
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      const code = error.cause.type === WorkflowErrors.InvalidState ? 'INVALID_STATE' : 'CONFLICT';
+      throw new Problem(409, code, error.cause.message);
+    }
+    // A finished workflow takes no more updates: the application exists but is closed.
+    if (error instanceof WorkflowNotFoundError) {
+      if (await exists(app, id))
+        throw new Problem(409, 'INVALID_STATE', 'The application is closed.');
+      throw notFound('application');
+    }
+    throw error;
+  }
+}
+
+/** The application as its owner sees it (masked) or as staff see it (whole). */
+export function publicView(view: ApplicationView, masked: boolean) {
+  const { fieldErrors: _fieldErrors, applicant, ...rest } = view;
+  return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
+}
+
+const TOO_MANY: readonly string[] = ['OTP_RESEND_TOO_SOON'];
+
+/** 200 with the application for a step that went through; a problem for one that did not. */
+export function sendStep(
+  reply: FastifyReply,
+  result: StepResult,
+  masked: boolean,
+  extra: Record<string, unknown> = {},
+) {
+  const application = publicView(result.view, masked);
+  if (result.ok) return reply.code(200).send({ ...extra, ...application });
+  const code = result.code ?? 'INVALID_STATE';
+  const status = TOO_MANY.includes(code) ? 429 : 422;
+  throw new Problem(
+    status,
+    code,
+    result.message,
+    {
+      ...extra,
+      ...(result.errors ? { errors: result.errors } : {}),
+      applicationStatus: application.status,
+      attemptsLeft: application.attemptsLeft,
+      application,
+    },
+    status === 429 ? { 'Retry-After': String(result.retryAfterSeconds ?? 60) } : {},
+  );
+}

@@ -1,0 +1,154 @@
+// The applicant's steps of SPEC §1, each a workflow update answered in the same request.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import {
+  cancelUpdate,
+  guardianConsentUpdate,
+  resendOtpUpdate,
+  resubmitUpdate,
+  setPaymentPasswordUpdate,
+  verifyOtpUpdate,
+} from '../../domain/contract';
+import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
+import { hashPassword } from '../../lib/password-hash';
+import { queryApplication, sendStep, updateApplication } from '../onboarding-calls';
+import { notFound, Problem } from '../problem';
+import { IdParams, problemResponses } from '../schemas/common';
+import {
+  EmptyBody,
+  GuardianBody,
+  OtpVerifyBody,
+  PaymentPasswordBody,
+  ResubmissionBody,
+} from '../schemas/steps';
+
+/** Only the applicant who owns the application may act on it; anyone else gets a 404. */
+export function ownApplication(request: FastifyRequest, id: string) {
+  if (request.user.role !== 'applicant' || request.user.applicationId !== id)
+    throw notFound('application');
+}
+
+const steps: FastifyPluginAsyncTypebox = async (app) => {
+  const owner = app.requireRole('applicant');
+  const common = {
+    tags: ['applications'],
+    security: [{ bearer: [] }],
+    params: IdParams,
+    response: problemResponses(400, 401, 403, 404, 409, 422, 429, 503),
+  };
+
+  app.post(
+    '/v1/applications/:id/otp',
+    {
+      preHandler: owner,
+      schema: { ...common, summary: 'Send the SMS code again', body: EmptyBody },
+    },
+    async (request, reply) => {
+      ownApplication(request, request.params.id);
+      const result = await updateApplication(app, request.params.id, resendOtpUpdate, [
+        { version: 1 },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/otp/verify',
+    {
+      preHandler: owner,
+      schema: { ...common, summary: 'Verify the phone with the SMS code', body: OtpVerifyBody },
+    },
+    async (request, reply) => {
+      ownApplication(request, request.params.id);
+      const result = await updateApplication(app, request.params.id, verifyOtpUpdate, [
+        { version: 1, code: request.body.code },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/guardian-consent',
+    {
+      preHandler: owner,
+      schema: {
+        ...common,
+        summary: 'Guardian consent for an applicant under 16',
+        body: GuardianBody,
+      },
+    },
+    async (request, reply) => {
+      ownApplication(request, request.params.id);
+      const result = await updateApplication(app, request.params.id, guardianConsentUpdate, [
+        { version: 1, guardian: request.body },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/resubmission',
+    {
+      preHandler: owner,
+      schema: {
+        ...common,
+        summary: 'Correct fields after a RETRY rejection; the photo step and review follow',
+        body: ResubmissionBody,
+      },
+    },
+    async (request, reply) => {
+      ownApplication(request, request.params.id);
+      const result = await updateApplication(app, request.params.id, resubmitUpdate, [
+        { version: 1, fields: request.body },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/payment-password',
+    {
+      preHandler: owner,
+      schema: {
+        ...common,
+        summary: 'Set the 6-digit payment password; the wallet is then created',
+        body: PaymentPasswordBody,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      ownApplication(request, id);
+      const view = await queryApplication(app, id);
+      if (view.status !== 'AWAITING_PAYMENT_PASSWORD')
+        throw new Problem(409, 'INVALID_STATE', `The application is ${view.status}.`);
+      const birth = parseIdNumber(view.applicant.idNumber, chinaDate(Date.now()))?.birthDate;
+      if (!birth || !isStrongPaymentPassword(request.body.paymentPassword, birth))
+        throw new Problem(422, 'PAYMENT_PASSWORD_WEAK', undefined, {
+          errors: [{ field: 'paymentPassword', code: 'PAYMENT_PASSWORD_WEAK' }],
+        });
+      // Only the hash reaches the workflow: the password never enters Temporal's history.
+      const paymentPasswordHash = await hashPassword(request.body.paymentPassword);
+      const result = await updateApplication(app, id, setPaymentPasswordUpdate, [
+        { version: 1, paymentPasswordHash },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/cancel',
+    {
+      preHandler: owner,
+      schema: { ...common, summary: 'Cancel the application before activation', body: EmptyBody },
+    },
+    async (request, reply) => {
+      ownApplication(request, request.params.id);
+      const result = await updateApplication(app, request.params.id, cancelUpdate, [
+        { version: 1 },
+      ]);
+      return sendStep(reply, result, true);
+    },
+  );
+};
+
+export default steps;

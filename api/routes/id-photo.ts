@@ -1,0 +1,126 @@
+// PUT the ID card photo (raw image body or multipart field `photo`) and GET it back for staff.
+// The bytes are stored by content hash; only the reference travels to the workflow.
+import multipart from '@fastify/multipart';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import sharp from 'sharp';
+import { MAX_PHOTO_BYTES } from '../../activities/photo/guards';
+import { getReviewFileQuery, submitIdPhotoUpdate } from '../../domain/contract';
+import type { Config } from '../../lib/config';
+import { photoStoreFor } from '../../lib/photo-pipeline';
+import { applicationHandle, sendStep, updateApplication } from '../onboarding-calls';
+import { notFound, Problem } from '../problem';
+import { IdParams, problemResponses } from '../schemas/common';
+import { ownApplication } from './application-steps';
+
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+
+async function uploadedBytes(request: FastifyRequest): Promise<Buffer> {
+  if (request.isMultipart()) {
+    const file = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+    if (!file || file.fieldname !== 'photo')
+      throw new Problem(400, 'MALFORMED_REQUEST', 'Send the image in the multipart field "photo".');
+    const bytes = await file.toBuffer();
+    if (file.file.truncated) throw new Problem(413, 'PHOTO_TOO_LARGE');
+    return bytes;
+  }
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!IMAGE_TYPES.includes(type) || !Buffer.isBuffer(request.body))
+    throw new Problem(
+      415,
+      'PHOTO_UNSUPPORTED_FORMAT',
+      'Send a JPEG, PNG or WebP image as the body, or multipart/form-data with a "photo" field.',
+    );
+  return request.body;
+}
+
+const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const store = photoStoreFor(config);
+  await app.register(multipart);
+  // Any other body is read as bytes so that the answer is the photo rule, not a parser's.
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES },
+    (_r, body, done) => done(null, body),
+  );
+  for (const type of IMAGE_TYPES)
+    app.addContentTypeParser(
+      type,
+      { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES },
+      (_r, body, done) => done(null, body),
+    );
+  app.setErrorHandler((error: FastifyError) => {
+    if (error.statusCode === 413 || error.code === 'FST_REQ_FILE_TOO_LARGE')
+      throw new Problem(413, 'PHOTO_TOO_LARGE');
+    throw error;
+  });
+
+  app.put(
+    '/v1/applications/:id/id-photo',
+    {
+      // Authenticate before reading up to 10 MB of body.
+      onRequest: app.requireRole('applicant'),
+      bodyLimit: MAX_PHOTO_BYTES,
+      schema: {
+        summary:
+          'Upload the portrait side of the ID card; answers {accepted, reasons, metrics, ocr}',
+        tags: ['applications'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        consumes: [...IMAGE_TYPES, 'multipart/form-data'],
+        response: problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      ownApplication(request, id);
+      const bytes = await uploadedBytes(request);
+      const { ref } = await store.put(bytes);
+      const result = await updateApplication(
+        app,
+        id,
+        submitIdPhotoUpdate,
+        [{ version: 1, ref }],
+        120_000,
+      );
+      const { accepted, reasons, metrics, ocr } = result.photo;
+      return sendStep(reply, result, true, { accepted, reasons, metrics, ocr });
+    },
+  );
+
+  app.get(
+    '/v1/applications/:id/id-photo',
+    {
+      preHandler: app.requireRole('reviewer', 'ops'),
+      schema: {
+        summary: 'The last uploaded ID photo, for staff',
+        tags: ['reviews'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        produces: IMAGE_TYPES,
+        response: {
+          200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }),
+          ...problemResponses(401, 403, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await app.temporal
+        .call(() => applicationHandle(app, request.params.id).query(getReviewFileQuery))
+        .catch((error: unknown) => {
+          if (error instanceof Error && error.name === 'WorkflowNotFoundError')
+            throw notFound('application');
+          throw error;
+        });
+      if (!file.photo || !(await store.has(file.photo.ref))) throw notFound('photo');
+      const bytes = await store.get(file.photo.ref);
+      const { format } = await sharp(bytes).metadata();
+      return reply
+        .header('cache-control', 'no-store')
+        .type(`image/${format === 'jpeg' ? 'jpeg' : format}`)
+        .send(bytes);
+    },
+  );
+};
+
+export default idPhoto;

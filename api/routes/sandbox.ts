@@ -1,0 +1,108 @@
+// Developer tools standing in for the bank's systems (SPEC §6): only with SANDBOX=1. With
+// SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { DuplicateCardError, insertSandboxAccount } from '../../activities/core-banking';
+import { auditLog, outbox } from '../../db/schema';
+import { maskBankCard } from '../../domain/mask';
+import type { Config } from '../../lib/config';
+import { Problem } from '../problem';
+import { problemResponses } from '../schemas/common';
+import {
+  BankAccountResponse,
+  CreateBankAccountBody,
+  OutboxPage,
+  OutboxQuery,
+} from '../schemas/sandbox';
+
+const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  if (!config.sandbox) return;
+  const { db } = app.database;
+
+  app.post(
+    '/v1/sandbox/bank-accounts',
+    {
+      preHandler: app.requireRole('ops'),
+      schema: {
+        summary: 'Create an account in the sandbox core-banking system',
+        tags: ['sandbox'],
+        security: [{ bearer: [] }],
+        body: CreateBankAccountBody,
+        response: { 201: BankAccountResponse, ...problemResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      let account;
+      try {
+        account = insertSandboxAccount(db, config.piiKey, request.body);
+      } catch (error) {
+        if (error instanceof DuplicateCardError)
+          throw new Problem(409, 'CONFLICT', 'An account with this card number already exists.');
+        throw error;
+      }
+      db.insert(auditLog)
+        .values({
+          eventKey: `sandbox:bank-account:${account.id}`,
+          at: account.createdAt,
+          actor: request.user.sub,
+          action: 'SANDBOX_BANK_ACCOUNT_CREATED',
+          subjectType: 'bank-account',
+          subjectId: account.id,
+          detail: { status: account.status, realNameVerified: account.realNameVerified },
+        })
+        .run();
+      return reply.code(201).send({
+        accountId: account.id,
+        holderName: account.holderName,
+        idNumber: account.idNumber,
+        cardNumber: maskBankCard(account.cardNumber),
+        ...(account.phone ? { phone: account.phone } : {}),
+        status: account.status,
+        realNameVerified: account.realNameVerified,
+        createdAt: account.createdAt.toISOString(),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/sandbox/outbox',
+    {
+      preHandler: app.requireRole('ops'),
+      schema: {
+        summary: 'Messages the sandbox delivered (SMS codes included), newest first',
+        tags: ['sandbox'],
+        security: [{ bearer: [] }],
+        querystring: OutboxQuery,
+        response: { 200: OutboxPage, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { recipient, cursor } = request.query;
+      const limit = Number(request.query.limit ?? 50);
+      const filters: SQL[] = [];
+      if (recipient !== undefined) filters.push(eq(outbox.recipient, recipient.trim()));
+      if (cursor !== undefined) filters.push(lt(outbox.id, Number(cursor)));
+      const rows = db
+        .select()
+        .from(outbox)
+        .where(and(...filters))
+        .orderBy(desc(outbox.id))
+        .limit(limit + 1)
+        .all();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((m) => ({
+          recipient: m.recipient,
+          channel: m.channel,
+          template: m.template,
+          text: m.text,
+          createdAt: m.createdAt.toISOString(),
+        })),
+        ...(rows.length > limit && last ? { nextCursor: String(last.id) } : {}),
+      };
+    },
+  );
+};
+
+export default sandbox;

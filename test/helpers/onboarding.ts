@@ -1,0 +1,123 @@
+// Drives applications through the HTTP API the way the bank's app and a reviewer would.
+import { expect } from 'vitest';
+import type { FakePerson } from '../fixtures/id-card';
+import { idCardPhoto, makeIdNumber } from '../fixtures/id-card';
+import { bankCard } from './people';
+import type { Stack } from './stack';
+
+let serial = 0;
+
+/** A fresh invented person modelled on a fixture (new ID number, phone and card). */
+export function freshPerson(base: FakePerson, birth = base.birth) {
+  serial += 1;
+  const sequence = 100 + ((serial * 7 + Number(process.pid % 97)) % 800);
+  const region = base.idNumber.slice(0, 6);
+  const person: FakePerson = { ...base, birth, idNumber: makeIdNumber(region, birth, sequence) };
+  const phone = `139${String(10_000_000 + ((process.pid * 131 + serial * 7919) % 89_999_999)).slice(0, 8)}`;
+  const card = bankCard(
+    `62170000${String(1_000_000_000 + process.pid * 1000 + serial).slice(-10)}`,
+  );
+  return { person, phone, card };
+}
+
+export type Applicant = ReturnType<typeof freshPerson>;
+
+export function bearer(token: string) {
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function openBankAccount(
+  stack: Stack,
+  a: Applicant,
+  overrides: Record<string, unknown> = {},
+) {
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: '/v1/sandbox/bank-accounts',
+    headers: bearer(stack.staffToken('ops')),
+    payload: {
+      holderName: a.person.name,
+      idNumber: a.person.idNumber,
+      cardNumber: a.card,
+      phone: a.phone,
+      status: 'NORMAL',
+      realNameVerified: true,
+      ...overrides,
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+}
+
+export async function apply(stack: Stack, a: Applicant, overrides: Record<string, string> = {}) {
+  return stack.api.inject({
+    method: 'POST',
+    url: '/v1/applications',
+    payload: {
+      name: a.person.name,
+      idNumber: a.person.idNumber,
+      phone: a.phone,
+      bankCardNumber: a.card,
+      appVersion: '3.2.0',
+      loginPassword: 'secret123',
+      ...overrides,
+    },
+  });
+}
+
+/** The newest code sent to `phone`, read from the sandbox outbox as the person would read it. */
+export async function lastOtp(stack: Stack, phone: string): Promise<string> {
+  const res = await stack.api.inject({
+    method: 'GET',
+    url: `/v1/sandbox/outbox?recipient=${phone}`,
+    headers: bearer(stack.staffToken('ops')),
+  });
+  const otp = res.json().items.find((m: { template: string }) => m.template === 'OTP');
+  expect(otp, 'an OTP message').toBeDefined();
+  return /\d{6}/.exec(otp.text as string)![0];
+}
+
+export async function verifyPhone(stack: Stack, id: string, token: string, phone: string) {
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: `/v1/applications/${id}/otp/verify`,
+    headers: bearer(token),
+    payload: { code: await lastOtp(stack, phone) },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+export async function uploadPhoto(
+  stack: Stack,
+  id: string,
+  token: string,
+  image: Buffer,
+  type = 'image/jpeg',
+) {
+  return stack.api.inject({
+    method: 'PUT',
+    url: `/v1/applications/${id}/id-photo`,
+    headers: { ...bearer(token), 'content-type': type },
+    payload: image,
+  });
+}
+
+export async function uploadClearCard(stack: Stack, id: string, token: string, person: FakePerson) {
+  const res = await uploadPhoto(stack, id, token, await idCardPhoto(person, 'clear-1600'));
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+export async function decide(
+  stack: Stack,
+  id: string,
+  reviewer: string,
+  payload: Record<string, unknown> = { decision: 'APPROVE' },
+) {
+  return stack.api.inject({
+    method: 'POST',
+    url: `/v1/applications/${id}/decision`,
+    headers: bearer(stack.staffToken('reviewer', reviewer)),
+    payload,
+  });
+}

@@ -1,0 +1,627 @@
+// The activities the onboarding workflow calls for eligibility, notifications, screening, review
+// and activation, run against a real stack's database the way Temporal would call (and retry) them.
+import { ApplicationFailure } from '@temporalio/common';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { httpCoreBanking, insertSandboxAccount } from '../../activities/core-banking';
+import {
+  outboxTransport,
+  webhookTransport,
+  type NotifyInput,
+  type OutboundMessage,
+} from '../../activities/notify';
+import { readReviewSnapshot } from '../../activities/review-snapshot';
+import {
+  applicantLogins,
+  applications,
+  outbox,
+  personClaims,
+  wallets,
+  watchlist,
+} from '../../db/schema';
+import { hashPassword } from '../../lib/password-hash';
+import { erasePersonKey, personIdOf } from '../../lib/pii';
+import { applicant as person, bankCard, idNumber } from '../helpers/people';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+let acts: ReturnType<typeof createActivities>;
+let loginHash: string;
+
+beforeAll(async () => {
+  stack = await startStack({ MIN_APP_VERSION: '3.0.0' });
+  acts = createActivities({ db: stack.database.db, config: stack.config });
+  loginHash = await hashPassword('secret123');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+let seq = 0;
+/** A fresh person with a NORMAL, verified bank account unless told otherwise. */
+function newPerson(
+  account: Partial<{
+    status: 'NORMAL' | 'FROZEN' | 'CLOSED';
+    realNameVerified: boolean;
+  }> | null = {},
+  birth = '19900307',
+) {
+  seq += 1;
+  const p = person({
+    idNumber: idNumber('310104', birth, String(100 + seq).padStart(3, '0')),
+    bankCardNumber: bankCard(`62148300${String(10_000_000 + seq * 7919).slice(-8)}`),
+  });
+  if (account)
+    insertSandboxAccount(stack.database.db, stack.config.piiKey, {
+      holderName: p.name,
+      idNumber: p.idNumber,
+      cardNumber: p.bankCardNumber,
+      phone: p.phone,
+      status: account.status ?? 'NORMAL',
+      realNameVerified: account.realNameVerified ?? true,
+    });
+  return p;
+}
+
+function eligibilityInput(p: ReturnType<typeof newPerson>, applicationId = randomUUID()) {
+  return {
+    applicationId,
+    applicant: {
+      name: p.name,
+      idNumber: p.idNumber,
+      phone: p.phone,
+      bankCardNumber: p.bankCardNumber,
+    },
+    appVersion: p.appVersion,
+    loginPasswordHash: loginHash,
+  };
+}
+
+function claimOf(idNumberValue: string) {
+  return stack.database.db
+    .select()
+    .from(personClaims)
+    .where(eq(personClaims.personId, personIdOf(stack.config.piiKey, idNumberValue)))
+    .get();
+}
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('checkEligibility', () => {
+  it('passes an eligible applicant, claims the person and stores the login', async () => {
+    const p = newPerson();
+    const input = eligibilityInput(p);
+    await expect(acts.checkEligibility(input)).resolves.toEqual({ ok: true });
+    expect(claimOf(p.idNumber)).toMatchObject({
+      applicationId: input.applicationId,
+      kind: 'IN_PROGRESS',
+    });
+    const login = stack.database.db
+      .select()
+      .from(applicantLogins)
+      .where(eq(applicantLogins.applicationId, input.applicationId))
+      .get();
+    expect(login?.passwordHash).toBe(loginHash);
+    expect(login?.phoneIndex).toMatch(/^[0-9a-f]{64}$/);
+    // A retry by Temporal answers the same and changes nothing.
+    await expect(acts.checkEligibility(input)).resolves.toEqual({ ok: true });
+    expect(
+      stack.database.db
+        .select()
+        .from(applicantLogins)
+        .where(eq(applicantLogins.applicationId, input.applicationId))
+        .all(),
+    ).toHaveLength(1);
+  });
+
+  it('refuses an app older than MIN_APP_VERSION first, whatever else is wrong', async () => {
+    const p = newPerson(null);
+    await expect(
+      acts.checkEligibility({ ...eligibilityInput(p), appVersion: '2.9.9' }),
+    ).resolves.toEqual({ ok: false, code: 'APP_VERSION_TOO_OLD' });
+    const q = newPerson();
+    await expect(
+      acts.checkEligibility({ ...eligibilityInput(q), appVersion: '3.0' }),
+    ).resolves.toEqual({ ok: true });
+  });
+
+  it('answers BANK_ACCOUNT_NOT_FOUND for an unknown card', async () => {
+    const p = newPerson(null);
+    await expect(acts.checkEligibility(eligibilityInput(p))).resolves.toEqual({
+      ok: false,
+      code: 'BANK_ACCOUNT_NOT_FOUND',
+    });
+    expect(claimOf(p.idNumber)).toBeUndefined();
+  });
+
+  it('answers BANK_ACCOUNT_HOLDER_MISMATCH for another name or ID number', async () => {
+    const p = newPerson();
+    await expect(
+      acts.checkEligibility({
+        ...eligibilityInput(p),
+        applicant: { ...eligibilityInput(p).applicant, name: '李四' },
+      }),
+    ).resolves.toEqual({ ok: false, code: 'BANK_ACCOUNT_HOLDER_MISMATCH' });
+    await expect(
+      acts.checkEligibility({
+        ...eligibilityInput(p),
+        applicant: {
+          ...eligibilityInput(p).applicant,
+          idNumber: idNumber('310104', '19900307', '999'),
+        },
+      }),
+    ).resolves.toEqual({ ok: false, code: 'BANK_ACCOUNT_HOLDER_MISMATCH' });
+    // The name is compared normalised: spaces and look-alike dots do not make a mismatch.
+    const q = person({ name: '买买提·艾力' });
+    insertSandboxAccount(stack.database.db, stack.config.piiKey, {
+      holderName: '买买提·艾力',
+      idNumber: q.idNumber,
+      cardNumber: q.bankCardNumber,
+      status: 'NORMAL',
+      realNameVerified: true,
+    });
+    await expect(
+      acts.checkEligibility({
+        ...eligibilityInput(q as never),
+        applicant: { ...eligibilityInput(q as never).applicant, name: '买买提 • 艾力' },
+      }),
+    ).resolves.toEqual({ ok: true });
+  });
+
+  it.each(['FROZEN', 'CLOSED'] as const)(
+    'answers BANK_ACCOUNT_NOT_NORMAL for a %s account',
+    async (status) => {
+      const p = newPerson({ status });
+      await expect(acts.checkEligibility(eligibilityInput(p))).resolves.toEqual({
+        ok: false,
+        code: 'BANK_ACCOUNT_NOT_NORMAL',
+      });
+    },
+  );
+
+  it('answers REAL_NAME_NOT_VERIFIED', async () => {
+    const p = newPerson({ realNameVerified: false });
+    await expect(acts.checkEligibility(eligibilityInput(p))).resolves.toEqual({
+      ok: false,
+      code: 'REAL_NAME_NOT_VERIFIED',
+    });
+  });
+
+  it('answers APPLICATION_IN_PROGRESS for a second application, and frees the person on release', async () => {
+    const p = newPerson();
+    const first = eligibilityInput(p);
+    const second = eligibilityInput(p);
+    await expect(acts.checkEligibility(first)).resolves.toEqual({ ok: true });
+    await expect(acts.checkEligibility(second)).resolves.toEqual({
+      ok: false,
+      code: 'APPLICATION_IN_PROGRESS',
+    });
+    // Releasing on behalf of the application that does not hold the claim changes nothing.
+    await acts.releaseApplicant({ applicationId: second.applicationId, idNumber: p.idNumber });
+    expect(claimOf(p.idNumber)?.applicationId).toBe(first.applicationId);
+    await acts.releaseApplicant({ applicationId: first.applicationId, idNumber: p.idNumber });
+    await acts.releaseApplicant({ applicationId: first.applicationId, idNumber: p.idNumber });
+    expect(claimOf(p.idNumber)).toBeUndefined();
+    await expect(acts.checkEligibility(second)).resolves.toEqual({ ok: true });
+  });
+
+  it('lets a new application take over the claim of one recorded as FAILED or CANCELLED', async () => {
+    const p = newPerson();
+    const first = eligibilityInput(p);
+    await acts.checkEligibility(first);
+    await acts.recordApplicationStatus({
+      applicationId: first.applicationId,
+      status: 'CANCELLED',
+      nextAction: 'NONE',
+      seq: 5,
+      at: new Date().toISOString(),
+      reasons: [],
+    });
+    const second = eligibilityInput(p);
+    await expect(acts.checkEligibility(second)).resolves.toEqual({ ok: true });
+    expect(claimOf(p.idNumber)?.applicationId).toBe(second.applicationId);
+  });
+
+  it('lets exactly one of many concurrent applications of one person through', async () => {
+    const p = newPerson();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => acts.checkEligibility(eligibilityInput(p))),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.code === 'APPLICATION_IN_PROGRESS')).toHaveLength(7);
+  });
+
+  it('answers ALREADY_HAS_WALLET once the person has a wallet, and release leaves it', async () => {
+    const p = newPerson();
+    const input = eligibilityInput(p);
+    await acts.checkEligibility(input);
+    await acts.createWallet({
+      applicationId: input.applicationId,
+      idNumber: p.idNumber,
+      tier: 'STANDARD',
+      paymentPasswordHash: await hashPassword('135792'),
+    });
+    await acts.releaseApplicant({ applicationId: input.applicationId, idNumber: p.idNumber });
+    expect(claimOf(p.idNumber)?.kind).toBe('WALLET');
+    await expect(acts.checkEligibility(eligibilityInput(p))).resolves.toEqual({
+      ok: false,
+      code: 'ALREADY_HAS_WALLET',
+    });
+  });
+
+  it('refuses malformed input without retrying', async () => {
+    const p = newPerson();
+    const bad = eligibilityInput(p);
+    bad.applicant.idNumber = '';
+    const error = await failure(acts.checkEligibility(bad));
+    expect(error.nonRetryable).toBe(true);
+    expect(error.type).toBe('INVALID_INPUT');
+  });
+});
+
+describe('createWallet', () => {
+  it('creates one wallet per application however often it is retried', async () => {
+    const p = newPerson({}, '20080101');
+    const input = eligibilityInput(p);
+    await acts.checkEligibility(input);
+    const wallet = {
+      applicationId: input.applicationId,
+      idNumber: p.idNumber,
+      tier: 'RESTRICTED' as const,
+      paymentPasswordHash: await hashPassword('135792'),
+    };
+    const results = await Promise.all([
+      acts.createWallet(wallet),
+      acts.createWallet(wallet),
+      acts.createWallet(wallet),
+    ]);
+    const again = await acts.createWallet(wallet);
+    expect(new Set([...results, again].map((r) => r.walletId)).size).toBe(1);
+    expect(again.walletId).toMatch(/^w_[0-9a-f]{24}$/);
+    const rows = stack.database.db
+      .select()
+      .from(wallets)
+      .where(eq(wallets.applicationId, input.applicationId))
+      .all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tier: 'RESTRICTED', status: 'ACTIVE', balance: 0 });
+    expect(claimOf(p.idNumber)).toMatchObject({
+      kind: 'WALLET',
+      applicationId: input.applicationId,
+    });
+  });
+
+  it('refuses a second wallet for a person from another application, and bad input', async () => {
+    const p = newPerson();
+    const input = eligibilityInput(p);
+    await acts.checkEligibility(input);
+    const hash = await hashPassword('135792');
+    await acts.createWallet({
+      ...input,
+      idNumber: p.idNumber,
+      tier: 'STANDARD',
+      paymentPasswordHash: hash,
+    });
+    const other = await failure(
+      acts.createWallet({
+        applicationId: randomUUID(),
+        idNumber: p.idNumber,
+        tier: 'STANDARD',
+        paymentPasswordHash: hash,
+      }),
+    );
+    expect(other).toMatchObject({ nonRetryable: true, type: 'ALREADY_HAS_WALLET' });
+    const badTier = await failure(
+      acts.createWallet({
+        applicationId: randomUUID(),
+        idNumber: p.idNumber,
+        tier: 'GOLD' as never,
+        paymentPasswordHash: hash,
+      }),
+    );
+    expect(badTier).toMatchObject({ nonRetryable: true, type: 'INVALID_INPUT' });
+  });
+});
+
+describe('notify', () => {
+  it('delivers exactly once per key through a transport that fails three times first', async () => {
+    let calls = 0;
+    const sandbox = outboxTransport(stack.database.db);
+    const flaky = createActivities({
+      db: stack.database.db,
+      config: stack.config,
+      smsTransport: {
+        async send(message: OutboundMessage) {
+          calls += 1;
+          if (calls <= 3) throw new Error(`gateway down (${calls})`);
+          await sandbox.send(message);
+        },
+      },
+    });
+    const key = `${randomUUID()}:otp:1`;
+    const input = {
+      key,
+      recipient: '13900139000',
+      channel: 'sms' as const,
+      template: 'OTP' as const,
+      params: { code: '864209' },
+    };
+    // As Temporal would: retry until it succeeds, then a late duplicate attempt.
+    for (let attempt = 1; attempt <= 3; attempt++)
+      await expect(flaky.notify(input)).rejects.toThrow(/gateway down/);
+    await flaky.notify(input);
+    await flaky.notify(input);
+    const rows = stack.database.db.select().from(outbox).where(eq(outbox.idemKey, key)).all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ recipient: '13900139000', channel: 'sms', template: 'OTP' });
+    expect(rows[0]!.text).toContain('864209');
+    expect(calls).toBe(5);
+  });
+
+  it('sends staff notifications to a role, and refuses bad input without retrying', async () => {
+    const key = `${randomUUID()}:remind`;
+    await acts.notify({
+      key,
+      recipient: 'reviewers',
+      channel: 'staff',
+      template: 'REVIEW_REMINDER',
+      params: { applicationId: 'app-42' },
+    });
+    const row = stack.database.db.select().from(outbox).where(eq(outbox.idemKey, key)).get();
+    expect(row?.text).toContain('app-42');
+    const bads: Omit<NotifyInput, 'key'>[] = [
+      {
+        recipient: 'not-a-phone',
+        channel: 'sms' as const,
+        template: 'OTP' as const,
+        params: { code: '1' },
+      },
+      { recipient: '13900139000', channel: 'sms' as const, template: 'OTP' as const, params: {} },
+      {
+        recipient: 'Reviewers!',
+        channel: 'staff' as const,
+        template: 'REVIEW_REMINDER' as const,
+        params: { applicationId: 'x' },
+      },
+    ];
+    for (const bad of bads) {
+      const error = await failure(acts.notify({ key: randomUUID(), ...bad }));
+      expect(error.nonRetryable).toBe(true);
+    }
+  });
+});
+
+describe('HTTP adapters (SANDBOX=0)', () => {
+  let server: FastifyInstance;
+  let base: string;
+  const smsReceived: { key: string | undefined; body: unknown }[] = [];
+  let smsFailures = 0;
+
+  beforeAll(async () => {
+    server = Fastify();
+    server.get<{ Params: { card: string } }>('/accounts/:card', async (request, reply) => {
+      if (request.params.card === '4111111111111111')
+        return {
+          holderName: '张三',
+          idNumber: '11010519491231002X',
+          status: 'NORMAL',
+          realNameVerified: true,
+        };
+      if (request.params.card === '5555555555554444') return reply.code(503).send();
+      return reply.code(404).send({ error: 'not found' });
+    });
+    server.post('/sms', async (request, reply) => {
+      if (smsFailures > 0) {
+        smsFailures -= 1;
+        return reply.code(502).send();
+      }
+      if ((request.body as { recipient?: string }).recipient === '13000000000')
+        return reply.code(400).send();
+      smsReceived.push({ key: request.headers['idempotency-key'] as string, body: request.body });
+      return reply.code(202).send();
+    });
+    base = await server.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('looks accounts up over HTTP: found, 404, and 5xx thrown for a retry', async () => {
+    const bank = httpCoreBanking(base);
+    await expect(bank.findAccountByCard('4111 1111 1111 1111')).resolves.toEqual({
+      holderName: '张三',
+      idNumber: '11010519491231002X',
+      status: 'NORMAL',
+      realNameVerified: true,
+    });
+    await expect(bank.findAccountByCard('6222020000000000008')).resolves.toBeNull();
+    await expect(bank.findAccountByCard('5555555555554444')).rejects.toThrow(/503/);
+    const stackless = createActivities({
+      db: stack.database.db,
+      config: stack.config,
+      coreBanking: bank,
+    });
+    const result = await stackless.checkEligibility({
+      applicationId: randomUUID(),
+      applicant: {
+        name: '张三',
+        idNumber: '11010519491231002X',
+        phone: '13800138000',
+        bankCardNumber: '4111111111111111',
+      },
+      appVersion: '3.2.0',
+      loginPasswordHash: loginHash,
+    });
+    expect(result).toEqual({ ok: true });
+  });
+
+  it('posts SMS with an Idempotency-Key, retries 5xx and gives up on a refusal', async () => {
+    const sms = webhookTransport(`${base}/sms`);
+    const message = {
+      key: 'k-1',
+      recipient: '13900139000',
+      channel: 'sms' as const,
+      template: 'OTP' as const,
+      text: 'code 1',
+    };
+    smsFailures = 1;
+    await expect(sms.send(message)).rejects.toThrow(/502/);
+    await sms.send(message);
+    expect(smsReceived).toEqual([{ key: 'k-1', body: message }]);
+    const refused = await failure(sms.send({ ...message, recipient: '13000000000' }));
+    expect(refused).toMatchObject({ nonRetryable: true, type: 'NOTIFICATION_REFUSED' });
+  });
+});
+
+describe('screenApplicant', () => {
+  beforeAll(() => {
+    stack.database.db
+      .insert(watchlist)
+      .values([
+        {
+          entryKey: randomUUID(),
+          name: '王大锤',
+          birthDate: '1980-05-05',
+          source: 'UN',
+          createdAt: new Date(),
+        },
+        {
+          entryKey: randomUUID(),
+          name: '赵铁柱',
+          birthDate: null,
+          source: 'PEP',
+          createdAt: new Date(),
+        },
+      ])
+      .run();
+  });
+
+  function screenInput(overrides: Partial<Parameters<typeof acts.screenApplicant>[0]> = {}) {
+    seq += 1;
+    return {
+      applicationId: randomUUID(),
+      name: '张三',
+      idNumber: idNumber('310104', '19900307', String(100 + seq).padStart(3, '0')),
+      bankCardNumber: bankCard(`62148301${String(10_000_000 + seq * 7919).slice(-8)}`),
+      photoRef: randomUUID().replace(/-/g, '').padEnd(64, '0'),
+      ...overrides,
+    };
+  }
+
+  it('is LOW with no flags for an ordinary applicant, also when retried', async () => {
+    const input = screenInput();
+    await expect(acts.screenApplicant(input)).resolves.toEqual({ riskLevel: 'LOW', flags: [] });
+    await expect(acts.screenApplicant(input)).resolves.toEqual({ riskLevel: 'LOW', flags: [] });
+  });
+
+  it('flags WATCHLIST_MATCH on a similar name with the same birth date, not another', async () => {
+    const hit = await acts.screenApplicant(
+      screenInput({ name: '王大垂', idNumber: idNumber('310104', '19800505', '011') }),
+    );
+    expect(hit.riskLevel).toBe('HIGH');
+    expect(hit.flags.map((f) => f.code)).toEqual(['WATCHLIST_MATCH']);
+    const otherBirth = await acts.screenApplicant(
+      screenInput({ name: '王大锤', idNumber: idNumber('310104', '19800506', '011') }),
+    );
+    expect(otherBirth).toEqual({ riskLevel: 'LOW', flags: [] });
+  });
+
+  it('flags WATCHLIST_NAME_SIMILAR when the entry has no birth date', async () => {
+    const result = await acts.screenApplicant(screenInput({ name: '赵铁柱' }));
+    expect(result.riskLevel).toBe('HIGH');
+    expect(result.flags.map((f) => f.code)).toEqual(['WATCHLIST_NAME_SIMILAR']);
+  });
+
+  it('flags a photo or card another person used, not the same person reapplying', async () => {
+    const first = screenInput();
+    await acts.screenApplicant(first);
+    const reapplication = randomUUID();
+    const samePerson = await acts.screenApplicant({ ...first, applicationId: reapplication });
+    expect(samePerson.flags).toEqual([]);
+    const other = await acts.screenApplicant(
+      screenInput({ photoRef: first.photoRef, bankCardNumber: first.bankCardNumber }),
+    );
+    expect(other.riskLevel).toBe('HIGH');
+    expect(other.flags.map((f) => f.code).sort()).toEqual([
+      'DUPLICATE_BANK_CARD',
+      'DUPLICATE_PHOTO',
+    ]);
+    expect(other.flags[0]!.detail).toMatch(
+      new RegExp(`application (${first.applicationId}|${reapplication})`),
+    );
+    const noPhoto = await acts.screenApplicant(screenInput({ photoRef: null }));
+    expect(noPhoto.flags).toEqual([]);
+  });
+});
+
+describe('saveReviewSnapshot', () => {
+  it('creates or updates the row, sealed under the person key, and erasure makes it unreadable', async () => {
+    const p = newPerson();
+    const input = eligibilityInput(p);
+    await acts.checkEligibility(input);
+    const due = new Date(Date.now() + 3600_000).toISOString();
+    const snapshot = { applicant: { name: p.name, idNumber: p.idNumber }, flags: [] };
+    await acts.saveReviewSnapshot({
+      applicationId: input.applicationId,
+      riskLevel: 'LOW',
+      reviewDueAt: due,
+      snapshot,
+    });
+    const row = stack.database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.id, input.applicationId))
+      .get();
+    expect(row).toMatchObject({ riskLevel: 'LOW', statusSeq: 0 });
+    expect(row?.reviewDueAt?.toISOString()).toBe(due);
+    expect(row?.reviewSnapshot).not.toContain(p.idNumber);
+    expect(readReviewSnapshot(stack.database.db, stack.config.piiKey, input.applicationId)).toEqual(
+      snapshot,
+    );
+
+    // The status mirror still lands on a row the snapshot created, and the snapshot survives it.
+    await acts.recordApplicationStatus({
+      applicationId: input.applicationId,
+      status: 'PENDING_REVIEW',
+      nextAction: 'WAIT_FOR_REVIEW',
+      seq: 4,
+      at: new Date().toISOString(),
+      reasons: [],
+    });
+    await acts.saveReviewSnapshot({
+      applicationId: input.applicationId,
+      riskLevel: 'HIGH',
+      reviewDueAt: null,
+      snapshot: { ...snapshot, flags: ['x'] },
+    });
+    const updated = stack.database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.id, input.applicationId))
+      .get();
+    expect(updated).toMatchObject({
+      riskLevel: 'HIGH',
+      reviewDueAt: null,
+      statusSeq: 4,
+      status: 'PENDING_REVIEW',
+    });
+    expect(
+      readReviewSnapshot(stack.database.db, stack.config.piiKey, input.applicationId),
+    ).toMatchObject({ flags: ['x'] });
+
+    erasePersonKey(stack.database.db, personIdOf(stack.config.piiKey, p.idNumber));
+    expect(
+      readReviewSnapshot(stack.database.db, stack.config.piiKey, input.applicationId),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,132 @@
+// SPEC §1 end to end through the HTTP API, with the real photo pipeline and a real Temporal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
+import {
+  apply,
+  bearer,
+  decide,
+  freshPerson,
+  openBankAccount,
+  uploadClearCard,
+  uploadPhoto,
+  verifyPhone,
+} from '../helpers/onboarding';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({}, { photo: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('opening a wallet', () => {
+  it('goes from application to an active wallet', async () => {
+    const a = freshPerson(PEOPLE[0]!);
+    await openBankAccount(stack, a);
+    const created = await apply(stack, a);
+    expect(created.statusCode, created.body).toBe(201);
+    const { applicationId: id, applicantToken: token } = created.json();
+
+    const verified = await verifyPhone(stack, id, token, a.phone);
+    expect(verified).toMatchObject({ status: 'AWAITING_ID_PHOTO', nextAction: 'UPLOAD_ID_PHOTO' });
+
+    // A blurry photo is refused with its reason and costs one attempt.
+    const blurry = await uploadPhoto(stack, id, token, await idCardPhoto(a.person, 'blur-8'));
+    expect(blurry.statusCode).toBe(422);
+    expect(blurry.json()).toMatchObject({
+      code: 'PHOTO_BLURRY',
+      accepted: false,
+      reasons: ['PHOTO_BLURRY'],
+      attemptsLeft: { photo: 4 },
+    });
+
+    const photo = await uploadClearCard(stack, id, token, a.person);
+    expect(photo).toMatchObject({
+      accepted: true,
+      reasons: [],
+      ocr: { name: a.person.name, idNumber: a.person.idNumber, matched: true },
+      status: 'PENDING_REVIEW',
+      nextAction: 'WAIT_FOR_REVIEW',
+    });
+    expect(photo.metrics.width).toBe(1600);
+    expect(Date.parse(photo.reviewDueAt)).toBeGreaterThan(Date.now() + 47 * 3600_000);
+
+    const queue = await stack.api.inject({
+      method: 'GET',
+      url: '/v1/reviews',
+      headers: bearer(stack.staffToken('reviewer', 'rita')),
+    });
+    expect(queue.statusCode).toBe(200);
+    const item = queue.json().items.find((i: { applicationId: string }) => i.applicationId === id);
+    expect(item).toMatchObject({
+      status: 'PENDING_REVIEW',
+      riskLevel: 'LOW',
+      flags: [],
+      approvalsRequired: 1,
+      submitted: { name: a.person.name, idNumber: a.person.idNumber },
+      photo: { accepted: true, ocr: { name: a.person.name, idNumber: a.person.idNumber } },
+    });
+
+    const photoBytes = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/applications/${id}/id-photo`,
+      headers: bearer(stack.staffToken('reviewer', 'rita')),
+    });
+    expect(photoBytes.statusCode).toBe(200);
+    expect(photoBytes.headers['content-type']).toBe('image/jpeg');
+    const asApplicant = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/applications/${id}/id-photo`,
+      headers: bearer(token),
+    });
+    expect(asApplicant.statusCode).toBe(403);
+
+    const approved = await decide(stack, id, 'rita', {
+      decision: 'APPROVE',
+      internalNote: 'documents fine',
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'AWAITING_PAYMENT_PASSWORD' });
+
+    const weak = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/applications/${id}/payment-password`,
+      headers: bearer(token),
+      payload: { paymentPassword: '123456' },
+    });
+    expect(weak.statusCode).toBe(422);
+    expect(weak.json().code).toBe('PAYMENT_PASSWORD_WEAK');
+
+    const active = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/applications/${id}/payment-password`,
+      headers: bearer(token),
+      payload: { paymentPassword: '580314' },
+    });
+    expect(active.statusCode, active.body).toBe(200);
+    expect(active.json()).toMatchObject({ status: 'ACTIVE', nextAction: 'NONE', tier: 'STANDARD' });
+    expect(active.json().walletId).toMatch(/^w_[0-9a-f]{24}$/);
+
+    const seen = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/applications/${id}`,
+      headers: bearer(token),
+    });
+    expect(seen.json()).toMatchObject({ status: 'ACTIVE', walletId: active.json().walletId });
+    expect(seen.json().review).toBeUndefined();
+
+    // Every status change reached the applicant.
+    const outbox = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/sandbox/outbox?recipient=${a.phone}&limit=100`,
+      headers: bearer(stack.staffToken('ops')),
+    });
+    const statuses = outbox
+      .json()
+      .items.filter((m: { template: string }) => m.template === 'STATUS_CHANGED')
+      .map((m: { text: string }) => m.text);
+    expect(statuses).toHaveLength(4); // ID photo, review, payment password, active
+  });
+});
