@@ -96,6 +96,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
 
   // Phone verification.
   let otp = { code: '', sentAt: 0, sends: 0, verified: false, failed: false };
+  /** Phone verifications so far: a corrected phone is verified again, under fresh keys. */
+  let phoneRound = 0;
   // ID photo.
   let photoBusy = false;
   let lastPhoto: (PhotoCheckView & { ref: string }) | null = null;
@@ -423,7 +425,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     otp.sentAt = Date.now();
     otp.sends += 1;
     await messaging.notify({
-      key: `${applicationId}:otp:${otp.sends}`,
+      key: `${applicationId}:otp:${phoneRound}:${otp.sends}`,
       recipient: view.applicant.phone,
       channel: 'sms',
       template: 'OTP',
@@ -450,11 +452,12 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
 
   async function verifyPhone() {
     otp = { code: '', sentAt: 0, sends: 0, verified: false, failed: false };
+    phoneRound += 1;
     view.attemptsLeft.otp = RULES.otpMaxAttempts;
     const deadline = Date.now() + RULES.phoneVerificationWindowMs;
-    await moveTo('AWAITING_PHONE_VERIFICATION', 'VERIFY_PHONE', [], { stepDeadlineMs: deadline });
+    // The code is on its way before anyone is told to enter it.
     await sendOtp();
-    // The first request is answered once the code is on its way.
+    await moveTo('AWAITING_PHONE_VERIFICATION', 'VERIFY_PHONE', [], { stepDeadlineMs: deadline });
     evaluated = true;
     const settled = await waitFor(() => otp.verified || otp.failed, deadline - Date.now());
     if (otp.failed) await end('FAILED', [reason('OTP_ATTEMPTS_EXCEEDED')]);

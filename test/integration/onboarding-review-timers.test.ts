@@ -1,0 +1,86 @@
+// Durable review timers (SPEC §1 step 6) with short configured durations on the real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PEOPLE } from '../fixtures/id-card';
+import {
+  apply,
+  bearer,
+  decide,
+  freshPerson,
+  openBankAccount,
+  uploadClearCard,
+  verifyPhone,
+} from '../helpers/onboarding';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack(
+    { REVIEW_REMIND_AFTER: '2s', REVIEW_ESCALATE_AFTER: '4s', REVIEW_EXPIRE_AFTER: '6s' },
+    { photo: true },
+  );
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function outbox(recipient: string) {
+  const res = await stack.api.inject({
+    url: `/v1/sandbox/outbox?recipient=${recipient}&limit=100`,
+    headers: bearer(stack.staffToken('ops')),
+  });
+  return res.json().items as { recipient: string; template: string; text: string }[];
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('review timers', () => {
+  it('reminds reviewers, escalates, then expires the application and tells the applicant', async () => {
+    const a = freshPerson(PEOPLE[2]!);
+    await openBankAccount(stack, a);
+    const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+    await verifyPhone(stack, id, token, a.phone);
+    const inReview = await uploadClearCard(stack, id, token, a.person);
+    expect(inReview.status).toBe('PENDING_REVIEW');
+    const due = Date.parse(inReview.reviewDueAt);
+    expect(due - Date.parse(inReview.updatedAt)).toBeGreaterThanOrEqual(5_900);
+    expect(due - Date.parse(inReview.updatedAt)).toBeLessThanOrEqual(6_100);
+
+    const view = await until(
+      async () =>
+        (await stack.api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) })).json(),
+      (v) => v.status === 'FAILED',
+      20_000,
+    );
+    expect(view).toMatchObject({ status: 'FAILED', reasons: [{ code: 'REVIEW_TIMEOUT' }] });
+
+    const reminders = (await outbox('reviewers')).filter((m) => m.text.includes(id));
+    const escalations = (await outbox('review-supervisors')).filter((m) => m.text.includes(id));
+    expect(reminders.map((m) => m.template)).toEqual(['REVIEW_REMINDER']);
+    expect(escalations.map((m) => m.template)).toEqual(['REVIEW_ESCALATION']);
+    const told = (await outbox(a.phone)).filter((m) => m.template === 'STATUS_CHANGED');
+    expect(told[0]!.text).toContain('The review could not be completed in time.');
+
+    const late = await decide(stack, id, 'rita');
+    expect(late.statusCode).toBe(409);
+  });
+
+  it('stops the timers once a reviewer decides', async () => {
+    const a = freshPerson(PEOPLE[3]!);
+    await openBankAccount(stack, a);
+    const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+    await verifyPhone(stack, id, token, a.phone);
+    await uploadClearCard(stack, id, token, a.person);
+    expect((await decide(stack, id, 'rita')).json().status).toBe('AWAITING_PAYMENT_PASSWORD');
+    await new Promise((r) => setTimeout(r, 7_000));
+    const seen = await stack.api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
+    expect(seen.json().status).toBe('AWAITING_PAYMENT_PASSWORD');
+    expect((await outbox('reviewers')).filter((m) => m.text.includes(id))).toEqual([]);
+  });
+});
