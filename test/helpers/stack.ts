@@ -1,5 +1,6 @@
 // A real stack for one test file: an in-process worker on its own task queue and the API app,
 // both against the run's Temporal dev server and a fresh SQLite file.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,15 +53,20 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const running = worker.run();
   const api = await buildApi(config, { logger: false });
   await api.ready();
+  const temporalClient = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+  });
 
   return {
     config,
     api,
     database,
+    temporalClient,
     staffToken: (role: 'reviewer' | 'ops', name = `${role}-1`) =>
       signStaffToken(config.authSecret, role, name),
     async close() {
       await api.close();
+      await temporalClient.connection.close();
       worker.shutdown();
       await running;
       await photo?.close();

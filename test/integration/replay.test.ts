@@ -1,0 +1,130 @@
+// Every recorded history of the onboarding workflow must replay on the current workflow code,
+// so that a change which would break running applications fails here and not in production.
+// Re-record after a deliberate, patched() change: RECORD_HISTORIES=1 npx vitest run replay
+import { execFileSync } from 'node:child_process';
+import { Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { onboardingWorkflowId } from '../../domain/contract';
+import { PEOPLE } from '../fixtures/id-card';
+import {
+  apply,
+  bearer,
+  decide,
+  freshPerson,
+  openBankAccount,
+  uploadClearCard,
+  verifyPhone,
+} from '../helpers/onboarding';
+import { startStack, type Stack } from '../helpers/stack';
+
+const historiesDir = join(import.meta.dirname, '..', 'histories');
+const recording = process.env.RECORD_HISTORIES === '1';
+
+function recorded(): string[] {
+  return readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+}
+
+if (recording) {
+  describe('recording histories', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({}, { photo: true });
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    async function save(name: string, applicationId: string) {
+      const workflowId = onboardingWorkflowId(applicationId);
+      await stack.temporalClient.workflow.getHandle(workflowId).result();
+      // The CLI writes the proto3 JSON form that historyFromJSON and `temporal` itself read.
+      const json = execFileSync(
+        inject('temporalCli'),
+        [
+          'workflow',
+          'show',
+          '--workflow-id',
+          workflowId,
+          '--output',
+          'json',
+          '--address',
+          stack.config.temporal.address,
+        ],
+        { encoding: 'utf8' },
+      );
+      writeFileSync(join(historiesDir, `${name}.json`), json);
+    }
+
+    it('records an application from start to an active wallet', async () => {
+      const a = freshPerson(PEOPLE[0]!);
+      await openBankAccount(stack, a);
+      const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+      await verifyPhone(stack, id, token, a.phone);
+      await uploadClearCard(stack, id, token, a.person);
+      await decide(stack, id, 'rita');
+      await stack.api.inject({
+        method: 'POST',
+        url: `/v1/applications/${id}/payment-password`,
+        headers: bearer(token),
+        payload: { paymentPassword: '580314' },
+      });
+      await save('onboarding-active', id);
+    });
+
+    it('records a rejection, a resubmission and a final rejection', async () => {
+      const a = freshPerson(PEOPLE[1]!);
+      await openBankAccount(stack, a);
+      const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+      await verifyPhone(stack, id, token, a.phone);
+      await uploadClearCard(stack, id, token, a.person);
+      await decide(stack, id, 'rita', { decision: 'REJECT', reasonCode: 'OTHER' });
+      await stack.api.inject({
+        method: 'POST',
+        url: `/v1/applications/${id}/resubmission`,
+        headers: bearer(token),
+        payload: {},
+      });
+      await uploadClearCard(stack, id, token, a.person);
+      await decide(stack, id, 'rita', {
+        decision: 'REJECT',
+        reasonCode: 'DOCUMENT_SUSPICIOUS',
+        rejectType: 'FINAL',
+      });
+      await save('onboarding-rejected', id);
+    });
+
+    it('records a cancellation and a refused application', async () => {
+      const a = freshPerson(PEOPLE[2]!);
+      await openBankAccount(stack, a);
+      const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+      await stack.api.inject({
+        method: 'POST',
+        url: `/v1/applications/${id}/cancel`,
+        headers: bearer(token),
+        payload: {},
+      });
+      await save('onboarding-cancelled', id);
+      const refused = await apply(stack, freshPerson(PEOPLE[3]!));
+      await save('onboarding-ineligible', refused.json().applicationId as string);
+    });
+  });
+}
+
+describe('replaying recorded histories', () => {
+  it('has histories to replay', () => {
+    expect(recorded().length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('replays every one without a determinism error', async () => {
+    const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    for (const file of recorded()) {
+      const history = JSON.parse(readFileSync(join(historiesDir, file), 'utf8')) as unknown;
+      await expect(
+        Worker.runReplayHistory({ workflowBundle }, history, file),
+        file,
+      ).resolves.toBeUndefined();
+    }
+  });
+});
