@@ -1,9 +1,11 @@
 // Activities are built from their dependencies (database, config, clients) so that the worker,
 // tests and benchmarks wire real or test doubles of each without module-level state.
 import type { Config } from '../lib/config';
+import type { PhotoStore } from './photo/store';
 import type { AppDatabase } from '../db/client';
 import { createStatusActivities } from './application-status';
 import type { CoreBanking } from './core-banking';
+import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
 import { createNotifyActivities, type SmsTransport } from './notify';
@@ -19,7 +21,7 @@ export interface ActivityDeps {
   /** Defaults by config: the sandbox outbox, or the webhook at SMS_WEBHOOK_URL. */
   smsTransport?: SmsTransport;
   /** The photo pipeline; only workers that run the photo step need it. */
-  photoStore?: IdPhotoDeps['photoStore'];
+  photoStore?: PhotoStore;
   idCardReader?: IdPhotoDeps['idCardReader'];
 }
 
@@ -32,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewSnapshotActivities(deps),
     ...createWalletActivities(deps),
     ...createIdPhotoActivities(deps),
+    ...createDeregistrationActivities(deps),
   };
 }
 

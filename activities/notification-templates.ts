@@ -13,6 +13,9 @@ export const NOTIFICATION_TEMPLATES = [
   'REVIEW_TIMEOUT',
   'RESUBMISSION_REQUESTED',
   'WALLET_ACTIVATED',
+  'WALLET_FROZEN',
+  'WALLET_UNFROZEN',
+  'DEREGISTRATION_STATUS',
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
@@ -127,6 +130,39 @@ const RENDER: Record<NotificationTemplate, (p: Params) => string> = {
       `Your wallet is active${p.walletId ? ` (${p.walletId})` : ''}. Welcome!`
     );
   },
+  // Risk monitoring or ops froze the wallet (SPEC §2). Says what to do, not which rule fired.
+  WALLET_FROZEN: () =>
+    '【钱包】为保障资金安全，您的钱包已被冻结，暂停充值、提现和支付。如非本人操作或需解冻，请联系客服。' +
+    'For your security your wallet has been frozen: top-ups, withdrawals and payments are paused. ' +
+    'Please contact customer service.',
+  WALLET_UNFROZEN: () =>
+    '【钱包】您的钱包已解冻，可正常使用。Your wallet has been unfrozen and can be used again.',
+  DEREGISTRATION_STATUS: (p) => {
+    const [status] = need(p, 'DEREGISTRATION_STATUS', 'status');
+    const text = DEREGISTRATION_TEXT[status!];
+    if (!text) throw new TemplateError(`Unknown deregistration status "${status}"`);
+    const reason = reasonText(p.reason);
+    return `【钱包】${text[0]} ${text[1]}${reason ? ` (${reason})` : ''}`;
+  },
+};
+
+const DEREGISTRATION_TEXT: Record<string, [string, string]> = {
+  AWAITING_BALANCE_CLEARANCE: [
+    '注销申请已受理，请在7天内将余额清零。',
+    'We received your request to close the wallet: please bring the balance to zero within 7 days.',
+  ],
+  AWAITING_CONFIRMATION: [
+    '请确认注销钱包，注销后记录无法恢复。',
+    'Please confirm the closure: the records cannot be recovered afterwards.',
+  ],
+  CLOSED: [
+    '您的钱包已注销，个人信息已删除。',
+    'Your wallet is closed and your personal data erased.',
+  ],
+  CANCELLED: [
+    '钱包注销已取消，钱包仍可使用。',
+    'The closure was cancelled; your wallet stays open.',
+  ],
 };
 
 export function isNotificationTemplate(value: string): value is NotificationTemplate {

@@ -10,10 +10,12 @@ import applications from './routes/applications';
 import applicationSteps from './routes/application-steps';
 import idPhoto from './routes/id-photo';
 import reviews from './routes/reviews';
+import deregistration from './routes/deregistration';
 import health from './routes/health';
 import ops from './routes/ops';
 import sandbox from './routes/sandbox';
 import sessions from './routes/sessions';
+import wallets from './routes/wallets';
 
 export interface AppOptions {
   config: Config;
@@ -34,4 +36,6 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(sessions, { config });
   await fastify.register(ops);
   await fastify.register(sandbox, { config });
+  await fastify.register(wallets, { config });
+  await fastify.register(deregistration, { config });
 }

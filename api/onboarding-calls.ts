@@ -21,16 +21,6 @@ export function applicationHandle(app: FastifyInstance, id: string): WorkflowHan
   return app.temporal.client.workflow.getHandle(onboardingWorkflowId(id));
 }
 
-async function exists(app: FastifyInstance, id: string): Promise<boolean> {
-  try {
-    await app.temporal.call(() => applicationHandle(app, id).describe());
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
-
 export async function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
   try {
     return await app.temporal.call(() => applicationHandle(app, id).query(getApplicationQuery));
@@ -40,32 +30,58 @@ export async function queryApplication(app: FastifyInstance, id: string): Promis
   }
 }
 
+/**
+ * Runs an update on a workflow by id. Unknown → 404, refused by the workflow's validator → 409,
+ * closed → 409.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint
-export async function updateApplication<Ret, Args extends [any, ...any[]]>(
+export async function updateApplicationWorkflow<Ret, Args extends [any, ...any[]]>(
+  app: FastifyInstance,
+  workflowId: string,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+  timeoutMs = 30_000,
+): Promise<Ret> {
+  const handle = app.temporal.client.workflow.getHandle(workflowId);
+  try {
+    return await app.temporal.call(() => handle.executeUpdate(update, { args }), timeoutMs);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      const code = error.cause.type === WorkflowErrors.InvalidState ? 'INVALID_STATE' : 'CONFLICT';
+      throw new Problem(409, code, error.cause.message);
+    }
+    // A finished workflow takes no more updates: it exists, but it is closed.
+    if (error instanceof WorkflowNotFoundError) {
+      const exists = await app.temporal
+        .call(() => handle.describe())
+        .then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof WorkflowNotFoundError) return false;
+            throw e;
+          },
+        );
+      if (exists) throw new Problem(409, 'INVALID_STATE', 'This is already finished.');
+      throw notFound('workflow');
+    }
+    throw error;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint
+export function updateApplication<Ret, Args extends [any, ...any[]]>(
   app: FastifyInstance,
   id: string,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
   timeoutMs = 30_000,
 ): Promise<Ret> {
-  try {
-    return await app.temporal.call(
-      () => applicationHandle(app, id).executeUpdate(update, { args }),
-      timeoutMs,
-    );
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      const code = error.cause.type === WorkflowErrors.InvalidState ? 'INVALID_STATE' : 'CONFLICT';
-      throw new Problem(409, code, error.cause.message);
-    }
-    // A finished workflow takes no more updates: the application exists but is closed.
-    if (error instanceof WorkflowNotFoundError) {
-      if (await exists(app, id))
-        throw new Problem(409, 'INVALID_STATE', 'The application is closed.');
-      throw notFound('application');
-    }
-    throw error;
-  }
+  return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).catch(
+    (error: unknown) => {
+      if (error instanceof Problem && error.status === 404) throw notFound('application');
+      throw error;
+    },
+  );
 }
 
 /** The application as its owner sees it (masked) or as staff see it (whole). */

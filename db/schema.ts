@@ -200,9 +200,55 @@ export const wallets = sqliteTable(
     paymentPasswordHash: text('payment_password_hash').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    // Wrong payment passwords since the last right one, counted before the slow hash is checked
+    // so that parallel guesses cannot get past the limit (lib/ledger.ts).
+    paymentPasswordFailures: integer('payment_password_failures').notNull().default(0),
+    paymentPasswordLockedUntil: integer('payment_password_locked_until', { mode: 'timestamp_ms' }),
+    // Why and since when the wallet is FROZEN; cleared by unfreeze. The history is in audit_log.
+    frozenReason: text('frozen_reason'),
+    frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     uniqueIndex('wallets_application_idx').on(t.applicationId),
     index('wallets_person_idx').on(t.personId),
+  ],
+);
+
+export const LEDGER_TRANSACTION_TYPES = ['TOP_UP', 'WITHDRAWAL', 'PAYMENT'] as const;
+export type LedgerTransactionType = (typeof LEDGER_TRANSACTION_TYPES)[number];
+export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING'] as const;
+export type LedgerTransactionStatus = (typeof LEDGER_TRANSACTION_STATUSES)[number];
+
+/**
+ * A wallet's money movements (SPEC §2), written in the same database transaction as the balance
+ * they change. The row is also the idempotency record: (wallet_id, idempotency_key) is unique,
+ * and `request_hash` tells a retry of the same request from a different one under the same key.
+ */
+export const walletTransactions = sqliteTable(
+  'wallet_transactions',
+  {
+    // Insertion order: history pages and their cursors follow it.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    walletId: text('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    type: text('type', { enum: LEDGER_TRANSACTION_TYPES }).notNull(),
+    // Every movement here settles at once; PENDING is for rails that answer later (none yet).
+    status: text('status', { enum: LEDGER_TRANSACTION_STATUSES }).notNull(),
+    // fen, always positive; `type` says which way it went.
+    amount: integer('amount').notNull(),
+    balanceAfter: integer('balance_after').notNull(),
+    merchantId: text('merchant_id'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('wallet_transactions_id_idx').on(t.id),
+    uniqueIndex('wallet_transactions_idem_idx').on(t.walletId, t.idempotencyKey),
+    // Daily totals and the velocity check read a wallet's payments by time.
+    index('wallet_transactions_wallet_type_time_idx').on(t.walletId, t.type, t.createdAt),
+    index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
   ],
 );

@@ -2,8 +2,14 @@
 // and the worker (workflow side) both import, so their names and shapes cannot drift apart.
 // Message payloads carry a `version` so that a running workflow can tell old from new shapes.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApplicationStatus, NextAction, ReasonCode, ReviewReasonCode } from './codes';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ApplicationStatus,
+  DeregistrationStatus,
+  NextAction,
+  ReasonCode,
+  ReviewReasonCode,
+} from './codes';
 import type { FieldError } from './fields';
 import type { Tier } from './tiers';
 
@@ -165,6 +171,8 @@ export interface ReviewFile {
   approvalsRequired: number;
   decisions: ReviewDecision[];
   resubmissions: number;
+  /** Every photo uploaded for this application, accepted or not. */
+  photoRefs: string[];
 }
 
 /** The answer of every applicant or reviewer step: the outcome and the application after it. */
@@ -223,3 +231,61 @@ export const WorkflowErrors = {
   InvalidState: 'INVALID_STATE',
   NotAllowed: 'NOT_ALLOWED',
 } as const;
+
+// ---- deregistration (SPEC §3) ------------------------------------------------------------------
+
+export const DEREGISTRATION_WORKFLOW = 'deregistration';
+
+export function deregistrationWorkflowId(walletId: string): string {
+  return `deregistration-${walletId}`;
+}
+
+export const DEREGISTRATION_RULES = {
+  balanceClearanceWindowMs: 7 * 24 * 3600_000,
+  confirmationWindowMs: 7 * 24 * 3600_000,
+  /** A safety net under the balance-change signals the API sends. */
+  balanceRecheckEveryMs: 3600_000,
+} as const;
+
+export interface DeregistrationInput {
+  version: 1;
+  walletId: string;
+  applicationId: string;
+  /** Where the owner is told about the closure; erased from the app database with the rest. */
+  ownerPhone: string;
+  /** Every ID photo the application stored: deleted with the wallet. */
+  photoRefs: string[];
+}
+
+export interface DeregistrationView {
+  walletId: string;
+  status: DeregistrationStatus;
+  balance: number;
+  reasons: Reason[];
+  deadline?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeregistrationStepResult {
+  ok: boolean;
+  code?: ReasonCode;
+  message?: string;
+  view: DeregistrationView;
+}
+
+export const requestDeregistrationUpdate = defineUpdate<DeregistrationView, [{ version: 1 }]>(
+  'requestDeregistration',
+);
+export const withdrawAllUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'withdrawAll',
+);
+export const confirmDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'confirmDeregistration',
+);
+export const cancelDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'cancelDeregistration',
+);
+/** Sent by the API after every money movement on a wallet whose closure is under way. */
+export const balanceChangedSignal = defineSignal<[]>('balanceChanged');
+export const getDeregistrationQuery = defineQuery<DeregistrationView>('getDeregistration');

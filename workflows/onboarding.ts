@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -51,6 +52,11 @@ import { coreBanking, db, messaging, photo } from './onboarding-activities';
 import { validateGuardian } from './guardian';
 
 const TERMINAL: ApplicationStatus[] = ['ACTIVE', 'FAILED', 'CANCELLED'];
+
+/** Changes to running workflows' logic, each kept until no history without it remains. */
+const PATCHES = {
+  cancelAnswersAfterRecord: 'cancel-answers-after-record',
+} as const;
 
 class Ended extends Error {}
 
@@ -101,6 +107,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   // ID photo.
   let photoBusy = false;
   let lastPhoto: (PhotoCheckView & { ref: string }) | null = null;
+  const photoRefs: string[] = [];
   let photoAccepted = false;
   let photoFailed = false;
   // Guardian.
@@ -133,6 +140,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     approvalsRequired,
     decisions,
     resubmissions,
+    photoRefs,
   }));
 
   // ---- transitions: only the main function calls these -------------------------------------
@@ -277,6 +285,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     submitIdPhotoUpdate,
     async ({ ref }) => {
       photoBusy = true;
+      if (!photoRefs.includes(ref)) photoRefs.push(ref);
       try {
         const check = await photo.checkIdPhoto({
           applicationId,
@@ -403,7 +412,14 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     cancelUpdate,
     async () => {
       cancelRequested = true;
-      await condition(() => view.status === 'CANCELLED' || TERMINAL.includes(view.status));
+      // Like every other handler: answer once the final status is recorded and the applicant
+      // told. Applications started before this change keep answering as they did.
+      const afterRecord = patched(PATCHES.cancelAnswersAfterRecord);
+      await condition(() =>
+        afterRecord
+          ? TERMINAL.includes(view.status) && recordedSeq === statusSeq
+          : TERMINAL.includes(view.status),
+      );
       return result(view.status === 'CANCELLED');
     },
     {

@@ -114,9 +114,13 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         );
       if (view.status === 'FAILED') {
         const first = view.reasons[0];
-        throw new Problem(422, first?.code ?? 'INVALID_STATE', first?.message, {
+        // SPEC §5: a duplicate (another application in progress, or a wallet already) is a 409.
+        const conflict =
+          first?.code === 'APPLICATION_IN_PROGRESS' || first?.code === 'ALREADY_HAS_WALLET';
+        throw new Problem(conflict ? 409 : 422, first?.code ?? 'INVALID_STATE', first?.message, {
           applicationId,
-          status: view.status,
+          // Not `status`: in problem+json that is the HTTP status (RFC 9457).
+          applicationStatus: view.status,
           reasons: view.reasons,
           errors: view.fieldErrors,
         });

@@ -121,3 +121,45 @@ export async function decide(
     payload,
   });
 }
+
+/** Every message the sandbox outbox holds for `recipient`, newest first. */
+export async function outboxFor(
+  stack: Stack,
+  recipient: string,
+): Promise<{ recipient: string; channel: string; template: string; text: string }[]> {
+  const res = await stack.api.inject({
+    method: 'GET',
+    url: `/v1/sandbox/outbox?recipient=${encodeURIComponent(recipient)}&limit=100`,
+    headers: bearer(stack.staffToken('ops')),
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().items;
+}
+
+/** A well-formed 6-digit code that is not `code`. */
+export function wrongCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
+
+/** The application as staff see it (whole, with the review file). */
+export async function staffView(stack: Stack, id: string) {
+  const res = await stack.api.inject({
+    method: 'GET',
+    url: `/v1/applications/${id}`,
+    headers: bearer(stack.staffToken('reviewer', 'rita')),
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+/** Opens a bank account, applies, verifies the phone and uploads a clear card: PENDING_REVIEW. */
+export async function driveToPendingReview(stack: Stack, a: Applicant) {
+  await openBankAccount(stack, a);
+  const created = await apply(stack, a);
+  expect(created.statusCode, created.body).toBe(201);
+  const { applicationId: id, applicantToken: token } = created.json();
+  await verifyPhone(stack, id, token, a.phone);
+  const photo = await uploadClearCard(stack, id, token, a.person);
+  expect(photo).toMatchObject({ accepted: true, status: 'PENDING_REVIEW' });
+  return { id: id as string, token: token as string };
+}

@@ -32,7 +32,12 @@ async function toReview(a: Applicant) {
 }
 
 async function post(url: string, token: string, payload: unknown = {}) {
-  return stack.api.inject({ method: 'POST', url, headers: bearer(token), payload: payload as object });
+  return stack.api.inject({
+    method: 'POST',
+    url,
+    headers: bearer(token),
+    payload: payload as object,
+  });
 }
 
 async function activate(id: string, token: string) {
@@ -164,7 +169,10 @@ describe('rejection and resubmission', () => {
         internalNote: 'internal only',
       });
       expect(rejected.json().status).toBe('REJECTED');
-      const seen = await stack.api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
+      const seen = await stack.api.inject({
+        url: `/v1/applications/${id}`,
+        headers: bearer(token),
+      });
       expect(seen.json()).toMatchObject({
         status: 'REJECTED',
         nextAction: 'RESUBMIT',

@@ -17,6 +17,9 @@ const sample: Record<NotificationTemplate, Record<string, string>> = {
   REVIEW_TIMEOUT: {},
   RESUBMISSION_REQUESTED: {},
   WALLET_ACTIVATED: { walletId: 'w_1', tier: 'STANDARD' },
+  WALLET_FROZEN: {},
+  WALLET_UNFROZEN: {},
+  DEREGISTRATION_STATUS: { status: 'CLOSED' },
 };
 
 describe('notification templates', () => {

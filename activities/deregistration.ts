@@ -1,0 +1,168 @@
+// Activities of the deregistration workflow (SPEC §3): the wallet's state, the withdrawal of
+// everything left, and the closure that erases the person's data.
+import { and, eq, inArray } from 'drizzle-orm';
+import {
+  applicantLogins,
+  applications,
+  auditLog,
+  cardUses,
+  outbox,
+  personClaims,
+  photoUses,
+  wallets,
+} from '../db/schema';
+import type { ReasonCode } from '../domain/codes';
+import { createLedger, ledgerOutcome } from '../lib/ledger';
+import { erasePersonKey } from '../lib/pii';
+import type { ActivityDeps } from './index';
+
+export interface WalletBalance {
+  status: 'ACTIVE' | 'FROZEN' | 'CLOSED' | 'MISSING';
+  balance: number;
+  frozen: boolean;
+  pending: number;
+}
+
+export interface CloseWalletInput {
+  walletId: string;
+  applicationId: string;
+  ownerPhone: string;
+  photoRefs: string[];
+}
+
+export function createDeregistrationActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  const ledger = createLedger(db);
+
+  function walletBalance({ walletId }: { walletId: string }): WalletBalance {
+    const row = db
+      .select({ status: wallets.status, balance: wallets.balance })
+      .from(wallets)
+      .where(eq(wallets.id, walletId))
+      .get();
+    if (!row) return { status: 'MISSING', balance: 0, frozen: false, pending: 0 };
+    return {
+      status: row.status,
+      balance: row.balance,
+      frozen: row.status === 'FROZEN',
+      // Every movement is one database transaction: nothing is ever left pending here. A core
+      // banking adapter with asynchronous settlement would count its open transfers.
+      pending: 0,
+    };
+  }
+
+  return {
+    async walletBalance(input: { walletId: string }): Promise<WalletBalance> {
+      return walletBalance(input);
+    },
+
+    async recordDeregistrationStatus(input: {
+      walletId: string;
+      status: string;
+      seq: number;
+      at: string;
+      reasons: string[];
+    }): Promise<void> {
+      db.insert(auditLog)
+        .values({
+          eventKey: `wallet:${input.walletId}:deregistration:${input.at}:${input.seq}`,
+          at: new Date(input.at),
+          actor: 'system',
+          action: 'DEREGISTRATION_STATUS_CHANGED',
+          subjectType: 'wallet',
+          subjectId: input.walletId,
+          detail: { status: input.status, reasons: input.reasons },
+        })
+        .onConflictDoNothing()
+        .run();
+    },
+
+    async withdrawAllForDeregistration(input: {
+      walletId: string;
+      key: string;
+    }): Promise<{ ok: true; amount: number } | { ok: false; code: ReasonCode }> {
+      const outcome = await ledgerOutcome(() => ledger.withdrawAll(input.walletId, input.key));
+      if (!outcome.ok)
+        return {
+          ok: false,
+          code:
+            outcome.code === 'NOT_FOUND'
+              ? 'INVALID_STATE'
+              : outcome.code === 'INVALID_INPUT' || outcome.code === 'IDEMPOTENCY_KEY_REUSED'
+                ? 'INVALID_STATE'
+                : outcome.code,
+        };
+      return { ok: true, amount: outcome.value?.transaction.amount ?? 0 };
+    },
+
+    /**
+     * Closes the wallet and erases the person: in one database transaction the balance is
+     * checked again (money may have arrived since the owner was asked), the wallet is marked
+     * CLOSED, transactions, logins, screening traces and review copies go, the person's claim
+     * is released (a new application may follow) and their key is destroyed, which leaves
+     * anything still sealed under it unreadable. Only an anonymous audit record stays. Photos
+     * are files: they are deleted after the transaction commits. Idempotent: a retry after a
+     * committed closure finds the wallet CLOSED and only repeats the file deletions.
+     */
+    async closeWallet(
+      input: CloseWalletInput,
+    ): Promise<{ ok: true } | { ok: false; code: ReasonCode }> {
+      const outcome = db.transaction((tx): { ok: true } | { ok: false; code: ReasonCode } => {
+        const wallet = tx.select().from(wallets).where(eq(wallets.id, input.walletId)).get();
+        if (!wallet) return { ok: false, code: 'INVALID_STATE' };
+        if (wallet.status === 'CLOSED') return { ok: true };
+        if (wallet.status === 'FROZEN') return { ok: false, code: 'WALLET_FROZEN' };
+        if (wallet.balance !== 0) return { ok: false, code: 'BALANCE_NOT_ZERO' };
+        const now = new Date();
+        const personApplications = tx
+          .select({ id: applications.id })
+          .from(applications)
+          .where(eq(applications.personId, wallet.personId))
+          .all()
+          .map((r) => r.id);
+        const applicationIds = [...new Set([input.applicationId, ...personApplications])];
+        tx.update(wallets)
+          .set({ status: 'CLOSED', balance: 0, paymentPasswordHash: '', updatedAt: now })
+          .where(eq(wallets.id, wallet.id))
+          .run();
+        ledger.eraseHistory(tx, wallet.id);
+        tx.delete(applicantLogins)
+          .where(inArray(applicantLogins.applicationId, applicationIds))
+          .run();
+        tx.delete(photoUses).where(eq(photoUses.personId, wallet.personId)).run();
+        tx.delete(cardUses).where(eq(cardUses.personId, wallet.personId)).run();
+        tx.update(applications)
+          .set({ reviewSnapshot: null })
+          .where(inArray(applications.id, applicationIds))
+          .run();
+        tx.delete(personClaims)
+          .where(and(eq(personClaims.personId, wallet.personId)))
+          .run();
+        tx.delete(outbox).where(eq(outbox.recipient, input.ownerPhone)).run();
+        erasePersonKey(tx, wallet.personId, now);
+        tx.insert(auditLog)
+          .values({
+            eventKey: `wallet:${wallet.id}:closed`,
+            at: now,
+            actor: 'owner',
+            action: 'WALLET_CLOSED',
+            subjectType: 'wallet',
+            subjectId: wallet.id,
+            detail: { tier: wallet.tier, openedAt: wallet.createdAt.toISOString() },
+          })
+          .onConflictDoNothing()
+          .run();
+        return { ok: true };
+      });
+      if (outcome.ok && deps.photoStore) {
+        for (const ref of input.photoRefs) await deps.photoStore.delete(ref).catch(() => undefined);
+      }
+      return outcome;
+    },
+
+    /** The sandbox SMS outbox is a stand-in for the carrier: a closed wallet leaves nothing in it. */
+    async eraseOutboxFor(input: { recipient: string }): Promise<void> {
+      db.delete(outbox).where(eq(outbox.recipient, input.recipient)).run();
+    },
+  };
+}

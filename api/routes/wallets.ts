@@ -1,0 +1,258 @@
+// Using the wallet (SPEC §2, §5): balance, top-ups, withdrawals, payments, history, and the ops
+// freeze. The ledger (lib/ledger.ts) decides; this file maps its answers onto HTTP.
+//
+// A new movement answers 201; a replay under the same Idempotency-Key answers 200 with the
+// first result and `Idempotent-Replayed: true`. Refusals are 422 with the ledger's reason code,
+// except a closed wallet (409 INVALID_STATE) and someone else's or an unknown wallet (404).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../lib/config';
+import {
+  createLedger,
+  LedgerError,
+  ledgerErrorStatus,
+  ownerNotifier,
+  type MovementResult,
+  type WalletSummary,
+} from '../../lib/ledger';
+import { notFound, Problem } from '../problem';
+import { signalBalanceChanged } from './deregistration';
+import { IdParams, problemResponses } from '../schemas/common';
+import {
+  FreezeBody,
+  MoneyHeaders,
+  MovementResponse,
+  PaymentBody,
+  TopUpBody,
+  TransactionPageResponse,
+  TransactionsQuery,
+  WalletResponse,
+  WithdrawalBody,
+} from '../schemas/wallets';
+
+function toProblem(error: unknown): unknown {
+  if (!(error instanceof LedgerError)) return error;
+  if (error.code === 'NOT_FOUND') return notFound('wallet');
+  const code = error.code === 'INVALID_INPUT' ? 'VALIDATION_FAILED' : error.code;
+  return new Problem(ledgerErrorStatus(error.code), code, error.message, error.details);
+}
+
+async function ledgerCall<T>(call: () => Promise<T> | T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toProblem(error);
+  }
+}
+
+const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const { db } = app.database;
+  const ledger = createLedger(db, {
+    notify: ownerNotifier({ db, config }),
+    // The movement or freeze has committed; a lost message must not turn it into an error.
+    onNotifyError: (error, notice) =>
+      app.log.warn({ err: error, walletId: notice.walletId }, `${notice.kind} notice not sent`),
+  });
+
+  /** The wallet if the caller may see it: ops any, an applicant only the one it opened. */
+  function visibleWallet(request: FastifyRequest, id: string): WalletSummary {
+    let wallet: WalletSummary;
+    try {
+      wallet = ledger.summary(id);
+    } catch (error) {
+      throw toProblem(error);
+    }
+    // Someone else's wallet is indistinguishable from one that does not exist.
+    if (request.user.role === 'applicant' && request.user.applicationId !== wallet.applicationId)
+      throw notFound('wallet');
+    return wallet;
+  }
+
+  async function sendMovement(reply: FastifyReply, walletId: string, result: MovementResult) {
+    // A deregistration waiting for a zero balance hears about every movement at once.
+    if (!result.replayed) await signalBalanceChanged(app, walletId);
+    if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+    return reply
+      .code(result.replayed ? 200 : 201)
+      .send({ transaction: result.transaction, balance: result.balance });
+  }
+
+  const moneyResponses = {
+    200: MovementResponse,
+    201: MovementResponse,
+    ...problemResponses(400, 401, 403, 404, 409, 422),
+  };
+
+  app.get(
+    '/v1/wallets/:id',
+    {
+      preHandler: app.requireRole('applicant', 'ops'),
+      schema: {
+        summary: 'A wallet: status, tier, limits and balance (fen)',
+        tags: ['wallets'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: WalletResponse, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const wallet = visibleWallet(request, request.params.id);
+      return {
+        walletId: wallet.walletId,
+        status: wallet.status,
+        tier: wallet.tier,
+        balance: wallet.balance,
+        limits: wallet.limits,
+        createdAt: wallet.createdAt,
+        // Which risk rule fired is for ops; telling the owner would coach evasion.
+        ...(request.user.role === 'ops' && wallet.frozenReason
+          ? { frozenReason: wallet.frozenReason }
+          : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/wallets/:id/top-ups',
+    {
+      preHandler: app.requireRole('applicant'),
+      schema: {
+        summary: 'Top up from the bound bank card',
+        tags: ['wallets'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        headers: MoneyHeaders,
+        body: TopUpBody,
+        response: moneyResponses,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      visibleWallet(request, id);
+      const result = await ledgerCall(() =>
+        ledger.topUp(id, request.body.amount, request.headers['idempotency-key']),
+      );
+      return sendMovement(reply, request.params.id, result);
+    },
+  );
+
+  app.post(
+    '/v1/wallets/:id/withdrawals',
+    {
+      preHandler: app.requireRole('applicant'),
+      schema: {
+        summary: 'Withdraw to the bound bank card (payment password required)',
+        tags: ['wallets'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        headers: MoneyHeaders,
+        body: WithdrawalBody,
+        response: moneyResponses,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      visibleWallet(request, id);
+      const { amount, paymentPassword } = request.body;
+      const result = await ledgerCall(() =>
+        ledger.withdraw(id, amount, request.headers['idempotency-key'], paymentPassword),
+      );
+      return sendMovement(reply, request.params.id, result);
+    },
+  );
+
+  app.post(
+    '/v1/wallets/:id/payments',
+    {
+      preHandler: app.requireRole('applicant'),
+      schema: {
+        summary: 'Pay a merchant (payment password required)',
+        tags: ['wallets'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        headers: MoneyHeaders,
+        body: PaymentBody,
+        response: moneyResponses,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      visibleWallet(request, id);
+      const { amount, merchantId, paymentPassword } = request.body;
+      const result = await ledgerCall(() =>
+        ledger.pay(id, amount, merchantId, request.headers['idempotency-key'], paymentPassword),
+      );
+      return sendMovement(reply, request.params.id, result);
+    },
+  );
+
+  app.get(
+    '/v1/wallets/:id/transactions',
+    {
+      preHandler: app.requireRole('applicant', 'ops'),
+      schema: {
+        summary: 'Transaction history, newest first',
+        tags: ['wallets'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        querystring: TransactionsQuery,
+        response: { 200: TransactionPageResponse, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      visibleWallet(request, id);
+      const { limit, cursor } = request.query;
+      return ledgerCall(() =>
+        ledger.transactions(id, {
+          ...(limit !== undefined ? { limit: Number(limit) } : {}),
+          ...(cursor !== undefined ? { cursor } : {}),
+        }),
+      );
+    },
+  );
+
+  for (const action of ['freeze', 'unfreeze'] as const) {
+    app.post(
+      `/v1/wallets/:id/${action}`,
+      {
+        // The body may be left out altogether: a freeze needs no reason to take effect.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        preHandler: app.requireRole('ops'),
+        schema: {
+          summary:
+            action === 'freeze'
+              ? 'Freeze a wallet: no money moves until unfrozen (no change if already frozen)'
+              : 'Unfreeze a wallet (no change if it is not frozen)',
+          tags: ['wallets'],
+          security: [{ bearer: [] }],
+          params: IdParams,
+          body: FreezeBody,
+          response: { 200: WalletResponse, ...problemResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        const reason = request.body.reason?.trim() || undefined;
+        const wallet = await ledgerCall(() =>
+          action === 'freeze'
+            ? ledger.freeze(id, request.user.sub, reason ?? 'OPS')
+            : ledger.unfreeze(id, request.user.sub, reason),
+        );
+        return {
+          walletId: wallet.walletId,
+          status: wallet.status,
+          tier: wallet.tier,
+          balance: wallet.balance,
+          limits: wallet.limits,
+          createdAt: wallet.createdAt,
+          ...(wallet.frozenReason ? { frozenReason: wallet.frozenReason } : {}),
+        };
+      },
+    );
+  }
+};
+
+export default wallets;

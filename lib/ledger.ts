@@ -1,0 +1,766 @@
+// The wallet ledger (SPEC §2): balances and money movements in the app database. Plain
+// synchronous database logic, so the API and Temporal activities share it.
+//
+// Every movement is one IMMEDIATE transaction: the write lock is taken before the balance is
+// read, so two movements on one wallet (same process or not: WAL + busy_timeout make writers
+// wait their turn) never both see the old balance. Refusals are decided inside that transaction
+// too, and a refusal that freezes the wallet commits the freeze before it is thrown.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { AppDatabase } from '../db/client';
+import {
+  auditLog,
+  walletTransactions,
+  wallets,
+  type LedgerTransactionStatus,
+  type LedgerTransactionType,
+  type WalletStatus,
+} from '../db/schema';
+import { TIER_LIMITS, type Limits, type Tier } from '../domain/tiers';
+import { createNotifyActivities, type SmsTransport } from '../activities/notify';
+import { readReviewSnapshot } from '../activities/review-snapshot';
+import type { Config } from './config';
+import { verifyPassword } from './password-hash';
+
+export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
+export const PAYMENT_PASSWORD_LOCK_MS = 24 * 3600_000;
+/** Risk monitoring: more than this many payments within the window freezes the wallet. */
+export const RISK_MAX_PAYMENTS = 5;
+export const RISK_WINDOW_MS = 10 * 60_000;
+export const RISK_MONITOR_ACTOR = 'risk-monitor';
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+
+export type LedgerErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'INVALID_STATE'
+  | 'WALLET_FROZEN'
+  | 'LIMIT_EXCEEDED'
+  | 'INSUFFICIENT_BALANCE'
+  | 'PAYMENT_PASSWORD_INVALID'
+  | 'PAYMENT_PASSWORD_LOCKED'
+  | 'IDEMPOTENCY_KEY_REUSED';
+
+/**
+ * A refusal: nothing moved (a risk freeze may have been committed, see `details.walletFrozen`).
+ * Thrown rather than returned so that no caller can mistake a refusal for a movement.
+ */
+export class LedgerError extends Error {
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+}
+
+/** The HTTP status of a refusal (SPEC §5): 404 unknown, 409 wrong state, 422 a rule says no. */
+export function ledgerErrorStatus(code: LedgerErrorCode): 400 | 404 | 409 | 422 {
+  switch (code) {
+    case 'NOT_FOUND':
+      return 404;
+    case 'INVALID_INPUT':
+      return 400;
+    case 'INVALID_STATE':
+      return 409;
+    default:
+      return 422;
+  }
+}
+
+export interface LedgerTransaction {
+  transactionId: string;
+  type: LedgerTransactionType;
+  status: LedgerTransactionStatus;
+  amount: number;
+  balanceAfter: number;
+  merchantId?: string;
+  createdAt: string;
+}
+
+export interface MovementResult {
+  transaction: LedgerTransaction;
+  balance: number;
+  /** True when the idempotency key had already moved money: this is that first result. */
+  replayed: boolean;
+}
+
+export interface WalletSummary {
+  walletId: string;
+  applicationId: string;
+  personId: string;
+  status: WalletStatus;
+  tier: Tier;
+  balance: number;
+  limits: Limits;
+  frozenReason: string | null;
+  createdAt: string;
+}
+
+export interface TransactionPage {
+  items: LedgerTransaction[];
+  nextCursor?: string;
+}
+
+/** Told after commit, so that a message never announces a change that was rolled back. */
+export interface WalletNotice {
+  kind: 'WALLET_FROZEN' | 'WALLET_UNFROZEN';
+  walletId: string;
+  applicationId: string;
+  personId: string;
+  actor: string;
+  reason: string;
+  /** Unique per freeze or unfreeze: deliver once per key. */
+  key: string;
+}
+
+export interface LedgerOptions {
+  /** Delivery of owner notices; failures are reported to `onNotifyError`, never to the mover. */
+  notify?: (notice: WalletNotice) => Promise<void> | void;
+  onNotifyError?: (error: unknown, notice: WalletNotice) => void;
+  /** The clock (tests move it across day boundaries and lock expiries). */
+  now?: () => Date;
+}
+
+type Operation = 'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMENT';
+
+/**
+ * What makes two requests under one idempotency key "the same": the operation and its money
+ * fields. The payment password is deliberately left out: a retry with a mistyped password is
+ * still the same request, and nothing derived from a password is stored here.
+ */
+export function requestHashOf(
+  operation: Operation,
+  fields: { amount?: number; merchantId?: string } = {},
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([operation, fields.amount ?? null, fields.merchantId ?? null]))
+    .digest('hex');
+}
+
+/** Start of the Asia/Shanghai calendar day holding `at` (UTC+8, no daylight saving). */
+export function chinaDayStart(at: Date): Date {
+  const local = at.getTime() + CHINA_OFFSET_MS;
+  return new Date(local - (((local % DAY_MS) + DAY_MS) % DAY_MS) - CHINA_OFFSET_MS);
+}
+
+function assertAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new LedgerError('INVALID_INPUT', 'The amount must be a positive whole number of fen.');
+}
+
+function assertKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 128)
+    throw new LedgerError('INVALID_INPUT', 'An idempotency key of 1–128 characters is required.');
+}
+
+type WalletRow = typeof wallets.$inferSelect;
+type TransactionRow = typeof walletTransactions.$inferSelect;
+/** A transaction of the app database, as `db.transaction` hands it to its callback. */
+export type Tx = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
+
+function toTransaction(row: TransactionRow): LedgerTransaction {
+  return {
+    transactionId: row.id,
+    type: row.type,
+    status: row.status,
+    amount: row.amount,
+    balanceAfter: row.balanceAfter,
+    ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A refusal decided inside a transaction that must still commit (a risk freeze). */
+class Refusal {
+  constructor(
+    readonly error: LedgerError,
+    readonly notice: WalletNotice,
+  ) {}
+}
+
+function replayOf(row: TransactionRow): MovementResult {
+  return { transaction: toTransaction(row), balance: row.balanceAfter, replayed: true };
+}
+
+export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
+  const now = options.now ?? (() => new Date());
+
+  function walletRow(tx: Tx | AppDatabase, walletId: string): WalletRow {
+    const row = tx.select().from(wallets).where(eq(wallets.id, walletId)).get();
+    if (!row) throw new LedgerError('NOT_FOUND', 'No such wallet.');
+    return row;
+  }
+
+  /** The first result for this key, or null; a different request under it is refused. */
+  function priorResult(
+    tx: Tx | AppDatabase,
+    walletId: string,
+    key: string,
+    hash: string,
+  ): MovementResult | null {
+    const prior = tx
+      .select()
+      .from(walletTransactions)
+      .where(
+        and(eq(walletTransactions.walletId, walletId), eq(walletTransactions.idempotencyKey, key)),
+      )
+      .get();
+    if (!prior) return null;
+    if (prior.requestHash !== hash)
+      throw new LedgerError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request.',
+      );
+    return replayOf(prior);
+  }
+
+  function assertMovable(wallet: WalletRow): void {
+    if (wallet.status === 'CLOSED')
+      throw new LedgerError('INVALID_STATE', 'The wallet is closed.', { walletStatus: 'CLOSED' });
+    if (wallet.status === 'FROZEN')
+      throw new LedgerError('WALLET_FROZEN', 'The wallet is frozen; money cannot move.', {
+        walletStatus: 'FROZEN',
+      });
+  }
+
+  function audit(
+    tx: Tx,
+    walletId: string,
+    actor: string,
+    action: string,
+    at: Date,
+    detail: Record<string, unknown>,
+  ): string {
+    const eventKey = `wallet:${walletId}:${action}:${randomUUID()}`;
+    tx.insert(auditLog)
+      .values({ eventKey, at, actor, action, subjectType: 'wallet', subjectId: walletId, detail })
+      .run();
+    return eventKey;
+  }
+
+  /** Sets FROZEN and audits it, inside the caller's transaction. */
+  function freezeIn(
+    tx: Tx,
+    wallet: WalletRow,
+    actor: string,
+    reason: string,
+    at: Date,
+  ): WalletNotice {
+    tx.update(wallets)
+      .set({ status: 'FROZEN', frozenReason: reason, frozenAt: at, updatedAt: at })
+      .where(eq(wallets.id, wallet.id))
+      .run();
+    const key = audit(tx, wallet.id, actor, 'WALLET_FROZEN', at, { reason, from: wallet.status });
+    return {
+      kind: 'WALLET_FROZEN',
+      walletId: wallet.id,
+      applicationId: wallet.applicationId,
+      personId: wallet.personId,
+      actor,
+      reason,
+      key,
+    };
+  }
+
+  async function tell(notice: WalletNotice | null): Promise<void> {
+    if (!notice || !options.notify) return;
+    try {
+      await options.notify(notice);
+    } catch (error) {
+      options.onNotifyError?.(error, notice);
+    }
+  }
+
+  /** Records the movement and the new balance; the guard on the update is the last line. */
+  function record(
+    tx: Tx,
+    wallet: WalletRow,
+    type: LedgerTransactionType,
+    amount: number,
+    key: string,
+    hash: string,
+    at: Date,
+    merchantId: string | null = null,
+  ): MovementResult {
+    const delta = type === 'TOP_UP' ? amount : -amount;
+    const balanceAfter = wallet.balance + delta;
+    if (balanceAfter < 0) throw new Error(`Ledger invariant broken for wallet ${wallet.id}`);
+    // Conditional on the balance read in this transaction: a lost write lock would show here.
+    const updated = tx
+      .update(wallets)
+      .set({ balance: sql`${wallets.balance} + ${delta}`, updatedAt: at })
+      .where(and(eq(wallets.id, wallet.id), eq(wallets.balance, wallet.balance)))
+      .run();
+    if (updated.changes !== 1) throw new Error(`Ledger invariant broken for wallet ${wallet.id}`);
+    const row = tx
+      .insert(walletTransactions)
+      .values({
+        id: `tx_${randomBytes(12).toString('hex')}`,
+        walletId: wallet.id,
+        type,
+        status: 'COMPLETED',
+        amount,
+        balanceAfter,
+        merchantId,
+        idempotencyKey: key,
+        requestHash: hash,
+        createdAt: at,
+      })
+      .returning()
+      .get();
+    return { transaction: toTransaction(row), balance: balanceAfter, replayed: false };
+  }
+
+  /** Payments made after `after` (exclusive) or from `from` (inclusive). */
+  function paymentsSince(
+    tx: Tx,
+    walletId: string,
+    bound: { after: Date } | { from: Date },
+  ): { count: number; total: number } {
+    const row = tx
+      .select({
+        count: sql<number>`count(*)`,
+        total: sql<number>`coalesce(sum(${walletTransactions.amount}), 0)`,
+      })
+      .from(walletTransactions)
+      .where(
+        and(
+          eq(walletTransactions.walletId, walletId),
+          eq(walletTransactions.type, 'PAYMENT'),
+          'after' in bound
+            ? gt(walletTransactions.createdAt, bound.after)
+            : gte(walletTransactions.createdAt, bound.from),
+        ),
+      )
+      .get();
+    return { count: row?.count ?? 0, total: row?.total ?? 0 };
+  }
+
+  /**
+   * Runs `decide` in an IMMEDIATE transaction. A refusal it returns (rather than throws) is
+   * committed with whatever it wrote, e.g. a risk freeze, and thrown after the commit.
+   */
+  async function movement<T extends MovementResult | null>(
+    decide: (tx: Tx, at: Date) => T | Refusal,
+  ): Promise<T> {
+    // The clock is read once the write lock is held, so time follows the order of commits.
+    const outcome = db.transaction((tx) => decide(tx, now()), { behavior: 'immediate' });
+    if (outcome instanceof Refusal) {
+      await tell(outcome.notice);
+      throw outcome.error;
+    }
+    return outcome;
+  }
+
+  /**
+   * Checks the payment password: 5 wrong in a row lock payments and withdrawals for 24 h. Each
+   * attempt is charged before the slow hash runs and refunded when right, so that guesses sent
+   * in parallel are counted like guesses sent one by one.
+   */
+  async function verifyPaymentPassword(walletId: string, password: string): Promise<void> {
+    const charged = db.transaction(
+      (tx) => {
+        const at = now();
+        const wallet = walletRow(tx, walletId);
+        if (wallet.status === 'CLOSED')
+          throw new LedgerError('INVALID_STATE', 'The wallet is closed.');
+        let failures = wallet.paymentPasswordFailures;
+        const lockedUntil = wallet.paymentPasswordLockedUntil;
+        if (lockedUntil && lockedUntil > at)
+          throw new LedgerError(
+            'PAYMENT_PASSWORD_LOCKED',
+            'Too many wrong payment passwords; payments are locked.',
+            { lockedUntil: lockedUntil.toISOString(), attemptsLeft: 0 },
+          );
+        // A lock that has run out starts the count afresh.
+        if (lockedUntil) failures = 0;
+        if (failures >= PAYMENT_PASSWORD_MAX_FAILURES)
+          throw new LedgerError(
+            'PAYMENT_PASSWORD_LOCKED',
+            'Too many payment password attempts are under way; try again shortly.',
+            { attemptsLeft: 0 },
+          );
+        tx.update(wallets)
+          .set({ paymentPasswordFailures: failures + 1, paymentPasswordLockedUntil: null })
+          .where(eq(wallets.id, walletId))
+          .run();
+        return wallet.paymentPasswordHash;
+      },
+      { behavior: 'immediate' },
+    );
+    const right = typeof password === 'string' && (await verifyPassword(password, charged));
+    const refusal = db.transaction(
+      (tx) => {
+        const at = now();
+        const wallet = walletRow(tx, walletId);
+        if (right) {
+          // The attempt was among the allowed ones; a lock set meanwhile by parallel wrong
+          // guesses stays.
+          if (!wallet.paymentPasswordLockedUntil)
+            tx.update(wallets)
+              .set({ paymentPasswordFailures: 0 })
+              .where(eq(wallets.id, walletId))
+              .run();
+          return null;
+        }
+        const failures = wallet.paymentPasswordFailures;
+        if (failures >= PAYMENT_PASSWORD_MAX_FAILURES) {
+          const lockedUntil =
+            wallet.paymentPasswordLockedUntil ?? new Date(at.getTime() + PAYMENT_PASSWORD_LOCK_MS);
+          if (!wallet.paymentPasswordLockedUntil) {
+            tx.update(wallets)
+              .set({ paymentPasswordLockedUntil: lockedUntil })
+              .where(eq(wallets.id, walletId))
+              .run();
+            audit(tx, walletId, 'system', 'PAYMENT_PASSWORD_LOCKED', at, {
+              lockedUntil: lockedUntil.toISOString(),
+            });
+          }
+          return new LedgerError(
+            'PAYMENT_PASSWORD_LOCKED',
+            'Too many wrong payment passwords; payments are locked.',
+            { lockedUntil: lockedUntil.toISOString(), attemptsLeft: 0 },
+          );
+        }
+        return new LedgerError('PAYMENT_PASSWORD_INVALID', 'The payment password is wrong.', {
+          attemptsLeft: PAYMENT_PASSWORD_MAX_FAILURES - failures,
+        });
+      },
+      { behavior: 'immediate' },
+    );
+    if (refusal) throw refusal;
+  }
+
+  /**
+   * The quick refusals of a password-protected movement, before the slow password check: a
+   * replay answers at once, and a frozen or closed wallet says so whatever the password.
+   */
+  function precheck(walletId: string, key: string, hash: string): MovementResult | null {
+    const wallet = walletRow(db, walletId);
+    const prior = priorResult(db, walletId, key, hash);
+    if (prior) return prior;
+    assertMovable(wallet);
+    return null;
+  }
+
+  return {
+    /** Top-up from the bound card. The balance cap may be reached exactly, not passed. */
+    async topUp(walletId: string, amount: number, idempotencyKey: string): Promise<MovementResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      const hash = requestHashOf('TOP_UP', { amount });
+      return movement((tx, at) => {
+        const wallet = walletRow(tx, walletId);
+        const prior = priorResult(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        const { balanceCap } = TIER_LIMITS[wallet.tier];
+        if (wallet.balance + amount > balanceCap)
+          throw new LedgerError('LIMIT_EXCEEDED', 'The top-up would pass the balance cap.', {
+            limit: 'balanceCap',
+            balanceCap,
+            available: Math.max(0, balanceCap - wallet.balance),
+          });
+        return record(tx, wallet, 'TOP_UP', amount, idempotencyKey, hash, at);
+      });
+    },
+
+    /**
+     * Withdrawal to the bound card. `paymentPassword` null means the caller has confirmed the
+     * owner's identity itself. Withdrawals are bounded by the balance only: the single-payment
+     * and daily limits are about paying others, and money going back to the owner's own card is
+     * what lets them clear a wallet (SPEC §3).
+     */
+    async withdraw(
+      walletId: string,
+      amount: number,
+      idempotencyKey: string,
+      paymentPassword: string | null,
+    ): Promise<MovementResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      const hash = requestHashOf('WITHDRAWAL', { amount });
+      if (paymentPassword !== null) {
+        const prior = precheck(walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        await verifyPaymentPassword(walletId, paymentPassword);
+      }
+      return movement((tx, at) => {
+        const wallet = walletRow(tx, walletId);
+        const prior = priorResult(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        if (wallet.balance < amount)
+          throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
+            balance: wallet.balance,
+          });
+        return record(tx, wallet, 'WITHDRAWAL', amount, idempotencyKey, hash, at);
+      });
+    },
+
+    /**
+     * Withdraws the whole balance to the bound card (deregistration, SPEC §3). The caller has
+     * confirmed the owner's identity. A replay answers the first withdrawal. With nothing to
+     * withdraw, answers `null` and records nothing, so the key stays free.
+     */
+    async withdrawAll(walletId: string, idempotencyKey: string): Promise<MovementResult | null> {
+      assertKey(idempotencyKey);
+      const hash = requestHashOf('WITHDRAW_ALL');
+      return movement<MovementResult | null>((tx, at) => {
+        const wallet = walletRow(tx, walletId);
+        const prior = priorResult(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        if (wallet.balance === 0) return null;
+        return record(tx, wallet, 'WITHDRAWAL', wallet.balance, idempotencyKey, hash, at);
+      });
+    },
+
+    /**
+     * Payment to a merchant. Risk monitoring (SPEC §2) freezes the wallet, in the transaction
+     * that refuses the payment, when the amount is over the single-payment limit (refused
+     * LIMIT_EXCEEDED) or when it would be the 6th payment within 10 minutes (refused
+     * WALLET_FROZEN: the payment itself broke no limit, the freeze is why it is refused).
+     */
+    async pay(
+      walletId: string,
+      amount: number,
+      merchantId: string,
+      idempotencyKey: string,
+      paymentPassword: string | null,
+    ): Promise<MovementResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      const hash = requestHashOf('PAYMENT', { amount, merchantId });
+      if (paymentPassword !== null) {
+        const prior = precheck(walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        await verifyPaymentPassword(walletId, paymentPassword);
+      }
+      return movement((tx, at) => {
+        const wallet = walletRow(tx, walletId);
+        const prior = priorResult(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        const limits = TIER_LIMITS[wallet.tier];
+        if (amount > limits.singlePayment) {
+          return new Refusal(
+            new LedgerError(
+              'LIMIT_EXCEEDED',
+              'The payment is over the single-payment limit; the wallet has been frozen.',
+              { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
+            ),
+            freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at),
+          );
+        }
+        const recent = paymentsSince(tx, walletId, {
+          after: new Date(at.getTime() - RISK_WINDOW_MS),
+        });
+        if (recent.count >= RISK_MAX_PAYMENTS) {
+          return new Refusal(
+            new LedgerError(
+              'WALLET_FROZEN',
+              'Too many payments in a short time; the wallet has been frozen.',
+              { walletStatus: 'FROZEN', walletFrozen: true },
+            ),
+            freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at),
+          );
+        }
+        const today = paymentsSince(tx, walletId, { from: chinaDayStart(at) });
+        if (today.total + amount > limits.dailyPayments)
+          throw new LedgerError('LIMIT_EXCEEDED', "The payment would pass today's payment limit.", {
+            limit: 'dailyPayments',
+            dailyPayments: limits.dailyPayments,
+            available: Math.max(0, limits.dailyPayments - today.total),
+          });
+        if (wallet.balance < amount)
+          throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
+            balance: wallet.balance,
+          });
+        return record(tx, wallet, 'PAYMENT', amount, idempotencyKey, hash, at, merchantId);
+      });
+    },
+
+    verifyPaymentPassword,
+
+    /** Ops (or risk monitoring) freeze; freezing a frozen wallet changes nothing. */
+    async freeze(walletId: string, actor: string, reason: string): Promise<WalletSummary> {
+      const notice = db.transaction(
+        (tx) => {
+          const wallet = walletRow(tx, walletId);
+          if (wallet.status === 'CLOSED')
+            throw new LedgerError('INVALID_STATE', 'The wallet is closed.');
+          if (wallet.status === 'FROZEN') return null;
+          return freezeIn(tx, wallet, actor, reason, now());
+        },
+        { behavior: 'immediate' },
+      );
+      await tell(notice);
+      return summary(walletId);
+    },
+
+    /** Ops unfreeze; unfreezing an active wallet changes nothing. */
+    async unfreeze(walletId: string, actor: string, reason?: string): Promise<WalletSummary> {
+      const notice = db.transaction(
+        (tx): WalletNotice | null => {
+          const at = now();
+          const wallet = walletRow(tx, walletId);
+          if (wallet.status === 'CLOSED')
+            throw new LedgerError('INVALID_STATE', 'The wallet is closed.');
+          if (wallet.status === 'ACTIVE') return null;
+          tx.update(wallets)
+            .set({ status: 'ACTIVE', frozenReason: null, frozenAt: null, updatedAt: at })
+            .where(eq(wallets.id, walletId))
+            .run();
+          const key = audit(tx, walletId, actor, 'WALLET_UNFROZEN', at, {
+            reason: reason ?? null,
+            frozenReason: wallet.frozenReason,
+            frozenAt: wallet.frozenAt?.toISOString() ?? null,
+          });
+          return {
+            kind: 'WALLET_UNFROZEN',
+            walletId,
+            applicationId: wallet.applicationId,
+            personId: wallet.personId,
+            actor,
+            reason: reason ?? '',
+            key,
+          };
+        },
+        { behavior: 'immediate' },
+      );
+      await tell(notice);
+      return summary(walletId);
+    },
+
+    summary,
+
+    /** The balance in fen; NOT_FOUND for an unknown wallet. */
+    balanceOf(walletId: string): number {
+      return walletRow(db, walletId).balance;
+    },
+
+    /** Movements not yet settled. Every movement here settles at once, so this is 0 today. */
+    pendingCount(walletId: string): number {
+      walletRow(db, walletId);
+      const row = db
+        .select({ count: sql<number>`count(*)` })
+        .from(walletTransactions)
+        .where(
+          and(eq(walletTransactions.walletId, walletId), eq(walletTransactions.status, 'PENDING')),
+        )
+        .get();
+      return row?.count ?? 0;
+    },
+
+    /** History, newest first. `cursor` is the `nextCursor` of the previous page. */
+    transactions(
+      walletId: string,
+      page: { limit?: number; cursor?: string } = {},
+    ): TransactionPage {
+      walletRow(db, walletId);
+      const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 100);
+      const filters: SQL[] = [eq(walletTransactions.walletId, walletId)];
+      if (page.cursor !== undefined) {
+        const before = Number(page.cursor);
+        if (!Number.isSafeInteger(before) || before <= 0)
+          throw new LedgerError('INVALID_INPUT', 'The cursor is not valid.');
+        filters.push(lt(walletTransactions.seq, before));
+      }
+      const rows = db
+        .select()
+        .from(walletTransactions)
+        .where(and(...filters))
+        .orderBy(desc(walletTransactions.seq))
+        .limit(limit + 1)
+        .all();
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map(toTransaction),
+        ...(rows.length > limit && last ? { nextCursor: String(last.seq) } : {}),
+      };
+    },
+
+    /**
+     * Erases the wallet's history (deregistration, SPEC §3 step 4), inside the caller's
+     * transaction when given one. The idempotency records go with it, which is fine: a closed
+     * wallet moves no money.
+     */
+    eraseHistory(tx: Tx | AppDatabase, walletId: string): number {
+      return tx.delete(walletTransactions).where(eq(walletTransactions.walletId, walletId)).run()
+        .changes;
+    },
+  };
+
+  function summary(walletId: string): WalletSummary {
+    const wallet = walletRow(db, walletId);
+    return {
+      walletId: wallet.id,
+      applicationId: wallet.applicationId,
+      personId: wallet.personId,
+      status: wallet.status,
+      tier: wallet.tier,
+      balance: wallet.balance,
+      limits: { ...TIER_LIMITS[wallet.tier] },
+      frozenReason: wallet.frozenReason,
+      createdAt: wallet.createdAt.toISOString(),
+    };
+  }
+}
+
+export type Ledger = ReturnType<typeof createLedger>;
+
+export type LedgerOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: LedgerErrorCode; message: string; details: Record<string, unknown> };
+
+/**
+ * A ledger call as a value instead of a throw: for Temporal activities, whose workflow decides
+ * what a refusal means. Anything but a LedgerError (a database fault) still throws, so Temporal
+ * retries it.
+ */
+export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<LedgerOutcome<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    if (error instanceof LedgerError)
+      return { ok: false, code: error.code, message: error.message, details: error.details };
+    throw error;
+  }
+}
+
+/**
+ * Delivers wallet notices by SMS to the owner. The ledger keeps no contact details of its own:
+ * the phone is read from the application's review file, sealed under the person's key (every
+ * wallet was reviewed, and a resubmission is reviewed again, so that copy is the latest one).
+ * Erasing the person's key at deregistration erases it too. Without it, nothing is sent.
+ */
+export function ownerNotifier(deps: {
+  db: AppDatabase;
+  config: Config;
+  smsTransport?: SmsTransport;
+}): (notice: WalletNotice) => Promise<void> {
+  const messaging = createNotifyActivities(deps);
+  return async (notice) => {
+    const snapshot = readReviewSnapshot<{ submitted?: { phone?: unknown } }>(
+      deps.db,
+      deps.config.piiKey,
+      notice.applicationId,
+    );
+    const phone = snapshot?.submitted?.phone;
+    if (typeof phone !== 'string') throw new Error(`No contact for wallet ${notice.walletId}`);
+    await messaging.notify({
+      key: notice.key,
+      recipient: phone,
+      channel: 'sms',
+      template: notice.kind,
+      params: {},
+    });
+  };
+}

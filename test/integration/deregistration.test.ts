@@ -1,0 +1,276 @@
+// Closing a wallet (SPEC §3) through the HTTP API on the real Temporal dev server, and the 7-day
+// balance window on the time-skipping server.
+import { count, eq } from 'drizzle-orm';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applicantLogins,
+  auditLog,
+  cardUses,
+  outbox,
+  personClaims,
+  personKeys,
+  photoUses,
+  walletTransactions,
+  wallets,
+} from '../../db/schema';
+import {
+  DEREGISTRATION_WORKFLOW,
+  deregistrationWorkflowId,
+  getDeregistrationQuery,
+  getReviewFileQuery,
+  onboardingWorkflowId,
+  type DeregistrationInput,
+} from '../../domain/contract';
+import { createLedger } from '../../lib/ledger';
+import { PEOPLE } from '../fixtures/id-card';
+import {
+  apply,
+  bearer,
+  decide,
+  freshPerson,
+  openBankAccount,
+  uploadClearCard,
+  verifyPhone,
+  type Applicant,
+} from '../helpers/onboarding';
+import { startStack, type Stack } from '../helpers/stack';
+import { startTimeSkipping } from '../helpers/time-skipping';
+
+const PIN = '580314';
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({}, { photo: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function activeWallet(a: Applicant) {
+  await openBankAccount(stack, a);
+  const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+  await verifyPhone(stack, id, token, a.phone);
+  await uploadClearCard(stack, id, token, a.person);
+  await decide(stack, id, 'rita');
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: `/v1/applications/${id}/payment-password`,
+    headers: bearer(token),
+    payload: { paymentPassword: PIN },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return {
+    applicationId: id as string,
+    token: token as string,
+    walletId: res.json().walletId as string,
+  };
+}
+
+let keySerial = 0;
+async function money(walletId: string, token: string, kind: string, payload: object) {
+  keySerial += 1;
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: `/v1/wallets/${walletId}/${kind}`,
+    headers: { ...bearer(token), 'idempotency-key': `k-${process.pid}-${keySerial}` },
+    payload,
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json();
+}
+
+async function dereg(walletId: string, token: string, action = '', payload: object = {}) {
+  return stack.api.inject({
+    method: 'POST',
+    url: `/v1/wallets/${walletId}/deregistration${action ? `/${action}` : ''}`,
+    headers: bearer(token),
+    payload,
+  });
+}
+
+async function deregStatus(walletId: string, token: string) {
+  return (
+    await stack.api.inject({
+      url: `/v1/wallets/${walletId}/deregistration`,
+      headers: bearer(token),
+    })
+  ).json();
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('closing a wallet', () => {
+  it('closes a wallet with a zero balance and erases the person, who may then apply again', async () => {
+    const a = freshPerson(PEOPLE[0]!);
+    const { walletId, token, applicationId } = await activeWallet(a);
+    const file = await stack.temporalClient.workflow
+      .getHandle(onboardingWorkflowId(applicationId))
+      .query(getReviewFileQuery);
+    const photoPath = join(
+      stack.config.photosDir,
+      file.photoRefs[0]!.slice(0, 2),
+      file.photoRefs[0]!,
+    );
+    expect(existsSync(photoPath)).toBe(true);
+
+    const wrong = await dereg(walletId, token, '', { paymentPassword: '000000' });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().code).toBe('PAYMENT_PASSWORD_INVALID');
+
+    const started = await dereg(walletId, token, '', { paymentPassword: PIN });
+    expect(started.statusCode, started.body).toBe(202);
+    expect(started.json()).toMatchObject({ status: 'AWAITING_CONFIRMATION', balance: 0 });
+    const again = await dereg(walletId, token, '', { paymentPassword: PIN });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().createdAt).toBe(started.json().createdAt);
+
+    const closed = await dereg(walletId, token, 'confirm');
+    expect(closed.statusCode, closed.body).toBe(200);
+    expect(closed.json().status).toBe('CLOSED');
+
+    const db = stack.database.db;
+    const wallet = db.select().from(wallets).where(eq(wallets.id, walletId)).get()!;
+    expect(wallet).toMatchObject({ status: 'CLOSED', balance: 0, paymentPasswordHash: '' });
+    const countOf = (table: any, where: any): number =>
+      db.select({ n: count() }).from(table).where(where).get()!.n;
+    expect(countOf(walletTransactions, eq(walletTransactions.walletId, walletId))).toBe(0);
+    expect(countOf(applicantLogins, eq(applicantLogins.applicationId, applicationId))).toBe(0);
+    expect(countOf(personClaims, eq(personClaims.personId, wallet.personId))).toBe(0);
+    expect(countOf(photoUses, eq(photoUses.personId, wallet.personId))).toBe(0);
+    expect(countOf(cardUses, eq(cardUses.personId, wallet.personId))).toBe(0);
+    expect(countOf(outbox, eq(outbox.recipient, a.phone))).toBe(0);
+    const key = db.select().from(personKeys).where(eq(personKeys.personId, wallet.personId)).get();
+    expect(key?.wrappedKey ?? null).toBeNull();
+    expect(existsSync(photoPath)).toBe(false);
+    const audit = db.select().from(auditLog).where(eq(auditLog.subjectId, walletId)).all();
+    expect(audit.map((r) => r.action)).toContain('WALLET_CLOSED');
+    const raw = JSON.stringify(audit);
+    for (const secret of [a.person.name, a.person.idNumber, a.phone, a.card])
+      expect(raw).not.toContain(secret);
+
+    const reapplied = await apply(stack, a);
+    expect(reapplied.statusCode, reapplied.body).toBe(201);
+  });
+
+  it('waits for the balance, refuses an early confirm, and goes on after withdraw-all', async () => {
+    const a = freshPerson(PEOPLE[1]!);
+    const { walletId, token } = await activeWallet(a);
+    await money(walletId, token, 'top-ups', { amount: 12_345 });
+    const started = await dereg(walletId, token, '', { paymentPassword: PIN });
+    expect(started.statusCode, started.body).toBe(202);
+    expect(started.json()).toMatchObject({
+      status: 'AWAITING_BALANCE_CLEARANCE',
+      balance: 12_345,
+      reasons: [{ code: 'BALANCE_NOT_ZERO' }],
+    });
+    expect(Date.parse(started.json().deadline)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    const early = await dereg(walletId, token, 'confirm');
+    expect(early.statusCode).toBe(409);
+    const cleared = await dereg(walletId, token, 'withdraw-all', { paymentPassword: PIN });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json()).toMatchObject({ status: 'AWAITING_CONFIRMATION', balance: 0 });
+    const closed = await dereg(walletId, token, 'confirm');
+    expect(closed.json().status).toBe('CLOSED');
+  });
+
+  it('moves on by itself when the owner spends the balance', async () => {
+    const a = freshPerson(PEOPLE[2]!);
+    const { walletId, token } = await activeWallet(a);
+    await money(walletId, token, 'top-ups', { amount: 5_000 });
+    expect((await dereg(walletId, token, '', { paymentPassword: PIN })).json().status).toBe(
+      'AWAITING_BALANCE_CLEARANCE',
+    );
+    await money(walletId, token, 'payments', {
+      amount: 5_000,
+      merchantId: 'm-1',
+      paymentPassword: PIN,
+    });
+    const view = await until(
+      () => deregStatus(walletId, token),
+      (v) => v.status === 'AWAITING_CONFIRMATION',
+    );
+    expect(view).toMatchObject({ status: 'AWAITING_CONFIRMATION', balance: 0 });
+    const cancelled = await dereg(walletId, token, 'cancel');
+    expect(cancelled.json().status).toBe('CANCELLED');
+    const wallet = await stack.api.inject({
+      url: `/v1/wallets/${walletId}`,
+      headers: bearer(token),
+    });
+    expect(wallet.json().status).toBe('ACTIVE');
+  });
+
+  it('refuses to start while the wallet is frozen', async () => {
+    const a = freshPerson(PEOPLE[3]!);
+    const { walletId, token } = await activeWallet(a);
+    const frozen = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/wallets/${walletId}/freeze`,
+      headers: bearer(stack.staffToken('ops')),
+      payload: { reason: 'test' },
+    });
+    expect(frozen.statusCode, frozen.body).toBeLessThan(300);
+    const refused = await dereg(walletId, token, '', { paymentPassword: PIN });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().code).toBe('WALLET_FROZEN');
+  });
+});
+
+describe('the balance window', () => {
+  it('cancels the deregistration when the balance is not cleared within 7 days', async () => {
+    const ts = await startTimeSkipping();
+    try {
+      const a = freshPerson(PEOPLE[0]!);
+      const db = ts.database.db;
+      const walletId = `w_${'0'.repeat(16)}${String(process.pid).padStart(8, '0').slice(-8)}`;
+      db.insert(wallets)
+        .values({
+          id: walletId,
+          applicationId: 'app-ts',
+          personId: 'person-ts',
+          tier: 'STANDARD',
+          status: 'ACTIVE',
+          balance: 0,
+          paymentPasswordHash: 'x',
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .run();
+      await createLedger(db).topUp(walletId, 100, 'ts-top-up');
+      const input: DeregistrationInput = {
+        version: 1,
+        walletId,
+        applicationId: 'app-ts',
+        ownerPhone: a.phone,
+        photoRefs: [],
+      };
+      const handle = await ts.env.client.workflow.start(DEREGISTRATION_WORKFLOW, {
+        workflowId: deregistrationWorkflowId(walletId),
+        taskQueue: ts.config.temporal.taskQueue,
+        args: [input],
+      });
+      await ts.env.sleep('6 days');
+      expect(await handle.query(getDeregistrationQuery)).toMatchObject({
+        status: 'AWAITING_BALANCE_CLEARANCE',
+      });
+      await ts.env.sleep('2 days');
+      const result = (await handle.result()) as { status: string; reasons: { code: string }[] };
+      expect(result).toMatchObject({
+        status: 'CANCELLED',
+        reasons: [{ code: 'BALANCE_NOT_ZERO' }],
+      });
+      expect(db.select().from(wallets).where(eq(wallets.id, walletId)).get()?.status).toBe(
+        'ACTIVE',
+      );
+    } finally {
+      await ts.close();
+    }
+  });
+});

@@ -1,0 +1,245 @@
+// The deregistration workflow of SPEC §3: one per wallet at a time. It waits for the balance to
+// reach zero (the owner spends it, withdraws it, or asks for all of it to go to the bound card),
+// asks for a last confirmation, then closes the wallet and erases the person's data.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DeregistrationStatus, ReasonCode } from '../domain/codes';
+import {
+  balanceChangedSignal,
+  cancelDeregistrationUpdate,
+  confirmDeregistrationUpdate,
+  DEREGISTRATION_RULES as RULES,
+  getDeregistrationQuery,
+  requestDeregistrationUpdate,
+  searchAttributes,
+  withdrawAllUpdate,
+  WorkflowErrors,
+  type DeregistrationInput,
+  type DeregistrationStepResult,
+  type DeregistrationView,
+  type Reason,
+} from '../domain/contract';
+import { reasonMessage } from '../domain/messages';
+import { db, messaging } from './onboarding-activities';
+
+const FINAL: DeregistrationStatus[] = ['CLOSED', 'CANCELLED'];
+
+function reason(code: ReasonCode): Reason {
+  return { code, message: reasonMessage(code) };
+}
+
+export async function deregistration(input: DeregistrationInput): Promise<DeregistrationView> {
+  const { walletId } = input;
+  const started = workflowInfo().startTime.toISOString();
+  const view: DeregistrationView = {
+    walletId,
+    status: 'AWAITING_BALANCE_CLEARANCE',
+    balance: 0,
+    reasons: [],
+    createdAt: started,
+    updatedAt: started,
+  };
+  let evaluated = false;
+  let cancelRequested = false;
+  let confirmed = false;
+  let balanceHint = 0;
+  let statusSeq = 0;
+  let recordedSeq = 0;
+  let closing = false;
+  let erased = false;
+
+  setHandler(getDeregistrationQuery, () => view);
+  setHandler(balanceChangedSignal, () => {
+    balanceHint += 1;
+  });
+
+  const invalidState = (action: string): never => {
+    throw ApplicationFailure.create({
+      type: WorkflowErrors.InvalidState,
+      message: `Cannot ${action} while the deregistration is ${view.status}`,
+      nonRetryable: true,
+    });
+  };
+  const result = (ok: boolean, code?: ReasonCode): DeregistrationStepResult => ({
+    ok,
+    ...(code ? { code, message: reasonMessage(code) } : {}),
+    view,
+  });
+
+  async function moveTo(status: DeregistrationStatus, reasons: Reason[] = [], deadlineMs?: number) {
+    view.status = status;
+    view.reasons = reasons;
+    view.deadline = deadlineMs ? new Date(deadlineMs).toISOString() : undefined;
+    view.updatedAt = new Date().toISOString();
+    statusSeq += 1;
+    const seq = statusSeq;
+    upsertSearchAttributes([{ key: searchAttributes.deregistrationStatus, value: status }]);
+    await Promise.all([
+      db.recordDeregistrationStatus({
+        walletId,
+        status,
+        seq,
+        at: view.updatedAt,
+        reasons: reasons.map((r) => r.code),
+      }),
+      messaging.notify({
+        key: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${seq}`,
+        recipient: input.ownerPhone,
+        channel: 'sms',
+        template: 'DEREGISTRATION_STATUS',
+        params: { status, reason: reasons[0]?.message ?? '' },
+      }),
+    ]);
+    recordedSeq = Math.max(recordedSeq, seq);
+  }
+
+  async function refreshBalance() {
+    const state = await db.walletBalance({ walletId });
+    view.balance = state.balance;
+    return state;
+  }
+
+  setHandler(requestDeregistrationUpdate, async () => {
+    await condition(() => evaluated);
+    return view;
+  });
+
+  setHandler(
+    withdrawAllUpdate,
+    async () => {
+      const seq = statusSeq;
+      const outcome = await db.withdrawAllForDeregistration({
+        walletId,
+        key: `${workflowInfo().workflowId}:${workflowInfo().runId}:withdraw-all`,
+      });
+      if (!outcome.ok) return result(false, outcome.code);
+      balanceHint += 1;
+      await condition(() => recordedSeq > seq || FINAL.includes(view.status));
+      return result(true);
+    },
+    {
+      validator: (_request: unknown) => {
+        if (view.status !== 'AWAITING_BALANCE_CLEARANCE') invalidState('withdraw the balance');
+      },
+    },
+  );
+
+  setHandler(
+    confirmDeregistrationUpdate,
+    async () => {
+      const seq = statusSeq;
+      confirmed = true;
+      // A closure answers once nothing of the person is left to erase.
+      await condition(() => recordedSeq > seq && (view.status !== 'CLOSED' || erased));
+      return result(
+        view.status === 'CLOSED',
+        view.status === 'CLOSED' ? undefined : view.reasons[0]?.code,
+      );
+    },
+    {
+      validator: (_request: unknown) => {
+        if (view.status !== 'AWAITING_CONFIRMATION' || confirmed) invalidState('confirm');
+      },
+    },
+  );
+
+  setHandler(
+    cancelDeregistrationUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => FINAL.includes(view.status));
+      return result(view.status === 'CANCELLED');
+    },
+    {
+      validator: (_request: unknown) => {
+        if (FINAL.includes(view.status) || closing || cancelRequested) invalidState('cancel');
+      },
+    },
+  );
+
+  /** Waits until the balance is zero (true), the owner cancels, or the window closes (false). */
+  async function balanceCleared(deadline: number): Promise<boolean> {
+    for (;;) {
+      const state = await refreshBalance();
+      if (state.frozen || state.pending > 0 || state.status !== 'ACTIVE') return false;
+      if (state.balance === 0) return true;
+      const seen = balanceHint;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await condition(
+        () => balanceHint !== seen || cancelRequested,
+        Math.min(remaining, RULES.balanceRecheckEveryMs),
+      );
+      if (cancelRequested) return false;
+    }
+  }
+
+  async function run(): Promise<void> {
+    const state = await refreshBalance();
+    if (state.status !== 'ACTIVE' && state.status !== 'FROZEN') {
+      evaluated = true;
+      return moveTo('CANCELLED', [reason('INVALID_STATE')]);
+    }
+    if (state.frozen) {
+      evaluated = true;
+      return moveTo('CANCELLED', [reason('WALLET_FROZEN')]);
+    }
+    if (state.pending > 0) {
+      evaluated = true;
+      return moveTo('CANCELLED', [reason('PENDING_TRANSACTIONS')]);
+    }
+    for (;;) {
+      if (view.balance > 0) {
+        const deadline = Date.now() + RULES.balanceClearanceWindowMs;
+        await moveTo('AWAITING_BALANCE_CLEARANCE', [reason('BALANCE_NOT_ZERO')], deadline);
+        evaluated = true;
+        if (!(await balanceCleared(deadline))) {
+          const now = await refreshBalance();
+          if (cancelRequested) return moveTo('CANCELLED');
+          if (now.frozen) return moveTo('CANCELLED', [reason('WALLET_FROZEN')]);
+          if (now.pending > 0) return moveTo('CANCELLED', [reason('PENDING_TRANSACTIONS')]);
+          return moveTo('CANCELLED', [reason('BALANCE_NOT_ZERO')]);
+        }
+      }
+      const deadline = Date.now() + RULES.confirmationWindowMs;
+      confirmed = false;
+      await moveTo('AWAITING_CONFIRMATION', [], deadline);
+      evaluated = true;
+      const settled = await condition(
+        () => confirmed || cancelRequested,
+        RULES.confirmationWindowMs,
+      );
+      if (cancelRequested || !settled) return moveTo('CANCELLED');
+      closing = true;
+      const closed = await db.closeWallet({
+        walletId,
+        applicationId: input.applicationId,
+        ownerPhone: input.ownerPhone,
+        photoRefs: input.photoRefs,
+      });
+      if (closed.ok) {
+        view.balance = 0;
+        await moveTo('CLOSED');
+        // The closing message was the last one: the sandbox outbox keeps no trace of the number.
+        await db.eraseOutboxFor({ recipient: input.ownerPhone });
+        erased = true;
+        return;
+      }
+      // Money arrived after the owner was asked to confirm: back to clearing it.
+      closing = false;
+      confirmed = false;
+      await refreshBalance();
+    }
+  }
+
+  await run();
+  evaluated = true;
+  await condition(allHandlersFinished);
+  return view;
+}
