@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { applications, auditLog } from '../db/schema';
+import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
 export interface RecordStatusInput {
@@ -11,15 +12,18 @@ export interface RecordStatusInput {
   reasons: string[];
 }
 
-export function createStatusActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+  const webhooks = webhooksEnabled(config);
   return {
     /**
      * Mirrors a status change into the app database and the audit log. Retries and replays
      * are harmless: the audit row is keyed by (application, seq) and an older seq never
-     * overwrites a newer status.
+     * overwrites a newer status. With WEBHOOK_URL set, the event webhook is queued in the same
+     * transaction, under the audit row's key.
      */
     async recordApplicationStatus(input: RecordStatusInput): Promise<void> {
       const at = new Date(input.at);
+      const eventKey = `application:${input.applicationId}:status:${input.seq}`;
       db.transaction((tx) => {
         tx.insert(applications)
           .values({
@@ -43,7 +47,7 @@ export function createStatusActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .run();
         tx.insert(auditLog)
           .values({
-            eventKey: `application:${input.applicationId}:status:${input.seq}`,
+            eventKey,
             at,
             actor: 'system',
             action: 'APPLICATION_STATUS_CHANGED',
@@ -53,6 +57,14 @@ export function createStatusActivities({ db }: Pick<ActivityDeps, 'db'>) {
           })
           .onConflictDoNothing()
           .run();
+        if (webhooks)
+          queueStatusEvent(tx, {
+            eventKey,
+            kind: 'application',
+            subjectId: input.applicationId,
+            status: input.status,
+            occurredAt: at,
+          });
       });
     },
   };

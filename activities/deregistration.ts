@@ -1,6 +1,7 @@
 // Activities of the deregistration workflow (SPEC §3): the wallet's state, the withdrawal of
 // everything left, and the closure that erases the person's data.
-import { and, eq, inArray } from 'drizzle-orm';
+import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { and, eq, inArray, lte } from 'drizzle-orm';
 import {
   applicantLogins,
   applications,
@@ -12,8 +13,10 @@ import {
   wallets,
 } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
+import { onboardingWorkflowId } from '../domain/contract';
 import { createLedger, ledgerOutcome } from '../lib/ledger';
 import { erasePersonKey } from '../lib/pii';
+import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {
@@ -32,7 +35,8 @@ export interface CloseWalletInput {
 
 export function createDeregistrationActivities(deps: ActivityDeps) {
   const { db } = deps;
-  const ledger = createLedger(db);
+  const webhooks = webhooksEnabled(deps.config);
+  const ledger = createLedger(db, { webhookEvents: webhooks });
 
   function walletBalance({ walletId }: { walletId: string }): WalletBalance {
     const row = db
@@ -63,18 +67,30 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       at: string;
       reasons: string[];
     }): Promise<void> {
-      db.insert(auditLog)
-        .values({
-          eventKey: `wallet:${input.walletId}:deregistration:${input.at}:${input.seq}`,
-          at: new Date(input.at),
-          actor: 'system',
-          action: 'DEREGISTRATION_STATUS_CHANGED',
-          subjectType: 'wallet',
-          subjectId: input.walletId,
-          detail: { status: input.status, reasons: input.reasons },
-        })
-        .onConflictDoNothing()
-        .run();
+      const eventKey = `wallet:${input.walletId}:deregistration:${input.at}:${input.seq}`;
+      const at = new Date(input.at);
+      db.transaction((tx) => {
+        tx.insert(auditLog)
+          .values({
+            eventKey,
+            at,
+            actor: 'system',
+            action: 'DEREGISTRATION_STATUS_CHANGED',
+            subjectType: 'wallet',
+            subjectId: input.walletId,
+            detail: { status: input.status, reasons: input.reasons },
+          })
+          .onConflictDoNothing()
+          .run();
+        if (webhooks)
+          queueStatusEvent(tx, {
+            eventKey,
+            kind: 'deregistration',
+            subjectId: input.walletId,
+            status: input.status,
+            occurredAt: at,
+          });
+      });
     },
 
     async withdrawAllForDeregistration(input: {
@@ -152,12 +168,75 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
           })
           .onConflictDoNothing()
           .run();
+        if (webhooks)
+          queueStatusEvent(tx, {
+            eventKey: `wallet:${wallet.id}:closed`,
+            kind: 'wallet',
+            subjectId: wallet.id,
+            status: 'CLOSED',
+            occurredAt: now,
+          });
         return { ok: true };
       });
       if (outcome.ok && deps.photoStore) {
         for (const ref of input.photoRefs) await deps.photoStore.delete(ref).catch(() => undefined);
       }
       return outcome;
+    },
+
+    /**
+     * Erasure in Temporal (SPEC §6): deletes the closed onboarding executions of the wallet's
+     * owner — every application of theirs made up to the closure — so that their name, ID number,
+     * phone and card (encrypted by the payload codec, but under a key shared by everyone) are no
+     * longer kept in history. Executions still running are left alone (a new application made
+     * after the closure is not the closed wallet's). Idempotent: already deleted ones are skipped.
+     * The deregistration workflow calling this cannot delete itself: its own history (the
+     * owner's phone, encrypted) stays until the namespace's retention period ends.
+     */
+    async eraseWorkflowHistories(input: {
+      walletId: string;
+    }): Promise<{ deleted: number; running: number }> {
+      const client = deps.temporalClient;
+      if (!client) throw new Error('eraseWorkflowHistories needs a Temporal client (ActivityDeps)');
+      const wallet = db.select().from(wallets).where(eq(wallets.id, input.walletId)).get();
+      if (!wallet || wallet.status !== 'CLOSED') return { deleted: 0, running: 0 };
+      const applicationIds = new Set([
+        wallet.applicationId,
+        ...db
+          .select({ id: applications.id })
+          .from(applications)
+          .where(
+            and(
+              eq(applications.personId, wallet.personId),
+              lte(applications.createdAt, wallet.updatedAt),
+            ),
+          )
+          .all()
+          .map((r) => r.id),
+      ]);
+      let deleted = 0;
+      let running = 0;
+      for (const applicationId of applicationIds) {
+        const workflowId = onboardingWorkflowId(applicationId);
+        try {
+          const { status } = await client.workflow.getHandle(workflowId).describe();
+          if (status.name === 'RUNNING') {
+            running += 1;
+            continue;
+          }
+          await client.workflowService.deleteWorkflowExecution({
+            namespace: deps.config.temporal.namespace,
+            workflowExecution: { workflowId },
+          });
+          deleted += 1;
+        } catch (error) {
+          // Gone already (deleted by an earlier attempt, or past retention).
+          if (error instanceof WorkflowNotFoundError) continue;
+          if (isGrpcServiceError(error) && (error.code as number) === 5 /* NOT_FOUND */) continue;
+          throw error;
+        }
+      }
+      return { deleted, running };
     },
 
     /** The sandbox SMS outbox is a stand-in for the carrier: a closed wallet leaves nothing in it. */

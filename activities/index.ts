@@ -1,5 +1,6 @@
 // Activities are built from their dependencies (database, config, clients) so that the worker,
 // tests and benchmarks wire real or test doubles of each without module-level state.
+import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { PhotoStore } from './photo/store';
 import type { AppDatabase } from '../db/client';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   /** The photo pipeline; only workers that run the photo step need it. */
   photoStore?: PhotoStore;
   idCardReader?: IdPhotoDeps['idCardReader'];
+  /** For erasing a closed wallet's workflow histories; workers that run deregistration need it. */
+  temporalClient?: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {

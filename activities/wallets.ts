@@ -2,9 +2,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { personClaims, wallets } from '../db/schema';
+import { auditLog, personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
 import { personIdOf } from '../lib/pii';
+import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
 export interface CreateWalletInput {
@@ -19,11 +20,13 @@ export function newWalletId(): string {
 }
 
 export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+  const webhooks = webhooksEnabled(config);
   return {
     /**
      * The wallet row (unique by application) and the person's claim turning into WALLET commit
      * together; a retry, even after a commit whose answer was lost, finds the row and answers
-     * the same id.
+     * the same id. The wallet's first status (ACTIVE) is audited and, with WEBHOOK_URL set,
+     * queued as an event webhook in that same transaction.
      */
     async createWallet(input: CreateWalletInput): Promise<{ walletId: string }> {
       if (typeof input.applicationId !== 'string' || input.applicationId === '')
@@ -91,6 +94,27 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
               set: { kind: 'WALLET', updatedAt: now },
             })
             .run();
+          const eventKey = `wallet:${walletId}:created`;
+          tx.insert(auditLog)
+            .values({
+              eventKey,
+              at: now,
+              actor: 'system',
+              action: 'WALLET_CREATED',
+              subjectType: 'wallet',
+              subjectId: walletId,
+              detail: { status: 'ACTIVE', tier: input.tier, applicationId: input.applicationId },
+            })
+            .onConflictDoNothing()
+            .run();
+          if (webhooks)
+            queueStatusEvent(tx, {
+              eventKey,
+              kind: 'wallet',
+              subjectId: walletId,
+              status: 'ACTIVE',
+              occurredAt: now,
+            });
           return { walletId };
         },
         { behavior: 'immediate' },

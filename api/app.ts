@@ -2,12 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../lib/config';
 import auth from './plugins/auth';
+import bodyLimits from './plugins/body-limit';
 import database from './plugins/database';
 import errors from './plugins/errors';
+import rateLimits from './plugins/rate-limit';
 import openapi from './plugins/swagger';
 import temporal from './plugins/temporal';
 import applications from './routes/applications';
 import applicationSteps from './routes/application-steps';
+import codec from './routes/codec';
 import idPhoto from './routes/id-photo';
 import reviews from './routes/reviews';
 import deregistration from './routes/deregistration';
@@ -28,6 +31,9 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(database, { config });
   await fastify.register(temporal, { config });
   await fastify.register(auth, { config });
+  // Before any route: both act through onRoute hooks.
+  await fastify.register(rateLimits, { config });
+  await fastify.register(bodyLimits);
   await fastify.register(health);
   await fastify.register(applications, { config });
   await fastify.register(applicationSteps);
@@ -38,4 +44,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });
   await fastify.register(deregistration, { config });
+  await fastify.register(codec, { config, prefix: '/codec' });
 }

@@ -4,6 +4,7 @@ import type { Ajv } from 'ajv';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../lib/config';
 import app from './app';
+import { frameworkErrors } from './plugins/errors';
 import { fieldFormats } from './schemas/fields';
 
 export function serverOptions(
@@ -15,7 +16,10 @@ export function serverOptions(
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.body', 'res.body'],
     },
+    // The ceiling; each route has its own, smaller limit (api/plugins/body-limit.ts).
     bodyLimit: 64 * 1024,
+    // Routing failures (bad percent-encoding, over-long path parameters) as problems too.
+    frameworkErrors,
     // Wrong types are the client's mistake to hear about, not ours to guess: no coercion.
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: true, allErrors: true },

@@ -252,3 +252,39 @@ export const walletTransactions = sqliteTable(
     index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
   ],
 );
+
+export const WEBHOOK_EVENT_KINDS = ['application', 'wallet', 'deregistration'] as const;
+export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
+
+/**
+ * The outbox of event webhooks (SPEC §6): one row per status change, written in the database
+ * transaction of the change itself (only when WEBHOOK_URL is set) and delivered by
+ * lib/webhook-dispatcher.ts until the receiver answers 2xx. `body` is the exact JSON sent,
+ * ids and statuses only. Rows of one subject are delivered in `id` order.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    // Sent as X-Event-Id and as `eventId` in the body.
+    eventId: text('event_id').notNull(),
+    // The same change recorded twice (a retried activity) is one event.
+    eventKey: text('event_key').notNull(),
+    kind: text('kind', { enum: WEBHOOK_EVENT_KINDS }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    status: text('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    // Also the lease of a claimed row: pushed ahead while a dispatcher is delivering it.
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_event_key_idx').on(t.eventKey),
+    uniqueIndex('webhook_events_event_id_idx').on(t.eventId),
+    index('webhook_events_due_idx').on(t.deliveredAt, t.nextAttemptAt),
+    index('webhook_events_subject_idx').on(t.kind, t.subjectId, t.id),
+  ],
+);

@@ -45,6 +45,8 @@ export interface Config {
   webhookSecret?: string;
   temporalUiUrl: string;
   logLevel: string;
+  /** RATE_LIMIT_SCALE: multiplies every request rate limit (api/plugins/rate-limit.ts). */
+  rateLimitScale: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -86,6 +88,15 @@ function readCount(env: Env, name: string, fallback: number, max: number): numbe
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > max)
     throw new ConfigError(name, `must be a whole number from 1 to ${max} (got "${raw}")`);
+  return value;
+}
+
+function readScale(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 1_000_000)
+    throw new ConfigError(name, `must be a positive number (got "${raw}")`);
   return value;
 }
 
@@ -239,5 +250,6 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecret,
     temporalUiUrl: readString(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
+    rateLimitScale: readScale(env, 'RATE_LIMIT_SCALE', 1),
   };
 }

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from './config';
+import { createDataConverter } from './payload-codec';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -36,6 +37,8 @@ export function createAppWorker({ connection, config, deps, workflowBundle }: Ap
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
+    // Every payload is encrypted before it reaches Temporal (SPEC §6).
+    dataConverter: createDataConverter(config.piiKey),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

@@ -21,6 +21,7 @@ import { createNotifyActivities, type SmsTransport } from '../activities/notify'
 import { readReviewSnapshot } from '../activities/review-snapshot';
 import type { Config } from './config';
 import { verifyPassword } from './password-hash';
+import { queueStatusEvent } from './status-events';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
 export const PAYMENT_PASSWORD_LOCK_MS = 24 * 3600_000;
@@ -124,6 +125,11 @@ export interface LedgerOptions {
   onNotifyError?: (error: unknown, notice: WalletNotice) => void;
   /** The clock (tests move it across day boundaries and lock expiries). */
   now?: () => Date;
+  /**
+   * Queue an event webhook (lib/status-events.ts) with every freeze and unfreeze, in its
+   * transaction: pass `webhooksEnabled(config)`.
+   */
+  webhookEvents?: boolean;
 }
 
 type Operation = 'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMENT';
@@ -243,6 +249,18 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
     return eventKey;
   }
 
+  /** The wallet's new status as an event webhook, under its audit row's key. */
+  function statusEvent(tx: Tx, eventKey: string, walletId: string, status: WalletStatus, at: Date) {
+    if (options.webhookEvents)
+      queueStatusEvent(tx, {
+        eventKey,
+        kind: 'wallet',
+        subjectId: walletId,
+        status,
+        occurredAt: at,
+      });
+  }
+
   /** Sets FROZEN and audits it, inside the caller's transaction. */
   function freezeIn(
     tx: Tx,
@@ -256,6 +274,7 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       .where(eq(wallets.id, wallet.id))
       .run();
     const key = audit(tx, wallet.id, actor, 'WALLET_FROZEN', at, { reason, from: wallet.status });
+    statusEvent(tx, key, wallet.id, 'FROZEN', at);
     return {
       kind: 'WALLET_FROZEN',
       walletId: wallet.id,
@@ -622,6 +641,7 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
             frozenReason: wallet.frozenReason,
             frozenAt: wallet.frozenAt?.toISOString() ?? null,
           });
+          statusEvent(tx, key, walletId, 'ACTIVE', at);
           return {
             kind: 'WALLET_UNFROZEN',
             walletId,

@@ -251,7 +251,12 @@ async function main(): Promise<void> {
     // Find (or install, which can take a while) the CLI before the start-up clock runs.
     const cli = await resolveTemporalCli();
     abort.signal.throwIfAborted();
-    start('temporal', 'bash', [path.join(ROOT, 'temporal-dev.sh')], { ...env, TEMPORAL_CLI: cli });
+    start('temporal', 'bash', [path.join(ROOT, 'temporal-dev.sh')], {
+      ...env,
+      TEMPORAL_CLI: cli,
+      // The UI decodes payloads through the API's codec server (ops only; SPEC §6).
+      TEMPORAL_UI_CODEC_ENDPOINT: env.TEMPORAL_UI_CODEC_ENDPOINT || `${apiBase}/codec`,
+    });
     say(`waiting for Temporal at ${temporalAddress} (namespace ${namespace})`);
     await waitForTemporal(temporalAddress, {
       timeoutMs: TEMPORAL_READY_TIMEOUT_MS,

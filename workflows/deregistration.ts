@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -228,6 +229,9 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
         await moveTo('CLOSED');
         // The closing message was the last one: the sandbox outbox keeps no trace of the number.
         await db.eraseOutboxFor({ recipient: input.ownerPhone });
+        // And Temporal keeps no history of the person's applications (SPEC §6). Patched: closures
+        // recorded before this step replay without it.
+        if (patched('erase-histories')) await db.eraseWorkflowHistories({ walletId });
         erased = true;
         return;
       }

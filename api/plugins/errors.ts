@@ -82,6 +82,22 @@ function toProblem(error: FastifyError & { validation?: AjvError[] }): Problem |
   return null;
 }
 
+/**
+ * Fastify's `frameworkErrors`: failures found while routing, before any route or error handler
+ * runs (a malformed percent-encoding, a path parameter past `maxParamLength`). Without it they
+ * answer Fastify's own JSON rather than a problem.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const problem =
+    toProblem(error) ??
+    new Problem(400, 'MALFORMED_REQUEST', 'The request could not be understood.');
+  void sendProblem(request, reply, problem);
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {

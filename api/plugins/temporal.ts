@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config';
+import { createDataConverter } from '../../lib/payload-codec';
 import { temporalConnectionOptions } from '../../lib/temporal-connection';
 
 export interface TemporalAccess {
@@ -40,7 +41,12 @@ export default fp(
         'grpc.max_reconnect_backoff_ms': 3000,
       },
     });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      // Personal data in workflow inputs, updates and queries is encrypted (SPEC §6).
+      dataConverter: createDataConverter(config.piiKey),
+    });
     const call = <T>(fn: () => Promise<T>, timeoutMs = 10_000) =>
       connection.withDeadline(Date.now() + timeoutMs, fn);
     app.decorate('temporal', {

@@ -12,6 +12,7 @@ import {
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
 import { hashPassword } from '../../lib/password-hash';
 import { queryApplication, sendStep, updateApplication } from '../onboarding-calls';
+import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
 import {
@@ -40,7 +41,8 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/otp',
     {
-      preHandler: owner,
+      onRequest: owner,
+      config: rateLimited('otpResend'),
       schema: { ...common, summary: 'Send the SMS code again', body: EmptyBody },
     },
     async (request, reply) => {
@@ -55,7 +57,8 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/otp/verify',
     {
-      preHandler: owner,
+      onRequest: owner,
+      config: rateLimited('otpVerify'),
       schema: { ...common, summary: 'Verify the phone with the SMS code', body: OtpVerifyBody },
     },
     async (request, reply) => {
@@ -70,7 +73,7 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/guardian-consent',
     {
-      preHandler: owner,
+      onRequest: owner,
       schema: {
         ...common,
         summary: 'Guardian consent for an applicant under 16',
@@ -89,7 +92,7 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/resubmission',
     {
-      preHandler: owner,
+      onRequest: owner,
       schema: {
         ...common,
         summary: 'Correct fields after a RETRY rejection; the photo step and review follow',
@@ -108,7 +111,8 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/payment-password',
     {
-      preHandler: owner,
+      onRequest: owner,
+      config: rateLimited('paymentPassword'),
       schema: {
         ...common,
         summary: 'Set the 6-digit payment password; the wallet is then created',
@@ -138,7 +142,7 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/applications/:id/cancel',
     {
-      preHandler: owner,
+      onRequest: owner,
       schema: { ...common, summary: 'Cancel the application before activation', body: EmptyBody },
     },
     async (request, reply) => {

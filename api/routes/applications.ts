@@ -17,6 +17,7 @@ import {
 import { normalizeApplicant } from '../../domain/fields';
 import type { Config } from '../../lib/config';
 import { hashPassword } from '../../lib/password-hash';
+import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
 import { applicationHandle, publicView, queryApplication } from '../onboarding-calls';
 import {
@@ -137,7 +138,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
   app.get(
     '/v1/applications/:id',
     {
-      preHandler: app.requireRole('applicant', 'reviewer', 'ops'),
+      onRequest: app.requireRole('applicant', 'reviewer', 'ops'),
       schema: {
         summary: 'Read an application: status, next action, reasons, deadlines',
         tags: ['applications'],
@@ -157,6 +158,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const review = await app.temporal.call(() =>
         applicationHandle(app, id).query(getReviewFileQuery),
       );
+      recordPersonalDataViews(app.database.db, request.user, [id], 'APPLICATION');
       return { ...publicView(view, false), review };
     },
   );

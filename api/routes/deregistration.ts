@@ -18,12 +18,14 @@ import {
   type DeregistrationView,
 } from '../../domain/contract';
 import type { Config } from '../../lib/config';
+import { webhooksEnabled } from '../../lib/status-events';
 import { createLedger, LedgerError, ledgerErrorStatus, type WalletSummary } from '../../lib/ledger';
 import {
   applicationHandle,
   queryApplication,
   updateApplicationWorkflow,
 } from '../onboarding-calls';
+import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
 
@@ -64,8 +66,8 @@ export async function signalBalanceChanged(app: FastifyInstance, walletId: strin
   }
 }
 
-const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app) => {
-  const ledger = createLedger(app.database.db);
+const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const ledger = createLedger(app.database.db, { webhookEvents: webhooksEnabled(config) });
 
   function ownWallet(request: FastifyRequest, id: string, staffMayRead = false): WalletSummary {
     let wallet: WalletSummary;
@@ -116,7 +118,8 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   app.post(
     '/v1/wallets/:id/deregistration',
     {
-      preHandler: app.requireRole('applicant'),
+      onRequest: app.requireRole('applicant'),
+      config: rateLimited('deregistration'),
       schema: {
         ...common,
         summary: 'Ask to close the wallet; the payment password confirms it is the owner',
@@ -180,7 +183,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   app.get(
     '/v1/wallets/:id/deregistration',
     {
-      preHandler: app.requireRole('applicant', 'ops'),
+      onRequest: app.requireRole('applicant', 'ops'),
       schema: {
         ...common,
         summary: 'The deregistration: status, balance left, reasons and deadline',
@@ -204,7 +207,8 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   app.post(
     '/v1/wallets/:id/deregistration/withdraw-all',
     {
-      preHandler: app.requireRole('applicant'),
+      onRequest: app.requireRole('applicant'),
+      config: rateLimited('deregistration'),
       schema: {
         ...common,
         summary: 'Withdraw the whole balance to the bound card so that the closure can go on',
@@ -239,7 +243,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     app.post(
       `/v1/wallets/:id/deregistration/${path}`,
       {
-        preHandler: app.requireRole('applicant'),
+        onRequest: app.requireRole('applicant'),
         schema: {
           ...common,
           summary,

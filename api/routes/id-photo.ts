@@ -9,6 +9,8 @@ import { getReviewFileQuery, submitIdPhotoUpdate } from '../../domain/contract';
 import type { Config } from '../../lib/config';
 import { photoStoreFor } from '../../lib/photo-pipeline';
 import { applicationHandle, sendStep, updateApplication } from '../onboarding-calls';
+import { rateLimited } from '../plugins/rate-limit';
+import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
 import { ownApplication } from './application-steps';
@@ -61,6 +63,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       // Authenticate before reading up to 10 MB of body.
       onRequest: app.requireRole('applicant'),
       bodyLimit: MAX_PHOTO_BYTES,
+      config: rateLimited('idPhoto'),
       schema: {
         summary:
           'Upload the portrait side of the ID card; answers {accepted, reasons, metrics, ocr}',
@@ -91,7 +94,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.get(
     '/v1/applications/:id/id-photo',
     {
-      preHandler: app.requireRole('reviewer', 'ops'),
+      onRequest: app.requireRole('reviewer', 'ops'),
       schema: {
         summary: 'The last uploaded ID photo, for staff',
         tags: ['reviews'],
@@ -115,6 +118,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       if (!file.photo || !(await store.has(file.photo.ref))) throw notFound('photo');
       const bytes = await store.get(file.photo.ref);
       const { format } = await sharp(bytes).metadata();
+      recordPersonalDataViews(app.database.db, request.user, [request.params.id], 'ID_PHOTO');
       return reply
         .header('cache-control', 'no-store')
         .type(`image/${format === 'jpeg' ? 'jpeg' : format}`)

@@ -2,10 +2,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
-import { applications } from '../../db/schema';
+import { applications, auditLog } from '../../db/schema';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../domain/contract';
 import type { Config } from '../../lib/config';
+import { recordPersonalDataViews } from '../audit';
 import { sendStep, updateApplication } from '../onboarding-calls';
 import { Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
@@ -36,8 +37,17 @@ function encodeCursor(cursor: Cursor): string {
 
 function decodeCursor(raw: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof value.t === 'number' && typeof value.id === 'string') return value;
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor | null;
+    // A forged cursor must not reach the query as an Invalid Date or a non-string id.
+    if (
+      typeof value?.t === 'number' &&
+      Number.isSafeInteger(value.t) &&
+      value.t >= 0 &&
+      !Number.isNaN(new Date(value.t).getTime()) &&
+      typeof value.id === 'string' &&
+      value.id.length <= 100
+    )
+      return value;
   } catch {
     // falls through to the problem below
   }
@@ -52,7 +62,7 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.get(
     '/v1/reviews',
     {
-      preHandler: app.requireRole('reviewer'),
+      onRequest: app.requireRole('reviewer'),
       schema: {
         summary: 'The review queue, oldest first, with flags, photo metrics and OCR vs submitted',
         tags: ['reviews'],
@@ -91,6 +101,12 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         since: row.updatedAt.toISOString(),
         ...(readReviewSnapshot<Record<string, unknown>>(db, config.piiKey, row.id) ?? {}),
       }));
+      recordPersonalDataViews(
+        db,
+        request.user,
+        items.map((i) => i.applicationId),
+        'REVIEW_QUEUE',
+      );
       const last = page[page.length - 1];
       return {
         items,
@@ -104,7 +120,7 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.post(
     '/v1/applications/:id/decision',
     {
-      preHandler: app.requireRole('reviewer'),
+      onRequest: app.requireRole('reviewer'),
       schema: {
         summary: 'Approve or reject an application under review',
         tags: ['reviews'],
@@ -134,6 +150,28 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
           },
         },
       ]);
+      // The staff action, once the workflow has taken it. Keyed by the status change it made, so
+      // that the same decision answered twice (a retried update) is one row. Free text (message,
+      // internal note) stays out: it may name the applicant.
+      if (result.ok)
+        db.insert(auditLog)
+          .values({
+            eventKey: `application:${request.params.id}:decision:${result.view.updatedAt}`,
+            at: new Date(),
+            actor: request.user.sub,
+            action: body.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
+            subjectType: 'application',
+            subjectId: request.params.id,
+            detail: {
+              decision: body.decision,
+              status: result.view.status,
+              ...(body.decision === 'REJECT'
+                ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
+                : {}),
+            },
+          })
+          .onConflictDoNothing()
+          .run();
       return sendStep(reply, result, false);
     },
   );

@@ -22,7 +22,7 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.post(
     '/v1/sandbox/bank-accounts',
     {
-      preHandler: app.requireRole('ops'),
+      onRequest: app.requireRole('ops'),
       schema: {
         summary: 'Create an account in the sandbox core-banking system',
         tags: ['sandbox'],
@@ -67,7 +67,7 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.get(
     '/v1/sandbox/outbox',
     {
-      preHandler: app.requireRole('ops'),
+      onRequest: app.requireRole('ops'),
       schema: {
         summary: 'Messages the sandbox delivered (SMS codes included), newest first',
         tags: ['sandbox'],

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../lib/config';
+import { webhooksEnabled } from '../../lib/status-events';
 import {
   createLedger,
   LedgerError,
@@ -15,6 +16,7 @@ import {
   type MovementResult,
   type WalletSummary,
 } from '../../lib/ledger';
+import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
 import { signalBalanceChanged } from './deregistration';
 import { IdParams, problemResponses } from '../schemas/common';
@@ -48,6 +50,7 @@ async function ledgerCall<T>(call: () => Promise<T> | T): Promise<T> {
 const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { db } = app.database;
   const ledger = createLedger(db, {
+    webhookEvents: webhooksEnabled(config),
     notify: ownerNotifier({ db, config }),
     // The movement or freeze has committed; a lost message must not turn it into an error.
     onNotifyError: (error, notice) =>
@@ -86,7 +89,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.get(
     '/v1/wallets/:id',
     {
-      preHandler: app.requireRole('applicant', 'ops'),
+      onRequest: app.requireRole('applicant', 'ops'),
       schema: {
         summary: 'A wallet: status, tier, limits and balance (fen)',
         tags: ['wallets'],
@@ -115,7 +118,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.post(
     '/v1/wallets/:id/top-ups',
     {
-      preHandler: app.requireRole('applicant'),
+      onRequest: app.requireRole('applicant'),
       schema: {
         summary: 'Top up from the bound bank card',
         tags: ['wallets'],
@@ -139,7 +142,8 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.post(
     '/v1/wallets/:id/withdrawals',
     {
-      preHandler: app.requireRole('applicant'),
+      onRequest: app.requireRole('applicant'),
+      config: rateLimited('money'),
       schema: {
         summary: 'Withdraw to the bound bank card (payment password required)',
         tags: ['wallets'],
@@ -164,7 +168,8 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.post(
     '/v1/wallets/:id/payments',
     {
-      preHandler: app.requireRole('applicant'),
+      onRequest: app.requireRole('applicant'),
+      config: rateLimited('money'),
       schema: {
         summary: 'Pay a merchant (payment password required)',
         tags: ['wallets'],
@@ -189,7 +194,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   app.get(
     '/v1/wallets/:id/transactions',
     {
-      preHandler: app.requireRole('applicant', 'ops'),
+      onRequest: app.requireRole('applicant', 'ops'),
       schema: {
         summary: 'Transaction history, newest first',
         tags: ['wallets'],
@@ -220,7 +225,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         preValidation: async (request) => {
           request.body ??= {};
         },
-        preHandler: app.requireRole('ops'),
+        onRequest: app.requireRole('ops'),
         schema: {
           summary:
             action === 'freeze'

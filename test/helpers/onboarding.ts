@@ -163,3 +163,20 @@ export async function driveToPendingReview(stack: Stack, a: Applicant) {
   expect(photo).toMatchObject({ accepted: true, status: 'PENDING_REVIEW' });
   return { id: id as string, token: token as string };
 }
+
+export const TEST_PAYMENT_PASSWORD = '580314';
+
+/** Drives a fresh applicant all the way to an ACTIVE wallet, approved by one reviewer. */
+export async function driveToActive(stack: Stack, a: Applicant) {
+  const { id, token } = await driveToPendingReview(stack, a);
+  const approved = await decide(stack, id, 'rita');
+  expect(approved.json().status, approved.body).toBe('AWAITING_PAYMENT_PASSWORD');
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: `/v1/applications/${id}/payment-password`,
+    headers: bearer(token),
+    payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return { applicationId: id, token, walletId: res.json().walletId as string };
+}

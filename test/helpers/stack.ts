@@ -11,7 +11,9 @@ import { buildApi } from '../../api/build';
 import { openDatabase } from '../../db/client';
 import { loadConfig } from '../../lib/config';
 import { createAppWorker } from '../../lib/create-worker';
+import { createDataConverter } from '../../lib/payload-codec';
 import { startPhotoPipeline } from '../../lib/photo-pipeline';
+import { startWebhookDispatcher } from '../../lib/webhook-dispatcher';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
 
@@ -39,23 +41,35 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const database = openDatabase(config.databaseFile);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const photo = options.photo ? await startPhotoPipeline(config) : null;
+  const temporalClient = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+    dataConverter: createDataConverter(config.piiKey),
+  });
   const worker = await createAppWorker({
     connection,
     config,
     deps: {
       db: database.db,
       config,
+      temporalClient,
       ...(photo ? { photoStore: photo.photoStore, idCardReader: photo.idCardReader } : {}),
       ...options.deps,
     },
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();
+  // With WEBHOOK_URL given, the worker's webhook dispatcher runs too (polling faster than deployed).
+  const webhooks =
+    config.webhookUrl && config.webhookSecret
+      ? startWebhookDispatcher({
+          db: database.db,
+          url: config.webhookUrl,
+          secret: config.webhookSecret,
+          pollMs: 100,
+        })
+      : undefined;
   const api = await buildApi(config, { logger: false });
   await api.ready();
-  const temporalClient = new Client({
-    connection: await Connection.connect({ address: config.temporal.address }),
-  });
 
   return {
     config,
@@ -69,6 +83,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
       await temporalClient.connection.close();
       worker.shutdown();
       await running;
+      await webhooks?.stop();
       await photo?.close();
       await connection.close();
       database.close();

@@ -24,6 +24,7 @@ import {
   type OnboardingInput,
 } from '../../domain/contract';
 import { loadConfig } from '../../lib/config';
+import { createDataConverter } from '../../lib/payload-codec';
 import { hashPassword } from '../../lib/password-hash';
 import type { onboarding } from '../../workflows/onboarding';
 import { repoRoot } from './processes';
@@ -70,11 +71,14 @@ function installQuietRuntime() {
 
 export async function startTimeSkipping(env: Record<string, string> = {}) {
   installQuietRuntime();
+  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-ts-test-'));
+  // The payload key comes from PII_KEY (made in DATA_DIR on first load): client and worker share it.
+  const dataConverter = createDataConverter(loadConfig({ DATA_DIR: dataDir, ...env }).piiKey);
   const testEnv = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
+    client: { dataConverter },
   });
   await registerSearchAttributes(testEnv);
-  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-ts-test-'));
   const taskQueue = `ts-${randomUUID()}`;
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -87,7 +91,8 @@ export async function startTimeSkipping(env: Record<string, string> = {}) {
   const worker = await Worker.create({
     connection: testEnv.nativeConnection,
     taskQueue,
-    activities: createActivities({ db: database.db, config }),
+    activities: createActivities({ db: database.db, config, temporalClient: testEnv.client }),
+    dataConverter,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();

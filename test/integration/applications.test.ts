@@ -1,4 +1,3 @@
-import { WorkflowClient, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { applications, auditLog } from '../../db/schema';
@@ -8,6 +7,7 @@ import {
   onboardingWorkflowId,
   type OnboardingInput,
 } from '../../domain/contract';
+import { eventually } from '../helpers/eventually';
 import { applicant, bankAccountFor } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -31,19 +31,6 @@ async function eligible(overrides: Record<string, string> = {}) {
   });
   expect(res.statusCode, res.body).toBe(201);
   return person;
-}
-
-async function eventually<T>(
-  read: () => Promise<T> | T,
-  ok: (v: T) => boolean,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('POST /v1/applications → onboarding workflow → GET /v1/applications/:id', () => {
@@ -117,28 +104,26 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
       .from(auditLog)
       .where(eq(auditLog.subjectId, body.applicationId))
       .all();
-    expect(audit.map((a) => a.action)).toEqual(['APPLICATION_STATUS_CHANGED']);
+    // ...and the reviewer's read of the unmasked data above.
+    expect(audit.map((a) => [a.action, a.actor])).toEqual([
+      ['APPLICATION_STATUS_CHANGED', 'system'],
+      ['VIEWED_PERSONAL_DATA', 'reviewer:reviewer-1'],
+    ]);
 
     // Ops can filter by the custom search attributes; ids and attributes carry no personal data.
-    const connection = await Connection.connect({ address: stack.config.temporal.address });
-    try {
-      const client = new WorkflowClient({ connection });
-      const found = await eventually(
-        async () => {
-          const ids: string[] = [];
-          for await (const wf of client.list({
-            query: `OnboardingStatus = 'AWAITING_PHONE_VERIFICATION' AND NextAction = 'VERIFY_PHONE' AND WorkflowId = '${onboardingWorkflowId(body.applicationId)}'`,
-          }))
-            ids.push(wf.workflowId);
-          return ids;
-        },
-        (ids) => ids.length === 1,
-      );
-      expect(found).toEqual([onboardingWorkflowId(body.applicationId)]);
-      expect(found[0]).not.toContain(person.idNumber);
-    } finally {
-      await connection.close();
-    }
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of stack.temporalClient.workflow.list({
+          query: `OnboardingStatus = 'AWAITING_PHONE_VERIFICATION' AND NextAction = 'VERIFY_PHONE' AND WorkflowId = '${onboardingWorkflowId(body.applicationId)}'`,
+        }))
+          ids.push(wf.workflowId);
+        return ids;
+      },
+      (ids) => ids.length === 1,
+    );
+    expect(found).toEqual([onboardingWorkflowId(body.applicationId)]);
+    expect(found[0]).not.toContain(person.idNumber);
   });
 
   it('refuses invalid fields at once with problem+json naming each field and rule', async () => {
@@ -279,22 +264,16 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
         reviewExpireAfterMs: 3000,
       },
     };
-    const connection = await Connection.connect({ address: stack.config.temporal.address });
-    try {
-      const client = new WorkflowClient({ connection });
-      const handle = await client.start(ONBOARDING_WORKFLOW, {
-        workflowId: onboardingWorkflowId(applicationId),
-        taskQueue: stack.config.temporal.taskQueue,
-        args: [input],
-      });
-      const result = await handle.result();
-      expect(result.status).toBe('FAILED');
-      expect(result.reasons).toEqual([
-        { code: 'INVALID_ID_NUMBER', field: 'idNumber', message: expect.any(String) },
-      ]);
-      expect((await handle.query(getApplicationQuery)).status).toBe('FAILED');
-    } finally {
-      await connection.close();
-    }
+    const handle = await stack.temporalClient.workflow.start(ONBOARDING_WORKFLOW, {
+      workflowId: onboardingWorkflowId(applicationId),
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [input],
+    });
+    const result = await handle.result();
+    expect(result.status).toBe('FAILED');
+    expect(result.reasons).toEqual([
+      { code: 'INVALID_ID_NUMBER', field: 'idNumber', message: expect.any(String) },
+    ]);
+    expect((await handle.query(getApplicationQuery)).status).toBe('FAILED');
   });
 });

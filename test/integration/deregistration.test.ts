@@ -1,5 +1,6 @@
 // Closing a wallet (SPEC §3) through the HTTP API on the real Temporal dev server, and the 7-day
 // balance window on the time-skipping server.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { count, eq } from 'drizzle-orm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,17 +29,16 @@ import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
   bearer,
-  decide,
+  driveToActive,
   freshPerson,
-  openBankAccount,
-  uploadClearCard,
-  verifyPhone,
+  TEST_PAYMENT_PASSWORD,
   type Applicant,
 } from '../helpers/onboarding';
+import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
 import { startTimeSkipping } from '../helpers/time-skipping';
 
-const PIN = '580314';
+const PIN = TEST_PAYMENT_PASSWORD;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({}, { photo: true });
@@ -47,25 +47,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function activeWallet(a: Applicant) {
-  await openBankAccount(stack, a);
-  const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
-  await verifyPhone(stack, id, token, a.phone);
-  await uploadClearCard(stack, id, token, a.person);
-  await decide(stack, id, 'rita');
-  const res = await stack.api.inject({
-    method: 'POST',
-    url: `/v1/applications/${id}/payment-password`,
-    headers: bearer(token),
-    payload: { paymentPassword: PIN },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return {
-    applicationId: id as string,
-    token: token as string,
-    walletId: res.json().walletId as string,
-  };
-}
+const activeWallet = (a: Applicant) => driveToActive(stack, a);
 
 let keySerial = 0;
 async function money(walletId: string, token: string, kind: string, payload: object) {
@@ -96,15 +78,6 @@ async function deregStatus(walletId: string, token: string) {
       headers: bearer(token),
     })
   ).json();
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('closing a wallet', () => {
@@ -158,6 +131,26 @@ describe('closing a wallet', () => {
 
     const reapplied = await apply(stack, a);
     expect(reapplied.statusCode, reapplied.body).toBe(201);
+
+    // Temporal keeps no history of the closed wallet's application (SPEC §6); the new one runs.
+    // The server deletes in the background: ~30 s on the dev server.
+    const onboardingHandle = stack.temporalClient.workflow.getHandle(
+      onboardingWorkflowId(applicationId),
+    );
+    const gone = await eventually(
+      () =>
+        onboardingHandle.describe().then(
+          () => false,
+          (error: unknown) => error instanceof WorkflowNotFoundError,
+        ),
+      (v) => v,
+      90_000,
+    );
+    expect(gone).toBe(true);
+    const next = stack.temporalClient.workflow.getHandle(
+      onboardingWorkflowId(reapplied.json().applicationId as string),
+    );
+    expect((await next.describe()).status.name).toBe('RUNNING');
   });
 
   it('waits for the balance, refuses an early confirm, and goes on after withdraw-all', async () => {
@@ -193,7 +186,7 @@ describe('closing a wallet', () => {
       merchantId: 'm-1',
       paymentPassword: PIN,
     });
-    const view = await until(
+    const view = await eventually(
       () => deregStatus(walletId, token),
       (v) => v.status === 'AWAITING_CONFIRMATION',
     );

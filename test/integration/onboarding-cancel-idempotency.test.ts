@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
+import { createDataConverter } from '../../lib/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -22,7 +23,11 @@ let client: Client;
 beforeAll(async () => {
   stack = await startStack({}, { photo: true });
   connection = await Connection.connect({ address: stack.config.temporal.address });
-  client = new Client({ connection, namespace: stack.config.temporal.namespace });
+  client = new Client({
+    connection,
+    namespace: stack.config.temporal.namespace,
+    dataConverter: createDataConverter(stack.config.piiKey),
+  });
 });
 afterAll(async () => {
   await connection?.close();

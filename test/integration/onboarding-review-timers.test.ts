@@ -10,6 +10,7 @@ import {
   uploadClearCard,
   verifyPhone,
 } from '../helpers/onboarding';
+import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -31,15 +32,6 @@ async function outbox(recipient: string) {
   return res.json().items as { recipient: string; template: string; text: string }[];
 }
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('review timers', () => {
   it('reminds reviewers, escalates, then expires the application and tells the applicant', async () => {
     const a = freshPerson(PEOPLE[2]!);
@@ -52,7 +44,7 @@ describe('review timers', () => {
     expect(due - Date.parse(inReview.updatedAt)).toBeGreaterThanOrEqual(5_900);
     expect(due - Date.parse(inReview.updatedAt)).toBeLessThanOrEqual(6_100);
 
-    const view = await until(
+    const view = await eventually(
       async () =>
         (await stack.api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) })).json(),
       (v) => v.status === 'FAILED',

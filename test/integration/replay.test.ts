@@ -1,12 +1,16 @@
 // Every recorded history of the onboarding workflow must replay on the current workflow code,
 // so that a change which would break running applications fails here and not in production.
 // Re-record after a deliberate, patched() change: RECORD_HISTORIES=1 npx vitest run replay
+// Histories recorded before the payload codec are plaintext; those recorded since are encrypted
+// (`*-encrypted.json`) under the PII_KEY below. The replayer decodes with the same codec, which
+// passes plaintext payloads through, so both kinds replay.
 import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { onboardingWorkflowId } from '../../domain/contract';
+import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
+import { createDataConverter } from '../../lib/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -21,6 +25,8 @@ import { startStack, type Stack } from '../helpers/stack';
 
 const historiesDir = join(import.meta.dirname, '..', 'histories');
 const recording = process.env.RECORD_HISTORIES === '1';
+/** A fixed test-only key, so that the encrypted histories can be decoded on every run. */
+const HISTORIES_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
 function recorded(): string[] {
   return readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -30,14 +36,17 @@ if (recording) {
   describe('recording histories', () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({}, { photo: true });
+      stack = await startStack({ PII_KEY: HISTORIES_PII_KEY }, { photo: true });
     });
     afterAll(async () => {
       await stack?.close();
     });
 
-    async function save(name: string, applicationId: string) {
-      const workflowId = onboardingWorkflowId(applicationId);
+    async function save(
+      name: string,
+      applicationId: string,
+      workflowId = onboardingWorkflowId(applicationId),
+    ) {
       await stack.temporalClient.workflow.getHandle(workflowId).result();
       // The CLI writes the proto3 JSON form that historyFromJSON and `temporal` itself read.
       const json = execFileSync(
@@ -54,7 +63,7 @@ if (recording) {
         ],
         { encoding: 'utf8' },
       );
-      writeFileSync(join(historiesDir, `${name}.json`), json);
+      writeFileSync(join(historiesDir, `${name}-encrypted.json`), json);
     }
 
     it('records an application from start to an active wallet', async () => {
@@ -109,6 +118,37 @@ if (recording) {
       const refused = await apply(stack, freshPerson(PEOPLE[3]!));
       await save('onboarding-ineligible', refused.json().applicationId as string);
     });
+
+    it('records a wallet closure', async () => {
+      const a = freshPerson(PEOPLE[4] ?? PEOPLE[0]!);
+      await openBankAccount(stack, a);
+      const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+      await verifyPhone(stack, id, token, a.phone);
+      await uploadClearCard(stack, id, token, a.person);
+      await decide(stack, id, 'rita');
+      const wallet = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/applications/${id}/payment-password`,
+        headers: bearer(token),
+        payload: { paymentPassword: '580314' },
+      });
+      const walletId = wallet.json().walletId as string;
+      const started = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/deregistration`,
+        headers: bearer(token),
+        payload: { paymentPassword: '580314' },
+      });
+      expect(started.statusCode, started.body).toBe(202);
+      const closed = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/deregistration/confirm`,
+        headers: bearer(token),
+        payload: {},
+      });
+      expect(closed.json().status).toBe('CLOSED');
+      await save('deregistration-closed', id, deregistrationWorkflowId(walletId));
+    });
   });
 }
 
@@ -119,10 +159,11 @@ describe('replaying recorded histories', () => {
 
   it('replays every one without a determinism error', async () => {
     const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    const dataConverter = createDataConverter(Buffer.from(HISTORIES_PII_KEY, 'base64'));
     for (const file of recorded()) {
       const history = JSON.parse(readFileSync(join(historiesDir, file), 'utf8')) as unknown;
       await expect(
-        Worker.runReplayHistory({ workflowBundle }, history, file),
+        Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
         file,
       ).resolves.toBeUndefined();
     }

@@ -320,10 +320,11 @@ describe('risk monitoring and ops', () => {
       .where(and(eq(auditLog.subjectType, 'wallet'), eq(auditLog.subjectId, walletId)))
       .all();
     expect(audit.map((a) => [a.action, a.actor])).toEqual([
+      ['WALLET_CREATED', 'system'],
       ['WALLET_FROZEN', 'risk-monitor'],
       ['WALLET_UNFROZEN', 'ops:olga'],
     ]);
-    expect(audit[1]!.detail).toMatchObject({ reason: 'owner confirmed by phone' });
+    expect(audit[2]!.detail).toMatchObject({ reason: 'owner confirmed by phone' });
     const again = await post(`/v1/wallets/${walletId}/top-ups`, ownerToken, { amount: 1 });
     expect(again.statusCode).toBe(201);
   });

@@ -24,7 +24,8 @@ beforeAll(async () => {
   )
     .png()
     .toBuffer();
-  pool = await createOcrPool({ size: 1, recycleAfterJobs: 2, jobTimeoutMs: 1_500 });
+  // Long enough for a real read on a loaded 2-core machine, short enough for the hang test.
+  pool = await createOcrPool({ size: 1, recycleAfterJobs: 2, jobTimeoutMs: 6_000 });
 });
 afterAll(async () => {
   await pool?.terminate();

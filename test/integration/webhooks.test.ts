@@ -1,0 +1,160 @@
+// Event webhooks (SPEC §6) on the real stack with a real HTTP receiver that fails the first two
+// deliveries: every status change of the application, its wallet and its deregistration arrives,
+// acknowledged exactly once, in order per subject, signed, with ids and statuses only.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, webhookEvents } from '../../db/schema';
+import { PEOPLE } from '../fixtures/id-card';
+import { closeWallet, freezeAndUnfreeze, openWallet } from '../helpers/full-flow';
+import { freshPerson, type Applicant } from '../helpers/onboarding';
+import { startStack, type Stack } from '../helpers/stack';
+
+const SECRET = 'webhook-test-secret-0123456789';
+
+interface Delivery {
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+  answered: number;
+}
+
+let receiver: Server;
+let stack: Stack;
+let person: Applicant;
+let applicationId: string;
+let walletId: string;
+const deliveries: Delivery[] = [];
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      // The receiver is down for the first two deliveries, then acknowledges.
+      const answered = deliveries.length < 2 ? 500 : 204;
+      deliveries.push({ headers: req.headers, raw: Buffer.concat(chunks), answered });
+      res.writeHead(answered).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  stack = await startStack(
+    { WEBHOOK_URL: `http://127.0.0.1:${port}/hooks`, WEBHOOK_SECRET: SECRET },
+    { photo: true },
+  );
+  person = freshPerson(PEOPLE[1]!);
+  const opened = await openWallet(stack, person);
+  ({ applicationId, walletId } = opened);
+  await freezeAndUnfreeze(stack, walletId);
+  await closeWallet(stack, walletId, opened.token);
+  // Every queued event acknowledged, the last ones of the deregistration included.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rows = stack.database.db.select().from(webhookEvents).all();
+    const done =
+      rows.every((r) => r.deliveredAt !== null) &&
+      rows.some((r) => r.kind === 'wallet' && r.status === 'CLOSED') &&
+      rows.some((r) => r.kind === 'deregistration' && r.status === 'CLOSED');
+    if (done || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+});
+afterAll(async () => {
+  await stack?.close();
+  await new Promise((r) => receiver?.close(r));
+});
+
+interface Body {
+  eventId: string;
+  type: string;
+  subjectId: string;
+  status: string;
+  occurredAt: string;
+}
+
+const acknowledged = () =>
+  deliveries.filter((d) => d.answered === 204).map((d) => JSON.parse(d.raw.toString()) as Body);
+
+/** The statuses the audit log recorded for a subject, in order. */
+function auditedStatuses(subjectId: string, action: string): string[] {
+  return stack.database.db
+    .select()
+    .from(auditLog)
+    .orderBy(auditLog.id)
+    .all()
+    .filter((r) => r.subjectId === subjectId && r.action === action)
+    .map((r) => String(r.detail?.status));
+}
+
+describe('event webhooks', () => {
+  it('retries the failed deliveries and acknowledges every event exactly once', () => {
+    expect(deliveries.slice(0, 2).map((d) => d.answered)).toEqual([500, 500]);
+    // The first two failures were of one event, retried until acknowledged on the third try.
+    expect(deliveries[0]!.raw.equals(deliveries[1]!.raw)).toBe(true);
+    expect(
+      deliveries.filter((d) => d.raw.equals(deliveries[0]!.raw)).map((d) => d.answered),
+    ).toEqual([500, 500, 204]);
+    const rows = stack.database.db.select().from(webhookEvents).all();
+    expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
+    const acked = acknowledged();
+    expect(acked.map((b) => b.eventId).sort()).toEqual(rows.map((r) => r.eventId).sort());
+    expect(new Set(acked.map((b) => b.eventId)).size).toBe(acked.length);
+    const first = rows.find((r) => r.eventId === JSON.parse(deliveries[0]!.raw.toString()).eventId);
+    expect(first).toMatchObject({ attempts: 3, lastError: null });
+  });
+
+  it('carries every status change, in order per subject', () => {
+    const acked = acknowledged();
+    const of = (type: string, subjectId: string) =>
+      acked.filter((b) => b.type === type && b.subjectId === subjectId).map((b) => b.status);
+    const application = of('application.status_changed', applicationId);
+    expect(application).toEqual(auditedStatuses(applicationId, 'APPLICATION_STATUS_CHANGED'));
+    expect(application).toEqual(
+      expect.arrayContaining(['AWAITING_PHONE_VERIFICATION', 'PENDING_REVIEW', 'ACTIVE']),
+    );
+    expect(application.at(-1)).toBe('ACTIVE');
+    expect(of('wallet.status_changed', walletId)).toEqual(['ACTIVE', 'FROZEN', 'ACTIVE', 'CLOSED']);
+    const deregistration = of('deregistration.status_changed', walletId);
+    expect(deregistration).toEqual(auditedStatuses(walletId, 'DEREGISTRATION_STATUS_CHANGED'));
+    expect(deregistration.at(-1)).toBe('CLOSED');
+    // Nothing about anyone else.
+    expect(acked.every((b) => b.subjectId === applicationId || b.subjectId === walletId)).toBe(
+      true,
+    );
+    // occurredAt is in order within each subject too.
+    for (const type of ['application.status_changed', 'wallet.status_changed']) {
+      const times = acked.filter((b) => b.type === type).map((b) => Date.parse(b.occurredAt));
+      expect([...times].sort((x, y) => x - y)).toEqual(times);
+    }
+  });
+
+  it('signs every delivery with HMAC-SHA256 of the exact body bytes', () => {
+    expect(deliveries.length).toBeGreaterThan(3);
+    for (const d of deliveries) {
+      expect(d.headers['content-type']).toBe('application/json');
+      const header = String(d.headers['x-signature']);
+      expect(header).toMatch(/^sha256=[0-9a-f]{64}$/);
+      const expected = createHmac('sha256', SECRET).update(d.raw).digest();
+      expect(timingSafeEqual(Buffer.from(header.slice(7), 'hex'), expected)).toBe(true);
+      expect(d.headers['x-event-id']).toBe(JSON.parse(d.raw.toString()).eventId);
+    }
+  });
+
+  it('sends ids and statuses only, never personal data', () => {
+    const { person: p, phone, card } = person;
+    for (const d of deliveries) {
+      const body = JSON.parse(d.raw.toString()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual([
+        'eventId',
+        'occurredAt',
+        'status',
+        'subjectId',
+        'type',
+      ]);
+      const raw = d.raw.toString();
+      for (const secret of [p.name, p.idNumber, phone, card, card.replace(/\D/g, '')])
+        expect(raw).not.toContain(secret);
+    }
+  });
+});
