@@ -178,5 +178,11 @@ export async function driveToActive(stack: Stack, a: Applicant) {
     payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
   });
   expect(res.statusCode, res.body).toBe(200);
-  return { applicationId: id, token, walletId: res.json().walletId as string };
+  expect(res.json().status).toBe('ACTIVE');
+  return {
+    applicationId: id,
+    token,
+    walletId: res.json().walletId as string,
+    tier: res.json().tier as string,
+  };
 }

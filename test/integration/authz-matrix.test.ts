@@ -12,15 +12,15 @@ import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
   bearer,
-  decide,
-  driveToPendingReview,
+  driveToActive,
   freshPerson,
+  TEST_PAYMENT_PASSWORD,
   openBankAccount,
 } from '../helpers/onboarding';
 import { bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
-const PASSWORD = '580314';
+const PASSWORD = TEST_PAYMENT_PASSWORD;
 const BAD_CALLERS = ['no token', 'expired token', 'other secret', 'alg none'] as const;
 const CALLERS = [...BAD_CALLERS, 'other applicant', 'reviewer', 'ops', 'owner'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -34,20 +34,10 @@ let strangerToken: string;
 beforeAll(async () => {
   stack = await startStack({}, { photo: true });
   const owner = freshPerson(PEOPLE[0]!);
-  const { id, token } = await driveToPendingReview(stack, owner);
-  const approved = await decide(stack, id, 'rita');
-  expect(approved.statusCode, approved.body).toBe(200);
-  const active = await stack.api.inject({
-    method: 'POST',
-    url: `/v1/applications/${id}/payment-password`,
-    headers: bearer(token),
-    payload: { paymentPassword: PASSWORD },
-  });
-  expect(active.statusCode, active.body).toBe(200);
-  expect(active.json()).toMatchObject({ status: 'ACTIVE' });
-  appId = id;
-  ownerToken = token;
-  walletId = active.json().walletId;
+  const active = await driveToActive(stack, owner);
+  appId = active.applicationId;
+  ownerToken = active.token;
+  walletId = active.walletId;
 
   const stranger = freshPerson(PEOPLE[1] ?? PEOPLE[0]!);
   await openBankAccount(stack, stranger);

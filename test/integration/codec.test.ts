@@ -1,11 +1,11 @@
 // SPEC §6: Temporal history holds no personal data in clear (payload codec), and the API's codec
 // server decodes it for ops only, from the Temporal UI's origin only.
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { ENCRYPTED_ENCODING } from '../../lib/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';
+import { rawHistory } from '../helpers/history';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -21,23 +21,7 @@ interface JsonPayload {
   data?: string;
 }
 
-/** The history as Temporal stores it (proto3 JSON from the CLI, which has no codec). */
-function rawHistory(workflowId: string): string {
-  return execFileSync(
-    inject('temporalCli'),
-    [
-      'workflow',
-      'show',
-      '--workflow-id',
-      workflowId,
-      '--output',
-      'json',
-      '--address',
-      stack.config.temporal.address,
-    ],
-    { encoding: 'utf8' },
-  );
-}
+const history = (workflowId: string) => rawHistory(stack.config.temporal.address, workflowId);
 
 /** Every payload in a JSON history (any object with base64 `metadata.encoding` and `data`). */
 function payloadsOf(value: unknown, out: JsonPayload[] = []): JsonPayload[] {
@@ -87,7 +71,7 @@ function codecCall(action: string, payloads: JsonPayload[], headers: Record<stri
 describe('Temporal history', () => {
   it('holds no name, ID number, phone or card number in clear', async () => {
     const { applicationId, secrets } = await appliedPerson();
-    const raw = rawHistory(onboardingWorkflowId(applicationId));
+    const raw = history(onboardingWorkflowId(applicationId));
     const payloads = payloadsOf(JSON.parse(raw));
     expect(payloads.length).toBeGreaterThan(5);
     const decodedData = payloads

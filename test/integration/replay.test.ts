@@ -4,7 +4,6 @@
 // Histories recorded before the payload codec are plaintext; those recorded since are encrypted
 // (`*-encrypted.json`) under the PII_KEY below. The replayer decodes with the same codec, which
 // passes plaintext payloads through, so both kinds replay.
-import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   uploadClearCard,
   verifyPhone,
 } from '../helpers/onboarding';
+import { rawHistory } from '../helpers/history';
 import { startStack, type Stack } from '../helpers/stack';
 
 const historiesDir = join(import.meta.dirname, '..', 'histories');
@@ -49,20 +49,7 @@ if (recording) {
     ) {
       await stack.temporalClient.workflow.getHandle(workflowId).result();
       // The CLI writes the proto3 JSON form that historyFromJSON and `temporal` itself read.
-      const json = execFileSync(
-        inject('temporalCli'),
-        [
-          'workflow',
-          'show',
-          '--workflow-id',
-          workflowId,
-          '--output',
-          'json',
-          '--address',
-          stack.config.temporal.address,
-        ],
-        { encoding: 'utf8' },
-      );
+      const json = rawHistory(stack.config.temporal.address, workflowId);
       writeFileSync(join(historiesDir, `${name}-encrypted.json`), json);
     }
 

@@ -12,15 +12,15 @@ import { applicantClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens
 import { PEOPLE } from '../fixtures/id-card';
 import {
   bearer,
-  decide,
-  driveToPendingReview,
+  driveToActive,
   freshPerson,
+  TEST_PAYMENT_PASSWORD,
   outboxFor,
   type Applicant,
 } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
 
-const PASSWORD = '580314';
+const PASSWORD = TEST_PAYMENT_PASSWORD;
 const STANDARD = TIER_LIMITS.STANDARD;
 
 let stack: Stack;
@@ -33,19 +33,10 @@ beforeAll(async () => {
   stack = await startStack({}, { photo: true });
   passwordHash = await hashPassword(PASSWORD);
   owner = freshPerson(PEOPLE[0]!);
-  const { id, token } = await driveToPendingReview(stack, owner);
-  const approved = await decide(stack, id, 'rita');
-  expect(approved.statusCode, approved.body).toBe(200);
-  const active = await stack.api.inject({
-    method: 'POST',
-    url: `/v1/applications/${id}/payment-password`,
-    headers: bearer(token),
-    payload: { paymentPassword: PASSWORD },
-  });
-  expect(active.statusCode, active.body).toBe(200);
-  expect(active.json()).toMatchObject({ status: 'ACTIVE', tier: 'STANDARD' });
-  walletId = active.json().walletId;
-  ownerToken = token;
+  const active = await driveToActive(stack, owner);
+  expect(active.tier).toBe('STANDARD');
+  walletId = active.walletId;
+  ownerToken = active.token;
 });
 afterAll(async () => {
   await stack?.close();
