@@ -7,7 +7,6 @@ import {
   applications,
   auditLog,
   cardUses,
-  outbox,
   personClaims,
   photoUses,
   wallets,
@@ -15,6 +14,7 @@ import {
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
 import { createLedger, ledgerOutcome } from '../lib/ledger';
+import { deleteOutboxFor } from '../lib/outbox';
 import { erasePersonKey } from '../lib/pii';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
@@ -154,7 +154,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
         tx.delete(personClaims)
           .where(and(eq(personClaims.personId, wallet.personId)))
           .run();
-        tx.delete(outbox).where(eq(outbox.recipient, input.ownerPhone)).run();
+        deleteOutboxFor(tx, deps.config.piiKey, input.ownerPhone);
         erasePersonKey(tx, wallet.personId, now);
         tx.insert(auditLog)
           .values({
@@ -241,7 +241,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
 
     /** The sandbox SMS outbox is a stand-in for the carrier: a closed wallet leaves nothing in it. */
     async eraseOutboxFor(input: { recipient: string }): Promise<void> {
-      db.delete(outbox).where(eq(outbox.recipient, input.recipient)).run();
+      deleteOutboxFor(db, deps.config.piiKey, input.recipient);
     },
   };
 }

@@ -3,9 +3,9 @@
 // sent the key as `Idempotency-Key` to deduplicate on its side.
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppDatabase } from '../db/client';
-import { outbox } from '../db/schema';
 import { isValidPhone } from '../domain/fields';
 import type { Config } from '../lib/config';
+import { insertOutboxEntry } from '../lib/outbox';
 import {
   renderNotification,
   TemplateError,
@@ -39,20 +39,17 @@ export interface SmsTransport {
   send(message: OutboundMessage): Promise<void>;
 }
 
-export function outboxTransport(db: AppDatabase): SmsTransport {
+/** The sandbox's transport: the outbox table, sealed at rest (lib/outbox.ts). */
+export function outboxTransport(db: AppDatabase, piiKey: Buffer): SmsTransport {
   return {
     async send(message) {
-      db.insert(outbox)
-        .values({
-          idemKey: message.key,
-          recipient: message.recipient,
-          channel: message.channel,
-          template: message.template,
-          text: message.text,
-          createdAt: new Date(),
-        })
-        .onConflictDoNothing({ target: outbox.idemKey })
-        .run();
+      insertOutboxEntry(db, piiKey, {
+        idemKey: message.key,
+        recipient: message.recipient,
+        channel: message.channel,
+        template: message.template,
+        text: message.text,
+      });
     },
   };
 }
@@ -87,7 +84,7 @@ export function webhookTransport(
 }
 
 export function defaultSmsTransport(db: AppDatabase, config: Config): SmsTransport {
-  if (config.sandbox) return outboxTransport(db);
+  if (config.sandbox) return outboxTransport(db, config.piiKey);
   if (!config.smsWebhookUrl) throw new Error('SMS_WEBHOOK_URL is required when SANDBOX=0');
   return webhookTransport(config.smsWebhookUrl);
 }

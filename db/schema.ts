@@ -86,9 +86,10 @@ export const bankAccounts = sqliteTable(
 
 /**
  * Messages as the sandbox delivers them (SANDBOX=1), read back through GET /v1/sandbox/outbox.
- * Recipient and text are kept in clear on purpose: this is a developer tool standing in for the
- * SMS gateway, and reading the one-time code from it is its point. With SANDBOX=0 nothing is
- * written here.
+ * A developer tool standing in for the SMS gateway, but its rows hold phone numbers and one-time
+ * codes, so they are sealed at rest like the rest of the personal data (lib/outbox.ts): the
+ * recipient is found by its blind index, and `{recipient, text}` is sealed under the master key.
+ * With SANDBOX=0 nothing is written here.
  */
 export const outbox = sqliteTable(
   'outbox',
@@ -96,15 +97,15 @@ export const outbox = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     // Exactly-once delivery under activity retries.
     idemKey: text('idem_key').notNull(),
-    recipient: text('recipient').notNull(),
+    recipientIndex: text('recipient_index').notNull(),
     channel: text('channel').notNull(),
     template: text('template').notNull(),
-    text: text('text').notNull(),
+    sealed: text('sealed').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
     uniqueIndex('outbox_idem_key_idx').on(t.idemKey),
-    index('outbox_recipient_idx').on(t.recipient, t.id),
+    index('outbox_recipient_index_idx').on(t.recipientIndex, t.id),
   ],
 );
 

@@ -9,8 +9,8 @@ import type { AppDatabase } from '../db/client';
 import { personKeys } from '../db/schema';
 import { normalizeBankCard, normalizeIdNumber } from '../domain/fields';
 
-export type KeyPurpose = 'encryption' | 'blind-index';
-export type BlindIndexPurpose = 'id-number' | 'phone' | 'bank-card' | 'photo';
+export type KeyPurpose = 'encryption' | 'blind-index' | 'photos';
+export type BlindIndexPurpose = 'id-number' | 'phone' | 'bank-card' | 'photo' | 'recipient';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -88,6 +88,7 @@ function canonical(purpose: BlindIndexPurpose, value: string): string {
     case 'bank-card':
       return normalizeBankCard(value);
     case 'phone':
+    case 'recipient':
       return value.trim();
     case 'photo':
       return value.trim().toLowerCase();

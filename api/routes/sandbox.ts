@@ -1,11 +1,11 @@
 // Developer tools standing in for the bank's systems (SPEC §6): only with SANDBOX=1. With
 // SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { DuplicateCardError, insertSandboxAccount } from '../../activities/core-banking';
-import { auditLog, outbox } from '../../db/schema';
+import { auditLog } from '../../db/schema';
 import { maskBankCard } from '../../domain/mask';
 import type { Config } from '../../lib/config';
+import { readOutbox } from '../../lib/outbox';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
@@ -79,16 +79,12 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request) => {
       const { recipient, cursor } = request.query;
       const limit = Number(request.query.limit ?? 50);
-      const filters: SQL[] = [];
-      if (recipient !== undefined) filters.push(eq(outbox.recipient, recipient.trim()));
-      if (cursor !== undefined) filters.push(lt(outbox.id, Number(cursor)));
-      const rows = db
-        .select()
-        .from(outbox)
-        .where(and(...filters))
-        .orderBy(desc(outbox.id))
-        .limit(limit + 1)
-        .all();
+      // Found by blind index, opened row by row: the table holds no recipient or text in clear.
+      const rows = readOutbox(db, config.piiKey, {
+        ...(recipient !== undefined ? { recipient: recipient.trim() } : {}),
+        ...(cursor !== undefined ? { before: Number(cursor) } : {}),
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {

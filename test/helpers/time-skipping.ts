@@ -5,7 +5,6 @@
 import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { desc, eq } from 'drizzle-orm';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +14,6 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { insertSandboxAccount } from '../../activities/core-banking';
 import { openDatabase } from '../../db/client';
-import { outbox } from '../../db/schema';
 import {
   ONBOARDING_WORKFLOW,
   onboardingWorkflowId,
@@ -24,6 +22,7 @@ import {
   type OnboardingInput,
 } from '../../domain/contract';
 import { loadConfig } from '../../lib/config';
+import { readOutbox } from '../../lib/outbox';
 import { createDataConverter } from '../../lib/payload-codec';
 import { hashPassword } from '../../lib/password-hash';
 import type { onboarding } from '../../workflows/onboarding';
@@ -137,12 +136,7 @@ export async function startTimeSkipping(env: Record<string, string> = {}) {
     },
     /** Messages delivered to `recipient` with `template`, oldest first. */
     sent(recipient: string, template: string) {
-      return database.db
-        .select()
-        .from(outbox)
-        .where(eq(outbox.recipient, recipient))
-        .orderBy(desc(outbox.id))
-        .all()
+      return readOutbox(database.db, config.piiKey, { recipient })
         .filter((m) => m.template === template)
         .reverse();
     },

@@ -25,6 +25,7 @@ import {
   type DeregistrationInput,
 } from '../../domain/contract';
 import { createLedger } from '../../lib/ledger';
+import { outboxRecipientIndex } from '../../lib/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -119,7 +120,8 @@ describe('closing a wallet', () => {
     expect(countOf(personClaims, eq(personClaims.personId, wallet.personId))).toBe(0);
     expect(countOf(photoUses, eq(photoUses.personId, wallet.personId))).toBe(0);
     expect(countOf(cardUses, eq(cardUses.personId, wallet.personId))).toBe(0);
-    expect(countOf(outbox, eq(outbox.recipient, a.phone))).toBe(0);
+    const phoneIndex = outboxRecipientIndex(stack.config.piiKey, a.phone);
+    expect(countOf(outbox, eq(outbox.recipientIndex, phoneIndex))).toBe(0);
     const key = db.select().from(personKeys).where(eq(personKeys.personId, wallet.personId)).get();
     expect(key?.wrappedKey ?? null).toBeNull();
     expect(existsSync(photoPath)).toBe(false);

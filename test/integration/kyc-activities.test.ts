@@ -14,14 +14,8 @@ import {
   type OutboundMessage,
 } from '../../activities/notify';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
-import {
-  applicantLogins,
-  applications,
-  outbox,
-  personClaims,
-  wallets,
-  watchlist,
-} from '../../db/schema';
+import { applicantLogins, applications, personClaims, wallets, watchlist } from '../../db/schema';
+import { readOutbox } from '../../lib/outbox';
 import { hashPassword } from '../../lib/password-hash';
 import { erasePersonKey, personIdOf } from '../../lib/pii';
 import { applicant as person, bankCard, idNumber } from '../helpers/people';
@@ -336,7 +330,7 @@ describe('createWallet', () => {
 describe('notify', () => {
   it('delivers exactly once per key through a transport that fails three times first', async () => {
     let calls = 0;
-    const sandbox = outboxTransport(stack.database.db);
+    const sandbox = outboxTransport(stack.database.db, stack.config.piiKey);
     const flaky = createActivities({
       db: stack.database.db,
       config: stack.config,
@@ -361,7 +355,7 @@ describe('notify', () => {
       await expect(flaky.notify(input)).rejects.toThrow(/gateway down/);
     await flaky.notify(input);
     await flaky.notify(input);
-    const rows = stack.database.db.select().from(outbox).where(eq(outbox.idemKey, key)).all();
+    const rows = readOutbox(stack.database.db, stack.config.piiKey, { idemKey: key });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ recipient: '13900139000', channel: 'sms', template: 'OTP' });
     expect(rows[0]!.text).toContain('864209');
@@ -377,7 +371,7 @@ describe('notify', () => {
       template: 'REVIEW_REMINDER',
       params: { applicationId: 'app-42' },
     });
-    const row = stack.database.db.select().from(outbox).where(eq(outbox.idemKey, key)).get();
+    const [row] = readOutbox(stack.database.db, stack.config.piiKey, { idemKey: key });
     expect(row?.text).toContain('app-42');
     const bads: Omit<NotifyInput, 'key'>[] = [
       {

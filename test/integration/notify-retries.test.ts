@@ -1,10 +1,9 @@
 // Notifications exactly once (SPEC §1 step 2, activities/notify.ts): an SMS gateway that fails three
 // times for a message and then takes it delivers that message once, through Temporal's real
 // activity retries (1 s, 2 s, 4 s) inside a real application.
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
-import { outbox } from '../../db/schema';
+import { readOutbox } from '../../lib/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, freshPerson, lastOtp, openBankAccount, verifyPhone } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
@@ -22,7 +21,7 @@ beforeAll(async () => {
       const n = (calls.get(message.key) ?? 0) + 1;
       calls.set(message.key, n);
       if (n <= FAILURES_PER_KEY) throw new Error(`SMS gateway down (call ${n} for ${message.key})`);
-      delivered ??= outboxTransport(stack.database.db);
+      delivered ??= outboxTransport(stack.database.db, stack.config.piiKey);
       await delivered.send(message);
     },
   };
@@ -43,7 +42,7 @@ describe('notification delivery under a failing gateway', () => {
     // The application is answered once the code is on its way: after the retries.
     expect(Date.now() - began).toBeGreaterThanOrEqual(6_000);
 
-    const rows = stack.database.db.select().from(outbox).where(eq(outbox.recipient, a.phone)).all();
+    const rows = readOutbox(stack.database.db, stack.config.piiKey, { recipient: a.phone });
     expect(rows.map((r) => r.template)).toEqual(['OTP']);
     const key = rows[0]!.idemKey;
     expect(key.startsWith(`${id}:otp:`)).toBe(true);
@@ -59,11 +58,7 @@ describe('notification delivery under a failing gateway', () => {
     const statusKey = [...calls.keys()].find((k) => k.startsWith(`${id}:status:`));
     expect(statusKey).toBeDefined();
     expect(calls.get(statusKey!)).toBe(FAILURES_PER_KEY + 1);
-    const after = stack.database.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.recipient, a.phone))
-      .all();
+    const after = readOutbox(stack.database.db, stack.config.piiKey, { recipient: a.phone });
     expect(after.map((r) => r.template).sort()).toEqual(['OTP', 'STATUS_CHANGED']);
   }, 60_000);
 });
