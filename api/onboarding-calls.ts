@@ -1,11 +1,17 @@
 // Calls from the API into an application's workflow, with Temporal's failures turned into the
 // answers of SPEC §5: unknown → 404, wrong state → 409, refused step → 422/429.
 import {
+  isGrpcServiceError,
+  ServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  type QueryDefinition,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   getApplicationQuery,
@@ -16,18 +22,42 @@ import {
 } from '../domain/contract';
 import { maskApplicant } from '../domain/mask';
 import { notFound, Problem } from './problem';
+import { isTemporalUnavailable } from './temporal-errors';
 
 export function applicationHandle(app: FastifyInstance, id: string): WorkflowHandle {
   return app.temporal.client.workflow.getHandle(onboardingWorkflowId(id));
 }
 
-export async function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
+/**
+ * Asks an application's workflow a query. Unknown → 404. A query needs a worker to answer it: with
+ * none polling (a crash, a deployment) Temporal gives up, and the caller hears 503 with
+ * Retry-After — the application itself is safe in Temporal and answers again once a worker runs.
+ */
+export async function queryOnboarding<Ret>(
+  app: FastifyInstance,
+  id: string,
+  query: QueryDefinition<Ret, []>,
+): Promise<Ret> {
   try {
-    return await app.temporal.call(() => applicationHandle(app, id).query(getApplicationQuery));
+    return await app.temporal.call(() => applicationHandle(app, id).query(query));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw notFound('application');
+    // Temporal itself down is TEMPORAL_UNAVAILABLE, answered by the errors plugin.
+    if (error instanceof Problem || isTemporalUnavailable(error)) throw error;
+    if (error instanceof ServiceError || isGrpcServiceError(error))
+      throw new Problem(
+        503,
+        'SERVICE_UNAVAILABLE',
+        'The application cannot be read right now; it is safe. Try again shortly.',
+        {},
+        { 'Retry-After': '5' },
+      );
     throw error;
   }
+}
+
+export function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
+  return queryOnboarding(app, id, getApplicationQuery);
 }
 
 /**

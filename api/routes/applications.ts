@@ -19,7 +19,7 @@ import type { Config } from '../../lib/config';
 import { hashPassword } from '../../lib/password-hash';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
-import { applicationHandle, publicView, queryApplication } from '../onboarding-calls';
+import { publicView, queryApplication, queryOnboarding } from '../onboarding-calls';
 import {
   ApplicationCreated,
   ApplicationResponse,
@@ -155,9 +155,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const view = await queryApplication(app, id);
       if (isApplicant) return publicView(view, true);
       // Staff also see the review file: flags, photo checks, decisions and internal notes.
-      const review = await app.temporal.call(() =>
-        applicationHandle(app, id).query(getReviewFileQuery),
-      );
+      const review = await queryOnboarding(app, id, getReviewFileQuery);
       recordPersonalDataViews(app.database.db, request.user, [id], 'APPLICATION');
       return { ...publicView(view, false), review };
     },

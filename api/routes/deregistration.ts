@@ -20,11 +20,7 @@ import {
 import type { Config } from '../../lib/config';
 import { webhooksEnabled } from '../../lib/status-events';
 import { createLedger, LedgerError, ledgerErrorStatus, type WalletSummary } from '../../lib/ledger';
-import {
-  applicationHandle,
-  queryApplication,
-  updateApplicationWorkflow,
-} from '../onboarding-calls';
+import { queryApplication, queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
@@ -137,9 +133,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       await confirmIdentity(wallet.walletId, request.body.paymentPassword);
       const [application, file] = await Promise.all([
         queryApplication(app, wallet.applicationId),
-        app.temporal.call(() =>
-          applicationHandle(app, wallet.applicationId).query(getReviewFileQuery),
-        ),
+        queryOnboarding(app, wallet.applicationId, getReviewFileQuery),
       ]);
       const input: DeregistrationInput = {
         version: 1,

@@ -8,7 +8,7 @@ import { MAX_PHOTO_BYTES } from '../../activities/photo/guards';
 import { getReviewFileQuery, submitIdPhotoUpdate } from '../../domain/contract';
 import type { Config } from '../../lib/config';
 import { photoStoreFor } from '../../lib/photo-pipeline';
-import { applicationHandle, sendStep, updateApplication } from '../onboarding-calls';
+import { queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
@@ -108,13 +108,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       },
     },
     async (request, reply) => {
-      const file = await app.temporal
-        .call(() => applicationHandle(app, request.params.id).query(getReviewFileQuery))
-        .catch((error: unknown) => {
-          if (error instanceof Error && error.name === 'WorkflowNotFoundError')
-            throw notFound('application');
-          throw error;
-        });
+      const file = await queryOnboarding(app, request.params.id, getReviewFileQuery);
       if (!file.photo || !(await store.has(file.photo.ref))) throw notFound('photo');
       const bytes = await store.get(file.photo.ref);
       const { format } = await sharp(bytes).metadata();

@@ -1,0 +1,84 @@
+// Durability (issue 7): a worker process killed mid-review loses nothing; a new worker picks the
+// application up where it was and carries it to an active wallet.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { buildApi } from '../../api/build';
+import { signStaffToken } from '../../api/tokens';
+import { loadConfig } from '../../lib/config';
+import { PEOPLE } from '../fixtures/id-card';
+import {
+  bearer,
+  decide,
+  driveToPendingReview,
+  freshPerson,
+  TEST_PAYMENT_PASSWORD,
+} from '../helpers/onboarding';
+import { runTs, waitFor, type RunningProcess } from '../helpers/processes';
+import type { Stack } from '../helpers/stack';
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function startWorker(env: Record<string, string>): Promise<RunningProcess> {
+  const worker = runTs('worker.ts', env);
+  cleanups.push(() => worker.stop('SIGKILL'));
+  return waitFor(async () => worker.output().includes('polling task queue'), 120_000, 'the worker')
+    .then(() => worker)
+    .catch((error: Error) => {
+      throw new Error(`${error.message}; its output:\n${worker.output().slice(-2000)}`);
+    });
+}
+
+describe('a worker crash', () => {
+  it('loses no application: a new worker continues the review where it was', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-crash-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = {
+      DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `crash-${randomUUID()}`,
+      LOG_LEVEL: 'silent',
+    };
+    const config = loadConfig(env);
+    const api = await buildApi(config, { logger: false });
+    cleanups.push(() => api.close());
+    // The onboarding helpers need only the API, the config and staff tokens.
+    const stack = {
+      api,
+      config,
+      staffToken: (role: 'reviewer' | 'ops', name = `${role}-1`) =>
+        signStaffToken(config.authSecret, role, name),
+    } as unknown as Stack;
+
+    const first = await startWorker(env);
+    const { id, token } = await driveToPendingReview(stack, freshPerson(PEOPLE[1]!));
+
+    // Killed without a chance to finish anything, as a crash or an OOM kill would.
+    expect(await first.stop('SIGKILL')).toBeNull();
+    const meanwhile = await api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
+    // With no worker to answer the query, the API says so (503, retry later) instead of failing.
+    expect(meanwhile.statusCode).toBe(503);
+    expect(meanwhile.headers['retry-after']).toBe('5');
+    expect(meanwhile.json().code).toMatch(/^(SERVICE|TEMPORAL)_UNAVAILABLE$/);
+
+    await startWorker(env);
+    const seen = await api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
+    expect(seen.json()).toMatchObject({ status: 'PENDING_REVIEW', nextAction: 'WAIT_FOR_REVIEW' });
+    const approved = await decide(stack, id, 'rita');
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json().status).toBe('AWAITING_PAYMENT_PASSWORD');
+    const active = await api.inject({
+      method: 'POST',
+      url: `/v1/applications/${id}/payment-password`,
+      headers: bearer(token),
+      payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
+    });
+    expect(active.statusCode, active.body).toBe(200);
+    expect(active.json()).toMatchObject({ status: 'ACTIVE', tier: 'STANDARD' });
+  });
+});
