@@ -98,16 +98,14 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       key: string;
     }): Promise<{ ok: true; amount: number } | { ok: false; code: ReasonCode }> {
       const outcome = await ledgerOutcome(() => ledger.withdrawAll(input.walletId, input.key));
-      if (!outcome.ok)
-        return {
-          ok: false,
-          code:
-            outcome.code === 'NOT_FOUND'
-              ? 'INVALID_STATE'
-              : outcome.code === 'INVALID_INPUT' || outcome.code === 'IDEMPOTENCY_KEY_REUSED'
-                ? 'INVALID_STATE'
-                : outcome.code,
-        };
+      // A refusal that is not about the money (unknown wallet, a reused key) means the wallet
+      // is not in a state to be emptied.
+      if (!outcome.ok) {
+        const { code } = outcome;
+        const notAboutMoney =
+          code === 'NOT_FOUND' || code === 'INVALID_INPUT' || code === 'IDEMPOTENCY_KEY_REUSED';
+        return { ok: false, code: notAboutMoney ? 'INVALID_STATE' : code };
+      }
       return { ok: true, amount: outcome.value?.transaction.amount ?? 0 };
     },
 

@@ -19,9 +19,10 @@ import {
 } from '../../domain/contract';
 import type { Config } from '../../lib/config';
 import { webhooksEnabled } from '../../lib/status-events';
-import { createLedger, LedgerError, ledgerErrorStatus, type WalletSummary } from '../../lib/ledger';
+import { createLedger, type WalletSummary } from '../../lib/ledger';
 import { queryApplication, queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
+import { ledgerProblem } from '../ledger-calls';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
 
@@ -39,13 +40,6 @@ const DeregistrationResponse = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
-
-function ledgerProblem(error: unknown): unknown {
-  if (!(error instanceof LedgerError)) return error;
-  if (error.code === 'NOT_FOUND') return notFound('wallet');
-  const code = error.code === 'INVALID_INPUT' ? 'VALIDATION_FAILED' : error.code;
-  return new Problem(ledgerErrorStatus(error.code), code, error.message, error.details);
-}
 
 /** Tells a running deregistration that the balance moved; nothing to do when none runs. */
 export async function signalBalanceChanged(app: FastifyInstance, walletId: string) {

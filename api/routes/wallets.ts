@@ -10,14 +10,13 @@ import type { Config } from '../../lib/config';
 import { webhooksEnabled } from '../../lib/status-events';
 import {
   createLedger,
-  LedgerError,
-  ledgerErrorStatus,
   ownerNotifier,
   type MovementResult,
   type WalletSummary,
 } from '../../lib/ledger';
 import { rateLimited } from '../plugins/rate-limit';
-import { notFound, Problem } from '../problem';
+import { ledgerCall, ledgerProblem } from '../ledger-calls';
+import { notFound } from '../problem';
 import { signalBalanceChanged } from './deregistration';
 import { IdParams, problemResponses } from '../schemas/common';
 import {
@@ -31,21 +30,6 @@ import {
   WalletResponse,
   WithdrawalBody,
 } from '../schemas/wallets';
-
-function toProblem(error: unknown): unknown {
-  if (!(error instanceof LedgerError)) return error;
-  if (error.code === 'NOT_FOUND') return notFound('wallet');
-  const code = error.code === 'INVALID_INPUT' ? 'VALIDATION_FAILED' : error.code;
-  return new Problem(ledgerErrorStatus(error.code), code, error.message, error.details);
-}
-
-async function ledgerCall<T>(call: () => Promise<T> | T): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toProblem(error);
-  }
-}
 
 const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { db } = app.database;
@@ -63,7 +47,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     try {
       wallet = ledger.summary(id);
     } catch (error) {
-      throw toProblem(error);
+      throw ledgerProblem(error);
     }
     // Someone else's wallet is indistinguishable from one that does not exist.
     if (request.user.role === 'applicant' && request.user.applicationId !== wallet.applicationId)
