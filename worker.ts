@@ -7,6 +7,7 @@ import { connectWorker, createAppWorker } from './lib/create-worker';
 import { createDataConverter } from './lib/payload-codec';
 import { startPhotoPipeline } from './lib/photo-pipeline';
 import { temporalConnectionOptions } from './lib/temporal-connection';
+import { temporalSubjectKeys } from './lib/temporal-subjects';
 import { startWebhookDispatcher } from './lib/webhook-dispatcher';
 
 async function main() {
@@ -18,7 +19,10 @@ async function main() {
   const temporalClient = new Client({
     connection: clientConnection,
     namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(config.piiKey),
+    dataConverter: createDataConverter(
+      config.piiKey,
+      temporalSubjectKeys(database.db, config.piiKey),
+    ),
   });
   const photo = await startPhotoPipeline(config);
   // Event webhooks (SPEC §6): delivered from the outbox table until acknowledged.

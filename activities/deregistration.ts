@@ -16,6 +16,11 @@ import { onboardingWorkflowId } from '../domain/contract';
 import { createLedger, ledgerOutcome } from '../lib/ledger';
 import { deleteOutboxFor } from '../lib/outbox';
 import { erasePersonKey } from '../lib/pii';
+import {
+  forgetOwnerPhone,
+  resealOwnerPhoneForClosure,
+  walletOwnerPhone,
+} from '../lib/wallet-owner';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
@@ -29,7 +34,8 @@ export interface WalletBalance {
 export interface CloseWalletInput {
   walletId: string;
   applicationId: string;
-  ownerPhone: string;
+  /** Only in workflows started before the number was kept with the wallet (lib/wallet-owner.ts). */
+  ownerPhone?: string;
   photoRefs: string[];
 }
 
@@ -135,6 +141,9 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
           .all()
           .map((r) => r.id);
         const applicationIds = [...new Set([input.applicationId, ...personApplications])];
+        // While the wallet is still open, so that the number is read under the person's key.
+        const ownerPhone =
+          resealOwnerPhoneForClosure(tx, deps.config.piiKey, wallet.id) ?? input.ownerPhone;
         tx.update(wallets)
           .set({ status: 'CLOSED', balance: 0, paymentPasswordHash: '', updatedAt: now })
           .where(eq(wallets.id, wallet.id))
@@ -152,7 +161,9 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
         tx.delete(personClaims)
           .where(and(eq(personClaims.personId, wallet.personId)))
           .run();
-        deleteOutboxFor(tx, deps.config.piiKey, input.ownerPhone);
+        if (ownerPhone) deleteOutboxFor(tx, deps.config.piiKey, ownerPhone);
+        // Crypto-shredding: with the person's key go their sealed rows and, through the payload
+        // codec's per-person keys, whatever Temporal still keeps of their workflows.
         erasePersonKey(tx, wallet.personId, now);
         tx.insert(auditLog)
           .values({
@@ -183,13 +194,13 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Erasure in Temporal (SPEC §6): deletes the closed onboarding executions of the wallet's
-     * owner — every application of theirs made up to the closure — so that their name, ID number,
-     * phone and card (encrypted by the payload codec, but under a key shared by everyone) are no
-     * longer kept in history. Executions still running are left alone (a new application made
-     * after the closure is not the closed wallet's). Idempotent: already deleted ones are skipped.
-     * The deregistration workflow calling this cannot delete itself: its own history (the
-     * owner's phone, encrypted) stays until the namespace's retention period ends.
+     * Erasure in Temporal (SPEC §6), on top of the erased key that already makes their payloads
+     * undecryptable: deletes the closed onboarding executions of the wallet's owner — every
+     * application of theirs made up to the closure — so that not even ciphertext of their name,
+     * ID number, phone and card is kept. Executions still running are left alone (a new
+     * application made after the closure is not the closed wallet's). Idempotent: already
+     * deleted ones are skipped. The deregistration workflow calling this holds none of the
+     * owner's data (it names the wallet), so its own history may stay until retention ends.
      */
     async eraseWorkflowHistories(input: {
       walletId: string;
@@ -237,9 +248,19 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       return { deleted, running };
     },
 
-    /** The sandbox SMS outbox is a stand-in for the carrier: a closed wallet leaves nothing in it. */
-    async eraseOutboxFor(input: { recipient: string }): Promise<void> {
-      deleteOutboxFor(db, deps.config.piiKey, input.recipient);
+    /**
+     * After the closing notice: the sandbox SMS outbox (a stand-in for the carrier) keeps nothing
+     * of a closed wallet's owner, and neither does the wallet row. `recipient` is what workflows
+     * started before the number was kept with the wallet pass.
+     */
+    async eraseOutboxFor(input: { walletId?: string; recipient?: string }): Promise<void> {
+      db.transaction((tx) => {
+        const phone = input.walletId
+          ? walletOwnerPhone(tx, deps.config.piiKey, input.walletId)
+          : input.recipient;
+        if (phone) deleteOutboxFor(tx, deps.config.piiKey, phone);
+        if (input.walletId) forgetOwnerPhone(tx, input.walletId);
+      });
     },
   };
 }

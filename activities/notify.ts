@@ -6,6 +6,7 @@ import type { AppDatabase } from '../db/client';
 import { isValidPhone } from '../domain/fields';
 import type { Config } from '../lib/config';
 import { insertOutboxEntry } from '../lib/outbox';
+import { walletOwnerPhone } from '../lib/wallet-owner';
 import {
   renderNotification,
   TemplateError,
@@ -20,7 +21,12 @@ export interface NotifyInput {
   /** Idempotency key, e.g. `${applicationId}:otp:${n}`: one delivery per key. */
   key: string;
   /** The phone number for 'sms'; a role name such as 'reviewers' for 'staff'. */
-  recipient: string;
+  recipient?: string;
+  /**
+   * Instead of `recipient`, for 'sms': the owner of this wallet, whose number is looked up here
+   * (lib/wallet-owner.ts) so that the calling workflow's history holds none of their data.
+   */
+  walletOwner?: string;
   channel: NotificationChannel;
   template: NotificationTemplate;
   params: Record<string, string>;
@@ -101,14 +107,21 @@ export function createNotifyActivities(
     async notify(input: NotifyInput): Promise<void> {
       if (typeof input.key !== 'string' || input.key.length === 0 || input.key.length > 200)
         throw ApplicationFailure.nonRetryable('key must be 1–200 characters', 'INVALID_INPUT');
+      let recipient = input.recipient?.trim() ?? '';
+      if (input.channel === 'sms' && input.walletOwner) {
+        const owner = walletOwnerPhone(deps.db, deps.config.piiKey, input.walletOwner);
+        // A wallet opened before numbers were kept with it: nobody to tell, nothing to retry.
+        if (owner === null) return;
+        recipient = owner;
+      }
       if (input.channel === 'sms') {
-        if (!isValidPhone(input.recipient?.trim() ?? ''))
+        if (!isValidPhone(recipient))
           throw ApplicationFailure.nonRetryable(
             'SMS recipient is not a mobile number',
             'INVALID_INPUT',
           );
       } else if (input.channel === 'staff') {
-        if (!STAFF_RECIPIENT.test(input.recipient ?? ''))
+        if (!STAFF_RECIPIENT.test(recipient))
           throw ApplicationFailure.nonRetryable(
             'Staff recipient must be a role name',
             'INVALID_INPUT',
@@ -129,7 +142,7 @@ export function createNotifyActivities(
       }
       await deliver().send({
         key: input.key,
-        recipient: input.recipient.trim(),
+        recipient,
         channel: input.channel,
         template: input.template,
         text,

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { auditLog, personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
-import { personIdOf } from '../lib/pii';
+import { personIdOf, personKey } from '../lib/pii';
+import { sealOwnerPhone } from '../lib/wallet-owner';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
@@ -13,6 +14,8 @@ export interface CreateWalletInput {
   idNumber: string;
   tier: Tier;
   paymentPasswordHash: string;
+  /** Where closure notices will go (lib/wallet-owner.ts); absent in workflows started earlier. */
+  ownerPhone?: string;
 }
 
 export function newWalletId(): string {
@@ -47,6 +50,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
           'INVALID_INPUT',
         );
       const personId = personIdOf(config.piiKey, input.idNumber);
+      const ownerKey = input.ownerPhone ? personKey(db, config.piiKey, personId) : null;
       const now = new Date();
       return db.transaction(
         (tx) => {
@@ -78,6 +82,10 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
               status: 'ACTIVE',
               balance: 0,
               paymentPasswordHash: input.paymentPasswordHash,
+              ownerPhone:
+                ownerKey && input.ownerPhone
+                  ? sealOwnerPhone(ownerKey, walletId, input.ownerPhone)
+                  : null,
               createdAt: now,
               updatedAt: now,
             })

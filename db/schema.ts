@@ -59,6 +59,21 @@ export const personKeys = sqliteTable('person_keys', {
   deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
 });
 
+/**
+ * Whose personal data a Temporal workflow carries: its payloads are encrypted under a key derived
+ * from that person's data key (lib/temporal-subjects.ts), so erasing the person's key makes what
+ * is left of those histories undecryptable. Written before the workflow is started.
+ */
+export const temporalSubjects = sqliteTable(
+  'temporal_subjects',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    personId: text('person_id').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('temporal_subjects_person_idx').on(t.personId)],
+);
+
 export const BANK_ACCOUNT_STATUSES = ['NORMAL', 'FROZEN', 'CLOSED'] as const;
 export type BankAccountStatus = (typeof BANK_ACCOUNT_STATUSES)[number];
 
@@ -208,6 +223,9 @@ export const wallets = sqliteTable(
     // Why and since when the wallet is FROZEN; cleared by unfreeze. The history is in audit_log.
     frozenReason: text('frozen_reason'),
     frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }),
+    // Where closure notices go, sealed under the person's key: the deregistration workflow names
+    // the wallet, never the number, so that its history holds nothing of the owner.
+    ownerPhone: text('owner_phone'),
   },
   (t) => [
     uniqueIndex('wallets_application_idx').on(t.applicationId),

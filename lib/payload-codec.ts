@@ -1,22 +1,38 @@
 // The payload codec of SPEC §6: every payload the client or a worker hands to Temporal (workflow
 // inputs and results, activity inputs and results, signals, queries, updates, memos) is encrypted
 // with AES-256-GCM before it leaves the process, so Temporal's history holds no name, ID number,
-// phone or card number in clear. The key is derived from PII_KEY (HKDF, purpose "temporal"), so
-// the API and every worker share it without another secret. Each encrypted payload names its key
-// (`encryption-key-id`): a new key id can be introduced later while old histories still decode.
+// phone or card number in clear.
 //
-// Erasure of a person from Temporal does not rely on this key (it is shared by everyone): closing
-// a wallet deletes the person's onboarding histories (activity `eraseWorkflowHistories`).
+// Two kinds of key. A workflow that carries a person's data (an onboarding workflow: registered
+// in `temporal_subjects` before it starts) has its payloads, and those of its activities, under a
+// key derived from that person's data key (key id `s1`, the workflow id named in the payload).
+// Closing the wallet erases the person's key, so whatever is left of those histories, in Temporal
+// or in any copy of it, can no longer be decrypted. Every other payload is under the master-derived
+// key (`m1`: HKDF of PII_KEY, purpose "temporal"), shared by the API and every worker without
+// another secret. Each payload names its key (`encryption-key-id`), so new keys can be introduced
+// while old histories still decode.
 //
 // Decoding passes through payloads that were never encrypted (histories recorded before the codec,
 // and the few payloads Temporal itself writes), so they replay and display as before.
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 /** The master-derived Temporal key, version 1. */
 export const MASTER_KEY_ID = 'm1';
+/** A person's Temporal key, version 1; the payload names its workflow in `SUBJECT_METADATA`. */
+export const SUBJECT_KEY_ID = 's1';
+export const SUBJECT_METADATA = 'encryption-subject';
+
+/** Finds the person whose data a workflow carries, and that person's Temporal key. */
+export interface SubjectKeys {
+  /**
+   * `undefined`: the workflow carries no one's data (the master key is used); `null`: it did, and
+   * the person's key has been erased; else the 32-byte key.
+   */
+  keyFor(workflowId: string): Buffer | null | undefined;
+}
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -24,9 +40,20 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 export class PayloadDecryptionError extends Error {
-  constructor(reason: string) {
+  /** @param erased the key existed and was erased: the payload is gone for good. */
+  constructor(
+    reason: string,
+    readonly erased = false,
+  ) {
     super(`Temporal payload cannot be decrypted: ${reason}`);
     this.name = 'PayloadDecryptionError';
+  }
+}
+
+export class PayloadEncryptionError extends Error {
+  constructor(reason: string) {
+    super(`Temporal payload cannot be encrypted: ${reason}`);
+    this.name = 'PayloadEncryptionError';
   }
 }
 
@@ -60,34 +87,29 @@ function deserialize(bytes: Buffer): Payload {
 
 export class EncryptionCodec implements PayloadCodec {
   /**
-   * @param keys every key that may still be needed to decode, by key id
-   * @param currentKeyId the key new payloads are encrypted under
+   * @param keys every master-derived key that may still be needed to decode, by key id
+   * @param currentKeyId the master-derived key new payloads are encrypted under
+   * @param subjects the persons' keys; without it every payload is under the master key
    */
   constructor(
     private readonly keys: ReadonlyMap<string, Buffer>,
     private readonly currentKeyId: string,
+    private readonly subjects?: SubjectKeys,
   ) {
     const key = keys.get(currentKeyId);
     if (!key || key.length !== 32) throw new Error(`no 32-byte key "${currentKeyId}"`);
   }
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
-    const keyId = this.currentKeyId;
-    const key = this.keys.get(keyId)!;
-    return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      // The key id is bound: an envelope relabelled with another key id does not open.
-      cipher.setAAD(Buffer.from(keyId, 'utf8'));
-      const ciphertext = Buffer.concat([cipher.update(serialize(payload)), cipher.final()]);
-      return {
-        metadata: {
-          encoding: utf8.encode(ENCRYPTED_ENCODING),
-          [KEY_ID_METADATA]: utf8.encode(keyId),
-        },
-        data: new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), ciphertext])),
-      };
-    });
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    const workflowId = context?.workflowId;
+    const subjectKey = workflowId ? this.subjects?.keyFor(workflowId) : undefined;
+    if (subjectKey === null)
+      throw new PayloadEncryptionError(`the key of the person in ${workflowId} was erased`);
+    return payloads.map((payload) =>
+      subjectKey && workflowId
+        ? seal(payload, subjectKey, SUBJECT_KEY_ID, workflowId)
+        : seal(payload, this.keys.get(this.currentKeyId)!, this.currentKeyId),
+    );
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
@@ -97,34 +119,75 @@ export class EncryptionCodec implements PayloadCodec {
       const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
       if (!keyIdBytes) throw new PayloadDecryptionError('no key id');
       const keyId = fromUtf8.decode(keyIdBytes);
-      const key = this.keys.get(keyId);
-      if (!key) throw new PayloadDecryptionError(`unknown key id "${keyId}"`);
-      const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('truncated');
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(keyId, 'utf8'));
-        decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        const plain = Buffer.concat([
-          decipher.update(data.subarray(IV_BYTES + TAG_BYTES)),
-          decipher.final(),
-        ]);
-        return deserialize(plain);
-      } catch {
-        throw new PayloadDecryptionError('wrong key or tampered data');
+      if (keyId !== SUBJECT_KEY_ID) {
+        const key = this.keys.get(keyId);
+        if (!key) throw new PayloadDecryptionError(`unknown key id "${keyId}"`);
+        return open(payload, key, keyId);
       }
+      // The payload names its workflow, so the codec server, which is given no context, decodes it.
+      const subjectBytes = payload.metadata?.[SUBJECT_METADATA];
+      if (!subjectBytes) throw new PayloadDecryptionError('no subject');
+      const subject = fromUtf8.decode(subjectBytes);
+      const key = this.subjects?.keyFor(subject);
+      if (key === null) throw new PayloadDecryptionError(`the key of ${subject} was erased`, true);
+      if (!key) throw new PayloadDecryptionError(`no key for ${subject}`);
+      return open(payload, key, SUBJECT_KEY_ID, subject);
     });
   }
 }
 
-/** The codec of this deployment: payloads under the master-derived Temporal key. */
-export function createPayloadCodec(piiKey: Buffer): EncryptionCodec {
-  return new EncryptionCodec(new Map([[MASTER_KEY_ID, temporalPayloadKey(piiKey)]]), MASTER_KEY_ID);
+// The key id and the subject are bound as associated data: an envelope relabelled with another
+// key id or moved to another workflow does not open.
+const associatedData = (keyId: string, subject?: string) =>
+  Buffer.from(subject === undefined ? keyId : `${keyId}:${subject}`, 'utf8');
+
+function seal(payload: Payload, key: Buffer, keyId: string, subject?: string): Payload {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(associatedData(keyId, subject));
+  const ciphertext = Buffer.concat([cipher.update(serialize(payload)), cipher.final()]);
+  return {
+    metadata: {
+      encoding: utf8.encode(ENCRYPTED_ENCODING),
+      [KEY_ID_METADATA]: utf8.encode(keyId),
+      ...(subject === undefined ? {} : { [SUBJECT_METADATA]: utf8.encode(subject) }),
+    },
+    data: new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), ciphertext])),
+  };
+}
+
+function open(payload: Payload, key: Buffer, keyId: string, subject?: string): Payload {
+  const data = Buffer.from(payload.data ?? new Uint8Array());
+  if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('truncated');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+    decipher.setAAD(associatedData(keyId, subject));
+    decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(data.subarray(IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]);
+    return deserialize(plain);
+  } catch {
+    throw new PayloadDecryptionError('wrong key or tampered data');
+  }
+}
+
+/**
+ * The codec of this deployment: a person's payloads under their key (`subjects`, from the app
+ * database: lib/temporal-subjects.ts), the rest under the master-derived Temporal key.
+ */
+export function createPayloadCodec(piiKey: Buffer, subjects?: SubjectKeys): EncryptionCodec {
+  return new EncryptionCodec(
+    new Map([[MASTER_KEY_ID, temporalPayloadKey(piiKey)]]),
+    MASTER_KEY_ID,
+    subjects,
+  );
 }
 
 /** The data converter for every Client and Worker of the app (and for replaying its histories). */
-export function createDataConverter(piiKey: Buffer) {
-  return { payloadCodecs: [createPayloadCodec(piiKey)] };
+export function createDataConverter(piiKey: Buffer, subjects?: SubjectKeys) {
+  return { payloadCodecs: [createPayloadCodec(piiKey, subjects)] };
 }
 
 // --- the JSON form of the codec server (what the Temporal UI and CLI send) --------------------

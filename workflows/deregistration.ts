@@ -91,7 +91,8 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       }),
       messaging.notify({
         key: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${seq}`,
-        recipient: input.ownerPhone,
+        // The number stays in the app database: this history holds nothing of the owner.
+        walletOwner: walletId,
         channel: 'sms',
         template: 'DEREGISTRATION_STATUS',
         params: { status, reason: reasons[0]?.message ?? '' },
@@ -221,14 +222,14 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       const closed = await db.closeWallet({
         walletId,
         applicationId: input.applicationId,
-        ownerPhone: input.ownerPhone,
+        ...(input.ownerPhone ? { ownerPhone: input.ownerPhone } : {}),
         photoRefs: input.photoRefs,
       });
       if (closed.ok) {
         view.balance = 0;
         await moveTo('CLOSED');
         // The closing message was the last one: the sandbox outbox keeps no trace of the number.
-        await db.eraseOutboxFor({ recipient: input.ownerPhone });
+        await db.eraseOutboxFor({ walletId });
         // And Temporal keeps no history of the person's applications (SPEC §6). Patched: closures
         // recorded before this step replay without it.
         if (patched('erase-histories')) await db.eraseWorkflowHistories({ walletId });

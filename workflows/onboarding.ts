@@ -602,6 +602,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
       idNumber: view.applicant.idNumber,
       tier,
       paymentPasswordHash: paymentPasswordHash!,
+      ownerPhone: view.applicant.phone,
     });
     view.walletId = walletId;
     view.tier = tier;

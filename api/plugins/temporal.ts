@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config';
 import { createDataConverter } from '../../lib/payload-codec';
 import { temporalConnectionOptions } from '../../lib/temporal-connection';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 
 export interface TemporalAccess {
   client: Client;
@@ -45,7 +46,10 @@ export default fp(
       connection,
       namespace: config.temporal.namespace,
       // Personal data in workflow inputs, updates and queries is encrypted (SPEC §6).
-      dataConverter: createDataConverter(config.piiKey),
+      dataConverter: createDataConverter(
+        config.piiKey,
+        temporalSubjectKeys(app.database.db, config.piiKey),
+      ),
     });
     const call = <T>(fn: () => Promise<T>, timeoutMs = 10_000) =>
       connection.withDeadline(Date.now() + timeoutMs, fn);
@@ -67,5 +71,5 @@ export default fp(
       await connection.close();
     });
   },
-  { name: 'temporal' },
+  { name: 'temporal', dependencies: ['database'] },
 );

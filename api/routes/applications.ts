@@ -17,6 +17,8 @@ import {
 import { normalizeApplicant } from '../../domain/fields';
 import type { Config } from '../../lib/config';
 import { hashPassword } from '../../lib/password-hash';
+import { personIdOf } from '../../lib/pii';
+import { registerTemporalSubject } from '../../lib/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
 import { publicView, queryApplication, queryOnboarding } from '../onboarding-calls';
@@ -76,6 +78,13 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
           reviewExpireAfterMs: config.review.expireAfterMs,
         },
       };
+      // Before the start: the input is the first payload under the applicant's own key.
+      registerTemporalSubject(
+        app.database.db,
+        config.piiKey,
+        onboardingWorkflowId(applicationId),
+        personIdOf(config.piiKey, input.applicant.idNumber),
+      );
       const startOperation = new WithStartWorkflowOperation(ONBOARDING_WORKFLOW, {
         workflowId: onboardingWorkflowId(applicationId),
         taskQueue: app.temporal.taskQueue,

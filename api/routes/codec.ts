@@ -5,6 +5,7 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
+import type { Payload } from '@temporalio/common';
 import type { Config } from '../../lib/config';
 import {
   createPayloadCodec,
@@ -13,6 +14,7 @@ import {
   PayloadDecryptionError,
   type JsonPayload,
 } from '../../lib/payload-codec';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 
@@ -41,7 +43,19 @@ export function temporalUiOrigins(temporalUiUrl: string): string[] {
 }
 
 const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) => {
-  const payloadCodec = createPayloadCodec(opts.config.piiKey);
+  const payloadCodec = createPayloadCodec(
+    opts.config.piiKey,
+    temporalSubjectKeys(app.database.db, opts.config.piiKey),
+  );
+  // An erased person's payloads stay as they are: the rest of the history still shows.
+  const decodeOne = (payload: Payload) =>
+    payloadCodec.decode([payload]).then(
+      ([decoded]) => decoded!,
+      (error: unknown) => {
+        if (error instanceof PayloadDecryptionError && error.erased) return payload;
+        throw error;
+      },
+    );
 
   await app.register(cors, {
     origin: temporalUiOrigins(opts.config.temporalUiUrl),
@@ -76,7 +90,7 @@ const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) =
         try {
           const out =
             action === 'decode'
-              ? await payloadCodec.decode(payloads)
+              ? await Promise.all(payloads.map(decodeOne))
               : await payloadCodec.encode(payloads);
           return { payloads: out.map(payloadToJson) };
         } catch (error) {

@@ -20,7 +20,7 @@ import {
 import type { Config } from '../../lib/config';
 import { webhooksEnabled } from '../../lib/status-events';
 import { createLedger, type WalletSummary } from '../../lib/ledger';
-import { queryApplication, queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
+import { queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerProblem } from '../ledger-calls';
 import { notFound, Problem } from '../problem';
@@ -125,15 +125,11 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       if (wallet.status === 'CLOSED')
         throw new Problem(409, 'INVALID_STATE', 'The wallet is already closed.');
       await confirmIdentity(wallet.walletId, request.body.paymentPassword);
-      const [application, file] = await Promise.all([
-        queryApplication(app, wallet.applicationId),
-        queryOnboarding(app, wallet.applicationId, getReviewFileQuery),
-      ]);
+      const file = await queryOnboarding(app, wallet.applicationId, getReviewFileQuery);
       const input: DeregistrationInput = {
         version: 1,
         walletId: wallet.walletId,
         applicationId: wallet.applicationId,
-        ownerPhone: application.applicant.phone,
         photoRefs: file.photoRefs ?? [],
       };
       // One deregistration per wallet at a time: a second request lands on the running one.

@@ -13,6 +13,7 @@ import { loadConfig } from '../../lib/config';
 import { createAppWorker } from '../../lib/create-worker';
 import { createDataConverter } from '../../lib/payload-codec';
 import { startPhotoPipeline } from '../../lib/photo-pipeline';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 import { startWebhookDispatcher } from '../../lib/webhook-dispatcher';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
@@ -43,7 +44,10 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const photo = options.photo ? await startPhotoPipeline(config) : null;
   const temporalClient = new Client({
     connection: await Connection.connect({ address: config.temporal.address }),
-    dataConverter: createDataConverter(config.piiKey),
+    dataConverter: createDataConverter(
+      config.piiKey,
+      temporalSubjectKeys(database.db, config.piiKey),
+    ),
   });
   const worker = await createAppWorker({
     connection,

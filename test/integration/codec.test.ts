@@ -2,10 +2,10 @@
 // server decodes it for ops only, from the Temporal UI's origin only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { ENCRYPTED_ENCODING } from '../../lib/payload-codec';
+import { ENCRYPTED_ENCODING, type JsonPayload } from '../../lib/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';
-import { rawHistory } from '../helpers/history';
+import { payloadsOf, rawHistory } from '../helpers/history';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -16,24 +16,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface JsonPayload {
-  metadata?: Record<string, string>;
-  data?: string;
-}
-
 const history = (workflowId: string) => rawHistory(stack.config.temporal.address, workflowId);
-
-/** Every payload in a JSON history (any object with base64 `metadata.encoding` and `data`). */
-function payloadsOf(value: unknown, out: JsonPayload[] = []): JsonPayload[] {
-  if (Array.isArray(value)) for (const v of value) payloadsOf(v, out);
-  else if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const metadata = o.metadata as Record<string, string> | undefined;
-    if (metadata && typeof metadata.encoding === 'string') out.push(o);
-    for (const v of Object.values(o)) payloadsOf(v, out);
-  }
-  return out;
-}
 
 /** The secret and its base64 forms at each of the three alignments. */
 function forms(secret: string): string[] {

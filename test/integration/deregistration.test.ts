@@ -25,6 +25,15 @@ import {
   type DeregistrationInput,
 } from '../../domain/contract';
 import { createLedger } from '../../lib/ledger';
+import {
+  createPayloadCodec,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  payloadFromJson,
+  SUBJECT_KEY_ID,
+  type JsonPayload,
+} from '../../lib/payload-codec';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 import { outboxRecipientIndex } from '../../lib/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
@@ -36,6 +45,7 @@ import {
   type Applicant,
 } from '../helpers/onboarding';
 import { eventually } from '../helpers/eventually';
+import { payloadsOf, rawHistory } from '../helpers/history';
 import { startStack, type Stack } from '../helpers/stack';
 import { startTimeSkipping } from '../helpers/time-skipping';
 
@@ -49,6 +59,20 @@ afterAll(async () => {
 });
 
 const activeWallet = (a: Applicant) => driveToActive(stack, a);
+
+/** The codec every process of the stack uses, with the app database's per-person keys. */
+const codec = () =>
+  createPayloadCodec(
+    stack.config.piiKey,
+    temporalSubjectKeys(stack.database.db, stack.config.piiKey),
+  );
+const encryptedPayloads = (workflowId: string) =>
+  payloadsOf(JSON.parse(rawHistory(stack.config.temporal.address, workflowId))).filter(
+    (p) => metadataOf(p, 'encoding') === ENCRYPTED_ENCODING,
+  );
+const metadataOf = (p: JsonPayload, key: string) =>
+  Buffer.from(p.metadata?.[key] ?? '', 'base64').toString('utf8');
+const textOf = (p: { data?: Uint8Array | null }) => Buffer.from(p.data ?? []).toString('utf8');
 
 let keySerial = 0;
 async function money(walletId: string, token: string, kind: string, payload: object) {
@@ -106,9 +130,40 @@ describe('closing a wallet', () => {
     expect(again.statusCode).toBe(202);
     expect(again.json().createdAt).toBe(started.json().createdAt);
 
+    // What Temporal keeps of the application is under the applicant's own key (SPEC §6).
+    const secrets = [a.person.name, a.person.idNumber, a.phone, a.card];
+    const kept = encryptedPayloads(onboardingWorkflowId(applicationId));
+    expect(kept.length).toBeGreaterThan(10);
+    expect(new Set(kept.map((p) => metadataOf(p, KEY_ID_METADATA)))).toEqual(
+      new Set([SUBJECT_KEY_ID]),
+    );
+    const readable = (await codec().decode(kept.map(payloadFromJson))).map(textOf).join('\n');
+    for (const secret of secrets) expect(readable).toContain(secret);
+
     const closed = await dereg(walletId, token, 'confirm');
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json().status).toBe('CLOSED');
+
+    // Closing erased that key: no process can decrypt those payloads any more, ops included.
+    for (const payload of kept)
+      await expect(codec().decode([payloadFromJson(payload)])).rejects.toMatchObject({
+        erased: true,
+      });
+    const viaServer = await stack.api.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      headers: bearer(stack.staffToken('ops')),
+      payload: { payloads: kept.slice(0, 3) },
+    });
+    expect(viaServer.statusCode, viaServer.body).toBe(200);
+    expect(viaServer.json().payloads).toEqual(kept.slice(0, 3));
+    // And the deregistration workflow, whose history stays until retention, names only the wallet.
+    const deregistrationPayloads = encryptedPayloads(deregistrationWorkflowId(walletId));
+    const deregistrationText = (await codec().decode(deregistrationPayloads.map(payloadFromJson)))
+      .map(textOf)
+      .join('\n');
+    expect(deregistrationText).toContain(walletId);
+    for (const secret of secrets) expect(deregistrationText).not.toContain(secret);
 
     const db = stack.database.db;
     const wallet = db.select().from(wallets).where(eq(wallets.id, walletId)).get()!;
@@ -133,6 +188,10 @@ describe('closing a wallet', () => {
 
     const reapplied = await apply(stack, a);
     expect(reapplied.statusCode, reapplied.body).toBe(201);
+    // The new application has a new key, which does not open the old payloads either.
+    await expect(codec().decode([payloadFromJson(kept[0]!)])).rejects.toMatchObject({
+      erased: true,
+    });
 
     // Temporal keeps no history of the closed wallet's application (SPEC §6); the new one runs.
     // The server deletes in the background: ~30 s on the dev server.

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { createDataConverter } from '../../lib/payload-codec';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -26,7 +27,10 @@ beforeAll(async () => {
   client = new Client({
     connection,
     namespace: stack.config.temporal.namespace,
-    dataConverter: createDataConverter(stack.config.piiKey),
+    dataConverter: createDataConverter(
+      stack.config.piiKey,
+      temporalSubjectKeys(stack.database.db, stack.config.piiKey),
+    ),
   });
 });
 afterAll(async () => {

@@ -2,14 +2,23 @@
 // so that a change which would break running applications fails here and not in production.
 // Re-record after a deliberate, patched() change: RECORD_HISTORIES=1 npx vitest run replay
 // Histories recorded before the payload codec are plaintext; those recorded since are encrypted
-// (`*-encrypted.json`) under the PII_KEY below. The replayer decodes with the same codec, which
-// passes plaintext payloads through, so both kinds replay.
+// (`*-encrypted.json`, and `*-person-keys.json` since payloads are under per-person keys) under
+// the PII_KEY below. The replayer decodes with the same codec, which passes plaintext payloads
+// through, so every kind replays. Each re-recording writes the newest generation only.
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
-import { createDataConverter } from '../../lib/payload-codec';
+import {
+  createDataConverter,
+  createPayloadCodec,
+  KEY_ID_METADATA,
+  payloadFromJson,
+  payloadToJson,
+  SUBJECT_KEY_ID,
+} from '../../lib/payload-codec';
+import { temporalSubjectKeys } from '../../lib/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -20,7 +29,7 @@ import {
   uploadClearCard,
   verifyPhone,
 } from '../helpers/onboarding';
-import { rawHistory } from '../helpers/history';
+import { payloadsOf, rawHistory } from '../helpers/history';
 import { startStack, type Stack } from '../helpers/stack';
 
 const historiesDir = join(import.meta.dirname, '..', 'histories');
@@ -49,8 +58,23 @@ if (recording) {
     ) {
       await stack.temporalClient.workflow.getHandle(workflowId).result();
       // The CLI writes the proto3 JSON form that historyFromJSON and `temporal` itself read.
-      const json = rawHistory(stack.config.temporal.address, workflowId);
-      writeFileSync(join(historiesDir, `${name}-encrypted.json`), json);
+      const history = JSON.parse(rawHistory(stack.config.temporal.address, workflowId)) as unknown;
+      // The persons' keys live in this run's database, gone after it: the stored copy is put under
+      // the fixed key instead, the way it would be without per-person keys.
+      const subjects = temporalSubjectKeys(stack.database.db, stack.config.piiKey);
+      const withPersonKeys = createPayloadCodec(stack.config.piiKey, subjects);
+      const withFixedKey = createPayloadCodec(stack.config.piiKey);
+      for (const payload of payloadsOf(history)) {
+        const keyId = Buffer.from(payload.metadata?.[KEY_ID_METADATA] ?? '', 'base64').toString();
+        if (keyId !== SUBJECT_KEY_ID) continue;
+        const [plain] = await withPersonKeys.decode([payloadFromJson(payload)]);
+        const [stored] = await withFixedKey.encode([plain!]);
+        Object.assign(payload, payloadToJson(stored!));
+      }
+      writeFileSync(
+        join(historiesDir, `${name}-person-keys.json`),
+        `${JSON.stringify(history, null, 2)}\n`,
+      );
     }
 
     it('records an application from start to an active wallet', async () => {

@@ -1,0 +1,52 @@
+// Which person's data a Temporal workflow carries, so that the payload codec encrypts its payloads
+// under that person's key (lib/payload-codec.ts) and erasing the person reaches Temporal too.
+import { eq } from 'drizzle-orm';
+import type { AppDatabase } from '../db/client';
+import { personKeys, temporalSubjects } from '../db/schema';
+import type { SubjectKeys } from './payload-codec';
+import { deriveKey, loadPersonKey, personKey } from './pii';
+
+/**
+ * Records that `workflowId` carries the person's data, making their key if need be. Must come
+ * before the workflow is started: its very first payload is encrypted under that key. The first
+ * registration of a workflow id stands (an idempotent retry registers the same person again).
+ */
+export function registerTemporalSubject(
+  db: AppDatabase,
+  piiKey: Buffer,
+  workflowId: string,
+  personId: string,
+): void {
+  personKey(db, piiKey, personId);
+  db.insert(temporalSubjects)
+    .values({ workflowId, personId, createdAt: new Date() })
+    .onConflictDoNothing()
+    .run();
+}
+
+/**
+ * The persons' Temporal keys as the codec needs them. Read from the database on every call, not
+ * cached: once a person's key is erased, no process can encrypt or decrypt their payloads again.
+ */
+export function temporalSubjectKeys(db: AppDatabase, piiKey: Buffer): SubjectKeys {
+  return {
+    keyFor(workflowId) {
+      const row = db
+        .select({
+          personId: temporalSubjects.personId,
+          registeredAt: temporalSubjects.createdAt,
+          keyMadeAt: personKeys.createdAt,
+        })
+        .from(temporalSubjects)
+        .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+        .where(eq(temporalSubjects.workflowId, workflowId))
+        .get();
+      if (!row) return undefined;
+      // A person who applies again after their wallet was closed gets a new key; the workflows
+      // registered before it were under the erased one.
+      if (!row.keyMadeAt || row.keyMadeAt > row.registeredAt) return null;
+      const key = loadPersonKey(db, piiKey, row.personId);
+      return key ? deriveKey(key, 'temporal') : null;
+    },
+  };
+}
