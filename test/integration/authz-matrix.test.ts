@@ -267,6 +267,10 @@ const ROWS: Row[] = [
   // The codec server for the Temporal UI (SPEC §6: requires the ops role).
   { method: 'POST', path: '/codec/decode', allow: ['ops'], body: () => ({ payloads: [] }) },
   { method: 'POST', path: '/codec/encode', allow: ['ops'], body: () => ({ payloads: [] }) },
+  // The browser session that lets the Temporal UI decode (ops only to open; anyone may close).
+  { method: 'POST', path: '/codec/session', allow: ['ops'] },
+  { method: 'DELETE', path: '/codec/session', allow: 'public' },
+  { method: 'GET', path: '/codec/login', allow: 'public' },
 ];
 
 function expectedFor(row: Row, caller: Caller): 'allowed' | 401 | 403 | 404 {

@@ -1,6 +1,9 @@
 // SPEC §6: Temporal history holds no personal data in clear (payload codec), and the API's codec
 // server decodes it for ops only, from the Temporal UI's origin only.
+import { createSigner } from 'fast-jwt';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_ISSUER } from '../../api/tokens';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { ENCRYPTED_ENCODING, type JsonPayload } from '../../lib/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
@@ -160,5 +163,86 @@ describe('the codec server', () => {
       headers: { origin: 'http://127.0.0.1:8233' },
     });
     expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('the codec session of the Temporal UI', () => {
+  const staffJwt = (claims: object, secret = stack.config.authSecret) =>
+    createSigner({ key: secret, algorithm: 'HS256', iss: TOKEN_ISSUER, expiresIn: '1h' })(claims);
+  const session = (headers: Record<string, string>) =>
+    stack.api.inject({ method: 'POST', url: '/codec/session', headers });
+  const withSession = (value: string, origin = 'http://127.0.0.1:8233') => ({
+    cookie: `codec_session=${value}`,
+    origin,
+  });
+
+  it('is opened by ops only, as an HttpOnly, SameSite=Strict cookie for /codec', async () => {
+    expect((await session({})).statusCode).toBe(401);
+    expect((await session(bearer(stack.staffToken('reviewer')))).statusCode).toBe(403);
+    const opened = await session(bearer(stack.staffToken('ops')));
+    expect(opened.statusCode, opened.body).toBe(204);
+    const [cookie] = opened.cookies;
+    expect(cookie).toMatchObject({
+      name: 'codec_session',
+      path: '/codec',
+      httpOnly: true,
+      sameSite: 'Strict',
+      maxAge: 8 * 3600,
+    });
+    // What the browser keeps is a session of its own, not the token typed in.
+    expect(cookie!.value).not.toBe(stack.staffToken('ops'));
+
+    const closed = await stack.api.inject({ method: 'DELETE', url: '/codec/session' });
+    expect(closed.statusCode).toBe(204);
+    expect(closed.cookies[0]).toMatchObject({ name: 'codec_session', value: '', path: '/codec' });
+  });
+
+  it('lets the UI decode with the cookie alone, and nobody else', async () => {
+    const { applicationId, secrets } = await appliedPerson();
+    const [input] = payloadsOf(JSON.parse(history(onboardingWorkflowId(applicationId)))).filter(
+      (p) => Buffer.from(p.metadata!.encoding!, 'base64').toString() === ENCRYPTED_ENCODING,
+    );
+    const opened = await session(bearer(stack.staffToken('ops')));
+    const cookie = opened.cookies[0]!.value;
+
+    const fromUi = await codecCall('decode', [input!], withSession(cookie));
+    expect(fromUi.statusCode, fromUi.body).toBe(200);
+    // The browser may read the answer: credentials are allowed for the UI origin.
+    expect(fromUi.headers['access-control-allow-origin']).toBe('http://127.0.0.1:8233');
+    expect(fromUi.headers['access-control-allow-credentials']).toBe('true');
+    const text = Buffer.from(fromUi.json().payloads[0].data, 'base64').toString('utf8');
+    expect(text).toContain(secrets[0]);
+
+    const refusals: [Record<string, string>, number][] = [
+      [{ origin: 'http://127.0.0.1:8233' }, 401],
+      [withSession('not-a-jwt'), 401],
+      [withSession(staffJwt({ sub: 'ops:x', role: 'ops' }, 'another-secret-another-secret')), 401],
+      [withSession(staffJwt({ sub: 'reviewer:r', role: 'reviewer' })), 403],
+      [withSession(staffJwt({ sub: 'application:x', role: 'applicant' })), 403],
+    ];
+    for (const [headers, status] of refusals) {
+      const res = await codecCall('decode', [input!], headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(status);
+      expect(res.body).not.toContain(Buffer.from(secrets[0]!).toString('base64'));
+    }
+    // The cookie opens nothing but the codec.
+    const audit = await stack.api.inject({
+      url: '/v1/ops/audit',
+      headers: { cookie: `codec_session=${cookie}` },
+    });
+    expect(audit.statusCode).toBe(401);
+  });
+
+  it('serves a login page that holds no token and runs only its own script', async () => {
+    const page = await stack.api.inject({ url: '/codec/login' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['cache-control']).toBe('no-store');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    const script = /<script>([\s\S]*)<\/script>/.exec(page.body)![1]!;
+    const hash = createHash('sha256').update(script).digest('base64');
+    expect(csp).toContain(`'sha256-${hash}'`);
   });
 });
