@@ -1,26 +1,8 @@
-// A person's whole life here through the HTTP API: onboarding to an ACTIVE wallet, an ops freeze
-// and unfreeze, and deregistration to CLOSED (the erasure).
+// A person's life here after onboarding (driveToActive), through the HTTP API: an ops freeze and
+// unfreeze, and deregistration to CLOSED (the erasure).
 import { expect } from 'vitest';
-import { bearer, decide, driveToPendingReview, type Applicant } from './onboarding';
+import { bearer, TEST_PAYMENT_PASSWORD } from './onboarding';
 import type { Stack } from './stack';
-
-export const PAYMENT_PIN = '580314';
-
-/** PENDING_REVIEW, approved by `reviewer`, payment password set: the wallet is ACTIVE. */
-export async function openWallet(stack: Stack, a: Applicant, reviewer = 'rita') {
-  const { id, token } = await driveToPendingReview(stack, a);
-  const approved = await decide(stack, id, reviewer);
-  expect(approved.statusCode, approved.body).toBe(200);
-  const res = await stack.api.inject({
-    method: 'POST',
-    url: `/v1/applications/${id}/payment-password`,
-    headers: bearer(token),
-    payload: { paymentPassword: PAYMENT_PIN },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.json()).toMatchObject({ status: 'ACTIVE' });
-  return { applicationId: id, token, walletId: res.json().walletId as string };
-}
 
 /** An ops freeze then unfreeze, by `ops:<name>`. */
 export async function freezeAndUnfreeze(stack: Stack, walletId: string, name = 'olga') {
@@ -41,7 +23,7 @@ export async function closeWallet(stack: Stack, walletId: string, token: string)
     method: 'POST',
     url: `/v1/wallets/${walletId}/deregistration`,
     headers: bearer(token),
-    payload: { paymentPassword: PAYMENT_PIN },
+    payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
   });
   expect(started.statusCode, started.body).toBe(202);
   const closed = await stack.api.inject({

@@ -166,11 +166,8 @@ export async function driveToPendingReview(stack: Stack, a: Applicant) {
 
 export const TEST_PAYMENT_PASSWORD = '580314';
 
-/** Drives a fresh applicant all the way to an ACTIVE wallet, approved by one reviewer. */
-export async function driveToActive(stack: Stack, a: Applicant) {
-  const { id, token } = await driveToPendingReview(stack, a);
-  const approved = await decide(stack, id, 'rita');
-  expect(approved.json().status, approved.body).toBe('AWAITING_PAYMENT_PASSWORD');
+/** The last step of an approved application: the payment password; the wallet is ACTIVE. */
+export async function setPaymentPassword(stack: Pick<Stack, 'api'>, id: string, token: string) {
   const res = await stack.api.inject({
     method: 'POST',
     url: `/v1/applications/${id}/payment-password`,
@@ -179,6 +176,15 @@ export async function driveToActive(stack: Stack, a: Applicant) {
   });
   expect(res.statusCode, res.body).toBe(200);
   expect(res.json().status).toBe('ACTIVE');
+  return res;
+}
+
+/** Drives a fresh applicant all the way to an ACTIVE wallet, approved by one reviewer. */
+export async function driveToActive(stack: Stack, a: Applicant, reviewer = 'rita') {
+  const { id, token } = await driveToPendingReview(stack, a);
+  const approved = await decide(stack, id, reviewer);
+  expect(approved.json().status, approved.body).toBe('AWAITING_PAYMENT_PASSWORD');
+  const res = await setPaymentPassword(stack, id, token);
   return {
     applicationId: id,
     token,

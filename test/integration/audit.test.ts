@@ -5,8 +5,14 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema';
 import { PEOPLE } from '../fixtures/id-card';
-import { closeWallet, freezeAndUnfreeze, openWallet } from '../helpers/full-flow';
-import { bearer, freshPerson, staffView, type Applicant } from '../helpers/onboarding';
+import { closeWallet, freezeAndUnfreeze } from '../helpers/full-flow';
+import {
+  bearer,
+  driveToActive,
+  freshPerson,
+  staffView,
+  type Applicant,
+} from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -17,7 +23,7 @@ let walletId: string;
 beforeAll(async () => {
   stack = await startStack({}, { photo: true });
   person = freshPerson(PEOPLE[0]!);
-  const opened = await openWallet(stack, person, 'rita');
+  const opened = await driveToActive(stack, person, 'rita');
   ({ applicationId, walletId } = opened);
   // Staff look at the person's data unmasked.
   await staffView(stack, applicationId);

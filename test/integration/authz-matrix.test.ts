@@ -84,7 +84,7 @@ function tokenFor(caller: Caller): string | null {
 }
 
 interface Row {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** As registered, with `:id`. */
   path: string;
   /** 'public', or the roles SPEC §5 names ('applicant' = the owner only). */

@@ -15,7 +15,7 @@ import {
   driveToPendingReview,
   freshPerson,
   openBankAccount,
-  TEST_PAYMENT_PASSWORD,
+  setPaymentPassword,
   uploadClearCard,
   verifyPhone,
 } from '../helpers/onboarding';
@@ -41,17 +41,6 @@ function staffMessages(stack: Stack, recipient: string, id: string) {
   return readOutbox(stack.database.db, stack.config.piiKey, { recipient })
     .filter((m) => m.text.includes(id))
     .reverse();
-}
-
-async function setPaymentPassword(stack: Stack, id: string, token: string) {
-  const res = await stack.api.inject({
-    method: 'POST',
-    url: `/v1/applications/${id}/payment-password`,
-    headers: bearer(token),
-    payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
 }
 
 describe('a Temporal server restart', () => {
@@ -172,7 +161,7 @@ describe('a Temporal server restart', () => {
     const approved = await decide(stack, id, 'rita');
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().status).toBe('AWAITING_PAYMENT_PASSWORD');
-    expect(await setPaymentPassword(stack, id, token)).toMatchObject({ status: 'ACTIVE' });
+    expect((await setPaymentPassword(stack, id, token)).json()).toMatchObject({ status: 'ACTIVE' });
     // Each staff message went out once, however the server's restart replayed the timers.
     expect(staffMessages(stack, 'reviewers', id)).toHaveLength(1);
     expect(staffMessages(stack, 'review-supervisors', id)).toHaveLength(1);
@@ -184,7 +173,7 @@ describe('a Temporal server restart', () => {
     const photo = await uploadClearCard(stack, earlyId, earlyToken, early.person);
     expect(photo).toMatchObject({ accepted: true, status: 'PENDING_REVIEW' });
     expect((await decide(stack, earlyId, 'rita')).json().status).toBe('AWAITING_PAYMENT_PASSWORD');
-    expect(await setPaymentPassword(stack, earlyId, earlyToken)).toMatchObject({
+    expect((await setPaymentPassword(stack, earlyId, earlyToken)).json()).toMatchObject({
       status: 'ACTIVE',
     });
   });

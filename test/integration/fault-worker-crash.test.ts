@@ -14,7 +14,7 @@ import {
   decide,
   driveToPendingReview,
   freshPerson,
-  TEST_PAYMENT_PASSWORD,
+  setPaymentPassword,
 } from '../helpers/onboarding';
 import { runTs, waitFor, type RunningProcess } from '../helpers/processes';
 import type { Stack } from '../helpers/stack';
@@ -72,13 +72,7 @@ describe('a worker crash', () => {
     const approved = await decide(stack, id, 'rita');
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().status).toBe('AWAITING_PAYMENT_PASSWORD');
-    const active = await api.inject({
-      method: 'POST',
-      url: `/v1/applications/${id}/payment-password`,
-      headers: bearer(token),
-      payload: { paymentPassword: TEST_PAYMENT_PASSWORD },
-    });
-    expect(active.statusCode, active.body).toBe(200);
+    const active = await setPaymentPassword(stack, id, token);
     expect(active.json()).toMatchObject({ status: 'ACTIVE', tier: 'STANDARD' });
   });
 });

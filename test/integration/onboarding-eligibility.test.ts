@@ -5,8 +5,7 @@ import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
   bearer,
-  decide,
-  driveToPendingReview,
+  driveToActive,
   freshPerson,
   openBankAccount,
   staffView,
@@ -129,23 +128,13 @@ describe('eligibility refusals through POST /v1/applications', () => {
 
   it('refuses a person who already has an ACTIVE wallet: 409 ALREADY_HAS_WALLET', async () => {
     const a = freshPerson(PEOPLE[0]!);
-    const { id, token } = await driveToPendingReview(stack, a);
-    const approved = await decide(stack, id, 'rita');
-    expect(approved.statusCode, approved.body).toBe(200);
-    const active = await stack.api.inject({
-      method: 'POST',
-      url: `/v1/applications/${id}/payment-password`,
-      headers: bearer(token),
-      payload: { paymentPassword: '580314' },
-    });
-    expect(active.statusCode, active.body).toBe(200);
-    expect(active.json()).toMatchObject({ status: 'ACTIVE' });
+    const { applicationId: id, walletId } = await driveToActive(stack, a);
 
     await expectRefused(a, 409, 'ALREADY_HAS_WALLET');
     // The wallet's application is untouched.
     expect(await staffView(stack, id)).toMatchObject({
       status: 'ACTIVE',
-      walletId: active.json().walletId,
+      walletId,
     });
   });
 });

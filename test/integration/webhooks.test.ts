@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, webhookEvents } from '../../db/schema';
 import { PEOPLE } from '../fixtures/id-card';
-import { closeWallet, freezeAndUnfreeze, openWallet } from '../helpers/full-flow';
-import { freshPerson, type Applicant } from '../helpers/onboarding';
+import { closeWallet, freezeAndUnfreeze } from '../helpers/full-flow';
+import { driveToActive, freshPerson, type Applicant } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
 
 const SECRET = 'webhook-test-secret-0123456789';
@@ -44,7 +44,7 @@ beforeAll(async () => {
     { photo: true },
   );
   person = freshPerson(PEOPLE[1]!);
-  const opened = await openWallet(stack, person);
+  const opened = await driveToActive(stack, person);
   ({ applicationId, walletId } = opened);
   await freezeAndUnfreeze(stack, walletId);
   await closeWallet(stack, walletId, opened.token);
