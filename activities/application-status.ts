@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { applications, auditLog } from '../db/schema';
+import type { ApplicationView } from '../domain/contract';
+import { saveApplicationView } from '../lib/application-views';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
@@ -10,6 +12,8 @@ export interface RecordStatusInput {
   seq: number;
   at: string;
   reasons: string[];
+  /** The view after this change, for the read model; absent in histories recorded before it. */
+  view?: ApplicationView;
 }
 
 export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
@@ -45,6 +49,7 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
             setWhere: sql`${applications.statusSeq} < ${input.seq}`,
           })
           .run();
+        if (input.view) saveApplicationView(tx, config.piiKey, input.view);
         tx.insert(auditLog)
           .values({
             eventKey,

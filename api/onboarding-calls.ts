@@ -21,6 +21,7 @@ import {
   type StepResult,
 } from '../domain/contract';
 import { maskApplicant } from '../domain/mask';
+import { loadApplicationView, saveApplicationView } from '../lib/application-views';
 import { notFound, Problem } from './problem';
 import { isTemporalUnavailable } from './temporal-errors';
 
@@ -56,8 +57,25 @@ export async function queryOnboarding<Ret>(
   }
 }
 
-export function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
-  return queryOnboarding(app, id, getApplicationQuery);
+export async function queryApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
+  return remember(app, await queryOnboarding(app, id, getApplicationQuery));
+}
+
+/**
+ * The application as last published to the read model (lib/application-views.ts), else as the
+ * workflow answers a query. The read is what makes GET cheap: no round trip through Temporal.
+ */
+export async function readApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
+  const stored = loadApplicationView(app.database.db, app.piiKey, id);
+  // Its wallet was closed and the person erased: their workflows can no longer be decrypted.
+  if (stored === 'ERASED') throw notFound('application');
+  return stored ?? queryApplication(app, id);
+}
+
+/** Keeps a view a workflow answered with in the read model, for the GETs that follow. */
+export function remember(app: FastifyInstance, view: ApplicationView): ApplicationView {
+  saveApplicationView(app.database.db, app.piiKey, view);
+  return view;
 }
 
 /**
@@ -106,7 +124,13 @@ export function updateApplication<Ret, Args extends [any, ...any[]]>(
   args: Args,
   timeoutMs = 30_000,
 ): Promise<Ret> {
-  return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).catch(
+  return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).then(
+    (answer) => {
+      // Every step answers with the view after it (StepResult): the read model follows.
+      const view = (answer as Partial<StepResult> | undefined)?.view;
+      if (view?.applicationId === id) remember(app, view);
+      return answer;
+    },
     (error: unknown) => {
       if (error instanceof Problem && error.status === 404) throw notFound('application');
       throw error;
@@ -116,7 +140,7 @@ export function updateApplication<Ret, Args extends [any, ...any[]]>(
 
 /** The application as its owner sees it (masked) or as staff see it (whole). */
 export function publicView(view: ApplicationView, masked: boolean) {
-  const { fieldErrors: _fieldErrors, applicant, ...rest } = view;
+  const { fieldErrors: _fieldErrors, revision: _revision, applicant, ...rest } = view;
   return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
 }
 

@@ -19,6 +19,11 @@ export const applications = sqliteTable(
     // erases this copy too.
     reviewSnapshot: text('review_snapshot'),
     personId: text('person_id'),
+    // The application as GET shows it (lib/application-views.ts), sealed under the person's key:
+    // reads come from here, not from a workflow query. `view_revision` is the workflow's history
+    // length when the view was taken: a newer view is never overwritten by an older one.
+    view: text('view'),
+    viewRevision: integer('view_revision'),
   },
   (t) => [
     index('applications_status_idx').on(t.status, t.createdAt),

@@ -99,6 +99,11 @@ export interface ApplicationView {
   stepDeadline?: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The workflow's history length when this view was taken: larger is newer. Orders the copies
+   * kept in the read model (lib/application-views.ts); not part of the API's answers.
+   */
+  revision?: number;
 }
 
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';

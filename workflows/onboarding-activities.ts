@@ -1,6 +1,6 @@
 // Activity stubs of the onboarding workflow, grouped by how long they may take and what a retry
 // can fix. Input errors raise non-retryable ApplicationFailures inside the activities.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const retry = {
@@ -30,4 +30,14 @@ export const coreBanking = proxyActivities<Activities>({
 export const photo = proxyActivities<Activities>({
   startToCloseTimeout: '90 seconds',
   retry: { ...retry, maximumAttempts: 3 },
+});
+
+/**
+ * The quick database reads and writes again, as local activities: the worker runs them inside the
+ * workflow task that asks for them, with no round trip through the server and no further workflow
+ * task. Same timeout and retries.
+ */
+export const localDb = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry,
 });

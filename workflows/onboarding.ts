@@ -48,7 +48,7 @@ import {
 } from '../domain/fields';
 import { reasonMessage } from '../domain/messages';
 import { tierForAge, type Tier } from '../domain/tiers';
-import { coreBanking, db, messaging, photo } from './onboarding-activities';
+import { coreBanking, db, localDb, messaging, photo } from './onboarding-activities';
 import { validateGuardian } from './guardian';
 
 const TERMINAL: ApplicationStatus[] = ['ACTIVE', 'FAILED', 'CANCELLED'];
@@ -56,6 +56,8 @@ const TERMINAL: ApplicationStatus[] = ['ACTIVE', 'FAILED', 'CANCELLED'];
 /** Changes to running workflows' logic, each kept until no history without it remains. */
 const PATCHES = {
   cancelAnswersAfterRecord: 'cancel-answers-after-record',
+  /** Status records, screening, the review file and the wallet as local activities. */
+  localDatabaseActivities: 'local-database-activities',
 } as const;
 
 class Ended extends Error {}
@@ -130,7 +132,18 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     return b ? ageOn(b, today()) : 0;
   };
 
-  setHandler(getApplicationQuery, () => view);
+  /**
+   * The view as published to the read model (lib/application-views.ts), ordered by `revision`:
+   * history length and a count of snapshots, both only ever growing. Queries must not change
+   * state, so they reuse the last count: their history length alone makes them newer.
+   */
+  let snapshots = 0;
+  const revision = () => workflowInfo().historyLength * 1000 + snapshots;
+  const snapshot = (): ApplicationView => {
+    snapshots += 1;
+    return { ...view, revision: revision() };
+  };
+  setHandler(getApplicationQuery, () => ({ ...view, revision: revision() }));
   setHandler(getReviewFileQuery, (): ReviewFile => ({
     riskLevel,
     flags,
@@ -142,6 +155,14 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     resubmissions,
     photoRefs,
   }));
+
+  /**
+   * The quick app-database activities (status records, screening, the review file, the wallet),
+   * local from the patch on: each saves the handler waiting on it a round trip through the server
+   * and a workflow task. Histories recorded before it replay with regular activities, as recorded.
+   * Notifications stay regular activities: delivery to people is retried for a day.
+   */
+  const store = () => (patched(PATCHES.localDatabaseActivities) ? localDb : db);
 
   // ---- transitions: only the main function calls these -------------------------------------
 
@@ -170,13 +191,14 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
       },
     ]);
     await Promise.all([
-      db.recordApplicationStatus({
+      store().recordApplicationStatus({
         applicationId,
         status,
         nextAction,
         seq,
         at: view.updatedAt,
         reasons: reasons.map((r) => r.code),
+        view: snapshot(),
       }),
       // The first status is the answer to the request itself; every later change is news. With
       // invalid fields there may be no phone to tell.
@@ -223,14 +245,14 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     ok,
     ...(code ? { code, message: reasonMessage(code) } : {}),
     ...extra,
-    view,
+    view: snapshot(),
   });
 
   // ---- message handlers ----------------------------------------------------------------------
 
   setHandler(submitApplicationUpdate, async () => {
     await condition(() => evaluated);
-    return view;
+    return snapshot();
   });
 
   setHandler(
@@ -498,7 +520,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   }
 
   async function screen() {
-    const screening = await db.screenApplicant({
+    const screening = await store().screenApplicant({
       applicationId,
       name: view.applicant.name,
       idNumber: view.applicant.idNumber,
@@ -522,7 +544,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     reviewOutcome = null;
     const opened = Date.now();
     const dueAt = opened + input.settings.reviewExpireAfterMs;
-    await db.saveReviewSnapshot({
+    await store().saveReviewSnapshot({
       applicationId,
       riskLevel: riskLevel ?? 'LOW',
       reviewDueAt: iso(dueAt),
@@ -597,7 +619,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     await moveTo('AWAITING_PAYMENT_PASSWORD', 'SET_PAYMENT_PASSWORD');
     await waitFor(() => paymentPasswordHash !== null);
     const tier: Tier = tierForAge(age());
-    const { walletId } = await db.createWallet({
+    const { walletId } = await store().createWallet({
       applicationId,
       idNumber: view.applicant.idNumber,
       tier,

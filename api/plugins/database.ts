@@ -6,6 +6,8 @@ import type { Config } from '../../lib/config';
 declare module 'fastify' {
   interface FastifyInstance {
     database: DatabaseHandle;
+    /** What the database's personal data is sealed under (lib/pii.ts). */
+    piiKey: Buffer;
   }
 }
 
@@ -13,6 +15,7 @@ export default fp(
   async function database(app: FastifyInstance, opts: { config: Config }) {
     const handle = openDatabase(opts.config.databaseFile);
     app.decorate('database', handle);
+    app.decorate('piiKey', opts.config.piiKey);
     app.addHook('onClose', async () => handle.close());
   },
   { name: 'database' },

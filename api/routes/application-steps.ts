@@ -11,7 +11,7 @@ import {
 } from '../../domain/contract';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
 import { hashPassword } from '../../lib/password-hash';
-import { queryApplication, sendStep, updateApplication } from '../onboarding-calls';
+import { readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
@@ -122,7 +122,7 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { id } = request.params;
       ownApplication(request, id);
-      const view = await queryApplication(app, id);
+      const view = await readApplication(app, id);
       if (view.status !== 'AWAITING_PAYMENT_PASSWORD')
         throw new Problem(409, 'INVALID_STATE', `The application is ${view.status}.`);
       const birth = parseIdNumber(view.applicant.idNumber, chinaDate(Date.now()))?.birthDate;

@@ -5,7 +5,6 @@ import {
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHmac, randomUUID } from 'node:crypto';
 import {
-  getApplicationQuery,
   getReviewFileQuery,
   ONBOARDING_WORKFLOW,
   onboardingWorkflowId,
@@ -21,7 +20,13 @@ import { personIdOf } from '../../lib/pii';
 import { registerTemporalSubject } from '../../lib/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
-import { publicView, queryApplication, queryOnboarding } from '../onboarding-calls';
+import {
+  publicView,
+  queryApplication,
+  queryOnboarding,
+  readApplication,
+  remember,
+} from '../onboarding-calls';
 import {
   ApplicationCreated,
   ApplicationResponse,
@@ -97,7 +102,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
           { key: searchAttributes.nextAction, value: 'VERIFY_PHONE' },
         ],
       });
-      const view = await app.temporal
+      const answer = await app.temporal
         .call(
           () =>
             app.temporal.client.workflow.executeUpdateWithStart(submitApplicationUpdate, {
@@ -110,12 +115,9 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         .catch(async (error: unknown) => {
           if (!idempotencyKey || !(error instanceof WorkflowExecutionAlreadyStartedError))
             throw error;
-          return app.temporal.call(() =>
-            app.temporal.client.workflow
-              .getHandle(onboardingWorkflowId(applicationId))
-              .query(getApplicationQuery),
-          );
+          return queryApplication(app, applicationId);
         });
+      const view = remember(app, answer);
       if (idempotencyKey && !sameApplicant(view, request.body))
         throw new Problem(
           422,
@@ -161,7 +163,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const isApplicant = request.user.role === 'applicant';
       // Someone else's application is indistinguishable from one that does not exist.
       if (isApplicant && request.user.applicationId !== id) throw notFound('application');
-      const view = await queryApplication(app, id);
+      const view = await readApplication(app, id);
       if (isApplicant) return publicView(view, true);
       // Staff also see the review file: flags, photo checks, decisions and internal notes.
       const review = await queryOnboarding(app, id, getReviewFileQuery);

@@ -91,14 +91,22 @@ describe('a Temporal server restart', () => {
     // The reminder is due after this point, so it cannot have gone out before the outage.
     expect(Date.now()).toBeLessThan(reviewOpened + REMIND_AFTER_MS);
 
-    // The same API instance answers 503 with Retry-After, for reads and for steps alike.
+    // The same API instance answers 503 with Retry-After for what needs Temporal: steps, and the
+    // staff view with its review file. The applicant still reads their application, from the app
+    // database's read model.
     const ready = await stack.api.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toEqual({ temporal: false, database: true });
     const read = await view(stack, id, token);
-    expect(read.statusCode, read.body).toBe(503);
-    expect(read.headers['retry-after']).toBe('5');
-    expect(read.json().code).toBe('TEMPORAL_UNAVAILABLE');
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json()).toMatchObject({ status: 'PENDING_REVIEW' });
+    const staffRead = await stack.api.inject({
+      url: `/v1/applications/${id}`,
+      headers: bearer(stack.staffToken('reviewer')),
+    });
+    expect(staffRead.statusCode, staffRead.body).toBe(503);
+    expect(staffRead.headers['retry-after']).toBe('5');
+    expect(staffRead.json().code).toBe('TEMPORAL_UNAVAILABLE');
     const verify = await stack.api.inject({
       method: 'POST',
       url: `/v1/applications/${earlyId}/otp/verify`,

@@ -60,11 +60,19 @@ describe('a worker crash', () => {
 
     // Killed without a chance to finish anything, as a crash or an OOM kill would.
     expect(await first.stop('SIGKILL')).toBeNull();
+    // The applicant still reads their application: GET answers from the app database.
     const meanwhile = await api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
-    // With no worker to answer the query, the API says so (503, retry later) instead of failing.
-    expect(meanwhile.statusCode).toBe(503);
-    expect(meanwhile.headers['retry-after']).toBe('5');
-    expect(meanwhile.json().code).toMatch(/^(SERVICE|TEMPORAL)_UNAVAILABLE$/);
+    expect(meanwhile.statusCode, meanwhile.body).toBe(200);
+    expect(meanwhile.json()).toMatchObject({ status: 'PENDING_REVIEW' });
+    // Staff also see the review file, which only the workflow can answer: with no worker to answer
+    // the query, the API says so (503, retry later) instead of failing.
+    const staffRead = await api.inject({
+      url: `/v1/applications/${id}`,
+      headers: bearer(stack.staffToken('reviewer')),
+    });
+    expect(staffRead.statusCode).toBe(503);
+    expect(staffRead.headers['retry-after']).toBe('5');
+    expect(staffRead.json().code).toMatch(/^(SERVICE|TEMPORAL)_UNAVAILABLE$/);
 
     await startWorker(env);
     const seen = await api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });

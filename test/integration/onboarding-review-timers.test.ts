@@ -56,7 +56,12 @@ describe('review timers', () => {
     const escalations = (await outbox('review-supervisors')).filter((m) => m.text.includes(id));
     expect(reminders.map((m) => m.template)).toEqual(['REVIEW_REMINDER']);
     expect(escalations.map((m) => m.template)).toEqual(['REVIEW_ESCALATION']);
-    const told = (await outbox(a.phone)).filter((m) => m.template === 'STATUS_CHANGED');
+    // The status is recorded and the applicant told side by side: the text may trail the GET.
+    const told = await eventually(
+      async () => (await outbox(a.phone)).filter((m) => m.template === 'STATUS_CHANGED'),
+      (messages) => messages[0]?.text.includes('could not be completed') ?? false,
+      10_000,
+    );
     expect(told[0]!.text).toContain('The review could not be completed in time.');
 
     const late = await decide(stack, id, 'rita');

@@ -1,0 +1,2 @@
+ALTER TABLE `applications` ADD `view` text;--> statement-breakpoint
+ALTER TABLE `applications` ADD `view_revision` integer;

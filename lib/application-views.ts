@@ -1,0 +1,71 @@
+// The read model of applications: the view each workflow last published, so that
+// GET /v1/applications/:id is a database read instead of a workflow query (a round trip through
+// Temporal to a worker, and a replay of the whole history once the workflow has closed).
+//
+// Kept exact by the two ways a view changes: every status change is recorded by the workflow
+// before any caller hears of it (activity `recordApplicationStatus`), and every other change
+// (an attempt used, a resend) is the answer to an update, which the API saves before answering.
+// Each view carries its workflow's history length as `revision`, so writes from the worker and
+// from any number of API processes, in whatever order, leave the newest one.
+import { eq, isNull, lt, or } from 'drizzle-orm';
+import type { AppDatabase } from '../db/client';
+import { applications } from '../db/schema';
+import type { ApplicationView } from '../domain/contract';
+import { loadPersonKey, openJson, personIdOf, SealedDataError, sealJson } from './pii';
+
+const context = (applicationId: string) => `application-view:${applicationId}`;
+
+export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: ApplicationView): void {
+  const revision = view.revision;
+  if (revision === undefined) return;
+  const personId = personIdOf(piiKey, view.applicant.idNumber);
+  // Never makes a key: an erased person stays erased. (Workflows started by the API always have
+  // one; those started otherwise are read by query.)
+  const key = loadPersonKey(db, piiKey, personId);
+  if (!key) return;
+  const sealed = sealJson(key, view, context(view.applicationId));
+  db.insert(applications)
+    .values({
+      id: view.applicationId,
+      status: view.status,
+      nextAction: view.nextAction,
+      createdAt: new Date(view.createdAt),
+      updatedAt: new Date(view.updatedAt),
+      personId,
+      view: sealed,
+      viewRevision: revision,
+    })
+    .onConflictDoUpdate({
+      target: applications.id,
+      // The status columns belong to the status mirror (recordApplicationStatus) and its seq.
+      set: { personId, view: sealed, viewRevision: revision },
+      setWhere: or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
+    })
+    .run();
+}
+
+/**
+ * The last published view; null when there is none yet; 'ERASED' when there was one and its
+ * person's key has since been erased (the wallet closed): the application is gone.
+ */
+export function loadApplicationView(
+  db: AppDatabase,
+  piiKey: Buffer,
+  applicationId: string,
+): ApplicationView | 'ERASED' | null {
+  const row = db
+    .select({ view: applications.view, personId: applications.personId })
+    .from(applications)
+    .where(eq(applications.id, applicationId))
+    .get();
+  if (!row?.view || !row.personId) return null;
+  const key = loadPersonKey(db, piiKey, row.personId);
+  if (!key) return 'ERASED';
+  try {
+    return openJson<ApplicationView>(key, row.view, context(applicationId));
+  } catch (error) {
+    // Sealed under an earlier key of the person's (erased, then a new application).
+    if (error instanceof SealedDataError) return 'ERASED';
+    throw error;
+  }
+}
