@@ -1,22 +1,149 @@
 // `npm run bench`: every benchmark, one table each, and all rows in bench/results.json with the
 // machine they were measured on. Ratios are measured side by side in the same run.
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+//
+//   BENCH_ONLY=photo,flow,rss,control,api   which benchmarks (default: all; rss includes flow)
+//   BENCH_APPS=1000              applications per full-flow batch (rss runs two batches)
+//   BENCH_CONCURRENCY=6          applications in flight in the full flow
+//   BENCH_OCR_WORKERS=1          OCR_WORKERS of the worker process and of the OCR baseline pool
+//   BENCH_OCR_CARDS=100          cards the OCR baseline reads
+//   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
+//   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
+//
+// A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
+// the sections of earlier runs that this one did not repeat.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runApiLatencyBench } from './api-latency';
+import { runControlPlaneBench } from './control-plane';
+import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
+import { envNumber, loadAverage, machine, startBenchStack, type BenchRow } from './stack';
 
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  platform: process.platform,
+const ALL = ['photo', 'flow', 'rss', 'control', 'api'] as const;
+type BenchName = (typeof ALL)[number];
+
+const only = new Set(
+  (process.env.BENCH_ONLY ?? ALL.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+for (const name of only)
+  if (!(ALL as readonly string[]).includes(name))
+    throw new Error(`BENCH_ONLY: unknown benchmark "${name}" (known: ${ALL.join(', ')})`);
+const wants = (name: BenchName) => only.has(name);
+
+const settings = {
+  apps: envNumber('BENCH_APPS', 1000),
+  concurrency: envNumber('BENCH_CONCURRENCY', 6),
+  ocrWorkers: envNumber('BENCH_OCR_WORKERS', 1),
+  ocrCards: envNumber('BENCH_OCR_CARDS', 100),
+  latencySamples: envNumber('BENCH_LATENCY_SAMPLES', 200),
+  getRps: envNumber('BENCH_GET_RPS', 200, false),
+  postRps: envNumber('BENCH_POST_RPS', 5, false),
+  apiSeconds: envNumber('BENCH_API_SECONDS', 30),
 };
 
-console.log('photo pipeline');
-const photo = await runPhotoBench();
-console.table(photo);
+const resultsFile = join(import.meta.dirname, 'results.json');
+const results: Record<string, unknown> = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>)
+  : {};
+const host = machine();
+results.machine = host;
 
-const results = { measuredAt: new Date().toISOString(), machine, photo };
-writeFileSync(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`written to bench/results.json (${machine.cpus} cores, ${machine.memoryGiB} GiB)`);
+function record(name: string, title: string, rows: BenchRow[], conditions: object) {
+  console.log(`\n${title}`);
+  console.table(rows);
+  results[name] = {
+    measuredAt: new Date().toISOString(),
+    machine: host,
+    conditions,
+    rows,
+  };
+  // After every benchmark, so that a failure later keeps what was measured.
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+const started = Date.now();
+console.log(
+  `machine: ${host.cpus} cores, ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}; ` +
+    `load average ${loadAverage().join(' ')}`,
+);
+
+if (wants('photo')) {
+  const load = loadAverage();
+  const rows = await runPhotoBench();
+  record('photo', 'photo pipeline', rows, { loadAverage: { start: load, end: loadAverage() } });
+}
+
+if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
+  console.log(`\nstarting Temporal (in memory), the worker and the API as child processes`);
+  const stack = await startBenchStack({ ocrWorkers: settings.ocrWorkers });
+  const processes = `worker pid ${stack.worker.pid}, api pid ${stack.api.pid}, temporal pid ${stack.temporalPid ?? '?'}`;
+  console.log(`  ${processes}, API at ${stack.baseUrl}`);
+  try {
+    let active: { applicationId: string; token: string }[] = [];
+    if (wants('flow') || wants('rss')) {
+      const result = await runFlowBench(stack, {
+        apps: settings.apps,
+        concurrency: settings.concurrency,
+        ocrWorkers: settings.ocrWorkers,
+        ocrCards: settings.ocrCards,
+        secondBatch: wants('rss'),
+      });
+      active = result.active;
+      const conditions = {
+        apps: settings.apps,
+        concurrency: settings.concurrency,
+        ocrWorkers: settings.ocrWorkers,
+        ocrCards: Math.min(settings.ocrCards, settings.apps),
+        temporal: 'dev server, in memory, same machine',
+        loadAverage: result.load,
+      };
+      record('flow', 'full flow throughput against the OCR pool alone', result.flow, conditions);
+      if (result.rss)
+        record('rss', 'worker and API memory (VmRSS of each process)', result.rss, conditions);
+    }
+    if (wants('control')) {
+      const load = loadAverage();
+      const rows = await runControlPlaneBench(stack, {
+        samples: settings.latencySamples,
+        warmup: 5,
+      });
+      record(
+        'control',
+        'control-plane latency: updates through the API against a bare update',
+        rows,
+        {
+          samples: settings.latencySamples,
+          sequential: true,
+          loadAverage: { start: load, end: loadAverage() },
+        },
+      );
+    }
+    if (wants('api')) {
+      // GET is also measured on applications that reached ACTIVE: a few, if the flow did not run.
+      if (active.length === 0) active = await activeApplications(stack, 50);
+      const load = loadAverage();
+      const rows = await runApiLatencyBench(stack, {
+        getRps: settings.getRps,
+        postRps: settings.postRps,
+        seconds: settings.apiSeconds,
+        active,
+      });
+      record('api', 'API latency under a held request rate', rows, {
+        getRps: settings.getRps,
+        postRps: settings.postRps,
+        seconds: settings.apiSeconds,
+        loadAverage: { start: load, end: loadAverage() },
+      });
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
+console.log(
+  `\nwritten to bench/results.json (${host.cpus} cores, ${host.memoryGiB} GiB) in ` +
+    `${Math.round((Date.now() - started) / 1000)} s`,
+);

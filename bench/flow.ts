@@ -1,0 +1,435 @@
+// Full-flow throughput and memory: applications driven from the first request to an ACTIVE wallet
+// through the HTTP API, with the real photo pipeline and an automatic reviewer, against the OCR
+// pool's own throughput on the same cards measured just before, in the same run. Then the RSS of
+// the worker and API processes after one batch and after a second one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createIdCardReader } from '../activities/photo/ocr';
+import { createOcrPool, prepareLangDir } from '../activities/photo/ocr-pool';
+import {
+  applicationBody,
+  benchApplicant,
+  cardPhoto,
+  expectStatus,
+  lastOtp,
+  loadAverage,
+  mapConcurrent,
+  openBankAccount,
+  paymentPasswordFor,
+  percentile,
+  procCpuSeconds,
+  procMemory,
+  procThreadCpuSeconds,
+  round,
+  row,
+  type BenchApplicant,
+  type BenchRow,
+  type BenchStack,
+} from './stack';
+
+export interface FlowOptions {
+  /** Applications per batch (BENCH_APPS). */
+  apps: number;
+  /** Applications in flight at once (BENCH_CONCURRENCY). */
+  concurrency: number;
+  /** OCR_WORKERS of the worker process; the baseline pool has the same size. */
+  ocrWorkers: number;
+  /** Cards the OCR baseline reads (the first ones of the batch; BENCH_OCR_CARDS). */
+  ocrCards: number;
+  /** How often the automatic reviewer reads the review queue. */
+  reviewPollMs?: number;
+  /** Run a second batch and report memory growth (the RSS benchmark). */
+  secondBatch: boolean;
+  log?: (message: string) => void;
+}
+
+export interface FlowResult {
+  flow: BenchRow[];
+  rss: BenchRow[] | null;
+  /** Applications that reached ACTIVE: the API benchmark reads some of them. */
+  active: { applicationId: string; token: string }[];
+  /** Load averages (1, 5, 15 min) when the first batch started and ended. */
+  load: { start: number[]; end: number[] };
+}
+
+// ---- the OCR pool on its own ----------------------------------------------------------------------
+
+async function ocrPoolThroughput(cards: readonly Buffer[], size: number) {
+  const langDir = await prepareLangDir(mkdtempSync(join(tmpdir(), 'wallet-bench-tessdata-')));
+  const pool = await createOcrPool({ size, langDir, recycleAfterJobs: 10_000 });
+  try {
+    const reader = createIdCardReader(pool);
+    // Warm every worker once, as the worker process's pool is warm when the flow starts.
+    await Promise.all(
+      Array.from({ length: size }, (_, i) => reader.read(cards[i % cards.length]!)),
+    );
+    const times: number[] = [];
+    const cpuBefore = procCpuSeconds(process.pid);
+    const start = performance.now();
+    // Twice the pool's size in flight, so that no worker ever waits for the next card.
+    await mapConcurrent(cards, size * 2, async (card) => {
+      const t = performance.now();
+      await reader.read(card);
+      times.push(performance.now() - t);
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const cpuPerCardMs = ((procCpuSeconds(process.pid) - cpuBefore) * 1000) / cards.length;
+    return {
+      cardsPerSecond: cards.length / seconds,
+      seconds,
+      cpuPerCardMs,
+      medianMs: percentile(times, 50),
+    };
+  } finally {
+    await pool.terminate();
+    rmSync(langDir, { recursive: true, force: true });
+  }
+}
+
+// ---- the automatic reviewer -----------------------------------------------------------------------
+
+/**
+ * Reads the review queue (GET /v1/reviews) every `pollMs` and approves what it finds through the
+ * decision endpoint; when the application still waits for review after one approval (four eyes:
+ * HIGH risk), a second reviewer approves it too.
+ */
+class AutoReviewer {
+  private readonly decided = new Map<string, Error | null>();
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly inFlight = new Set<string>();
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  decisions = 0;
+  fourEyes = 0;
+  polls = 0;
+
+  constructor(
+    private readonly stack: BenchStack,
+    private readonly pollMs: number,
+  ) {}
+
+  start() {
+    this.loop = this.run();
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.loop;
+    await Promise.all([...this.inFlight].map((id) => this.approved(id).catch(() => undefined)));
+  }
+
+  /** Resolves once the application is approved (and AWAITING_PAYMENT_PASSWORD). */
+  approved(id: string): Promise<void> {
+    const outcome = this.decided.get(id);
+    if (outcome !== undefined) return outcome ? Promise.reject(outcome) : Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+  }
+
+  private async run() {
+    while (!this.stopped) {
+      try {
+        const page = await this.stack.http('GET', '/v1/reviews?status=PENDING_REVIEW&limit=100', {
+          token: this.stack.staffToken('reviewer', 'rita'),
+        });
+        this.polls++;
+        for (const item of expectStatus(page, 200, 'review queue').items as {
+          applicationId: string;
+        }[]) {
+          const id = item.applicationId;
+          if (this.inFlight.has(id) || this.decided.has(id)) continue;
+          this.inFlight.add(id);
+          void this.decide(id);
+        }
+      } catch (error) {
+        console.error('reviewer:', error);
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  private async decide(id: string) {
+    let outcome: Error | null = null;
+    try {
+      const approve = (reviewer: string) =>
+        this.stack.http('POST', `/v1/applications/${id}/decision`, {
+          token: this.stack.staffToken('reviewer', reviewer),
+          json: { decision: 'APPROVE' },
+        });
+      let answer = expectStatus(await approve('rita'), 200, 'decision');
+      this.decisions++;
+      if (answer.status === 'PENDING_REVIEW') {
+        this.fourEyes++;
+        answer = expectStatus(await approve('victor'), 200, 'second decision');
+        this.decisions++;
+      }
+      if (answer.status !== 'AWAITING_PAYMENT_PASSWORD')
+        throw new Error(`after approval the application is ${answer.status}`);
+    } catch (error) {
+      outcome = error instanceof Error ? error : new Error(String(error));
+    }
+    this.decided.set(id, outcome);
+    this.inFlight.delete(id);
+    const waiter = this.waiters.get(id);
+    this.waiters.delete(id);
+    if (waiter) {
+      if (outcome) waiter.reject(outcome);
+      else waiter.resolve();
+    }
+  }
+}
+
+// ---- one application -----------------------------------------------------------------------------
+
+async function driveToActive(
+  stack: BenchStack,
+  reviewer: AutoReviewer,
+  a: BenchApplicant,
+  photo: Buffer,
+) {
+  const created = expectStatus(
+    await stack.http('POST', '/v1/applications', { json: applicationBody(a) }),
+    201,
+    'application',
+  );
+  const id = created.applicationId as string;
+  const token = created.applicantToken as string;
+  const code = await lastOtp(stack, a.phone);
+  expectStatus(
+    await stack.http('POST', `/v1/applications/${id}/otp/verify`, { token, json: { code } }),
+    200,
+    'otp/verify',
+  );
+  const uploaded = await stack.http('PUT', `/v1/applications/${id}/id-photo`, {
+    token,
+    bytes: photo,
+  });
+  expectStatus(uploaded, 200, 'id-photo');
+  await reviewer.approved(id);
+  const active = expectStatus(
+    await stack.http('POST', `/v1/applications/${id}/payment-password`, {
+      token,
+      json: { paymentPassword: paymentPasswordFor(a) },
+    }),
+    200,
+    'payment-password',
+  );
+  if (active.status !== 'ACTIVE') throw new Error(`ended ${active.status}, not ACTIVE`);
+  return { applicationId: id, token };
+}
+
+async function prepareBatch(stack: BenchStack, count: number) {
+  const applicants = Array.from({ length: count }, () => benchApplicant());
+  // Rendered and opened before the clock starts: the bank's systems hold the account already,
+  // and the phone took the photo.
+  const photos = await mapConcurrent(applicants, 2, (a) => cardPhoto(a));
+  await mapConcurrent(applicants, 8, (a) => openBankAccount(stack, a));
+  return { applicants, photos };
+}
+
+interface BatchResult {
+  seconds: number;
+  completed: number;
+  failures: string[];
+  perAppMs: number[];
+  cpuSeconds: Record<string, number>;
+  active: { applicationId: string; token: string }[];
+  fourEyes: number;
+  reviewPolls: number;
+}
+
+async function runBatch(
+  stack: BenchStack,
+  batch: Awaited<ReturnType<typeof prepareBatch>>,
+  concurrency: number,
+  reviewPollMs: number,
+  log: (m: string) => void,
+): Promise<BatchResult> {
+  const reviewer = new AutoReviewer(stack, reviewPollMs);
+  const processes = stack.processes();
+  const cpuBefore = processes.map((p) => procCpuSeconds(p.pid));
+  const workerThreadsBefore = procThreadCpuSeconds(stack.worker.pid);
+  const failures: string[] = [];
+  const perAppMs: number[] = [];
+  const active: { applicationId: string; token: string }[] = [];
+  let done = 0;
+  reviewer.start();
+  const start = performance.now();
+  const progress = setInterval(() => {
+    const s = (performance.now() - start) / 1000;
+    log(`  ${done}/${batch.applicants.length} in ${s.toFixed(0)} s (${(done / s).toFixed(2)}/s)`);
+  }, 60_000);
+  try {
+    await mapConcurrent(batch.applicants, concurrency, async (a, i) => {
+      const t = performance.now();
+      try {
+        active.push(await driveToActive(stack, reviewer, a, batch.photos[i]!));
+        perAppMs.push(performance.now() - t);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+      done++;
+    });
+  } finally {
+    clearInterval(progress);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await reviewer.stop();
+  const cpuSeconds: Record<string, number> = {};
+  processes.forEach((p, i) => (cpuSeconds[p.name] = procCpuSeconds(p.pid) - cpuBefore[i]!));
+  const workerThreads = procThreadCpuSeconds(stack.worker.pid);
+  cpuSeconds['worker: main JS thread'] = workerThreads.main - workerThreadsBefore.main;
+  cpuSeconds['worker: OCR and other threads'] = workerThreads.other - workerThreadsBefore.other;
+  cpuSeconds['worker: Temporal core SDK threads'] = workerThreads.core - workerThreadsBefore.core;
+  return {
+    seconds,
+    completed: active.length,
+    failures,
+    perAppMs,
+    cpuSeconds,
+    active,
+    fourEyes: reviewer.fourEyes,
+    reviewPolls: reviewer.polls,
+  };
+}
+
+/** RSS once the processes have been idle a few seconds (in-flight work and timers settled). */
+async function settledMemory(stack: BenchStack) {
+  await new Promise((r) => setTimeout(r, 5000));
+  return {
+    worker: procMemory(stack.worker.pid),
+    api: procMemory(stack.api.pid),
+    temporal: stack.temporalPid ? procMemory(stack.temporalPid) : null,
+  };
+}
+
+/** `count` applications driven to ACTIVE, for benchmarks that need some when the flow did not run. */
+export async function activeApplications(stack: BenchStack, count: number, log = console.log) {
+  log(`driving ${count} applications to ACTIVE`);
+  const batch = await prepareBatch(stack, count);
+  const result = await runBatch(stack, batch, 6, 250, log);
+  return result.active;
+}
+
+export async function runFlowBench(stack: BenchStack, options: FlowOptions): Promise<FlowResult> {
+  const { apps, concurrency, ocrWorkers, ocrCards, secondBatch } = options;
+  const reviewPollMs = options.reviewPollMs ?? 250;
+  const log = options.log ?? console.log;
+  const memoryAtStart = await settledMemory(stack);
+
+  log(`flow: rendering ${apps} cards and opening ${apps} bank accounts`);
+  const batch1 = await prepareBatch(stack, apps);
+  log(`flow: OCR pool alone, ${Math.min(ocrCards, apps)} of those cards`);
+  const ocr = await ocrPoolThroughput(batch1.photos.slice(0, ocrCards), ocrWorkers);
+  log(`flow: ${apps} applications to ACTIVE, ${concurrency} at a time`);
+  const load1 = loadAverage();
+  const first = await runBatch(stack, batch1, concurrency, reviewPollMs, log);
+  const load1End = loadAverage();
+  const memoryAfterFirst = await settledMemory(stack);
+
+  const appsPerSecond = first.completed / first.seconds;
+  const ratio = appsPerSecond / ocr.cardsPerSecond;
+  const flow: BenchRow[] = [
+    row(
+      `OCR pool alone (${ocrWorkers} worker, ${Math.min(ocrCards, apps)} cards)`,
+      round(ocr.cardsPerSecond, 3),
+      'cards/s',
+    ),
+    row('OCR pool alone: one card (median, 2 in flight per worker)', round(ocr.medianMs, 0), 'ms'),
+    row('OCR pool alone: CPU per card (the bench process)', round(ocr.cpuPerCardMs, 0), 'ms'),
+    row(
+      `full flow to ACTIVE (${apps} applications, ${concurrency} in flight)`,
+      round(appsPerSecond, 3),
+      'apps/s',
+    ),
+    row('full flow / OCR pool alone', round(ratio, 3), '×', '≥ 0.8', ratio >= 0.8),
+    row(
+      'applications that did not reach ACTIVE',
+      first.failures.length,
+      'apps',
+      '0',
+      first.failures.length === 0,
+    ),
+    row('applications needing two reviewers (OCR partial match)', first.fourEyes, 'apps'),
+    row('batch wall time', round(first.seconds, 1), 's'),
+    row('one application, start to ACTIVE (p50)', round(percentile(first.perAppMs, 50), 0), 'ms'),
+    row('one application, start to ACTIVE (p99)', round(percentile(first.perAppMs, 99), 0), 'ms'),
+    ...Object.entries(first.cpuSeconds).map(([name, s]) =>
+      row(
+        `CPU per application: ${name}`,
+        round((s / Math.max(1, first.completed)) * 1000, 0),
+        'ms',
+      ),
+    ),
+  ];
+  if (first.failures.length > 0)
+    log(
+      `flow: ${first.failures.length} failures, first: ${first.failures.slice(0, 3).join(' | ')}`,
+    );
+
+  let rss: BenchRow[] | null = null;
+  const active = [...first.active];
+  if (secondBatch) {
+    log(`rss: a second batch of ${apps} applications`);
+    const batch2 = await prepareBatch(stack, apps);
+    const second = await runBatch(stack, batch2, concurrency, reviewPollMs, log);
+    active.push(...second.active);
+    const memoryAfterSecond = await settledMemory(stack);
+    const growth = (a: number, b: number) => ((b - a) / a) * 100;
+    const workerGrowth = growth(memoryAfterFirst.worker.rssMb, memoryAfterSecond.worker.rssMb);
+    const apiGrowth = growth(memoryAfterFirst.api.rssMb, memoryAfterSecond.api.rssMb);
+    const mb = (n: number) => round(n, 0);
+    rss = [
+      row('worker RSS at start (idle, OCR pool warm)', mb(memoryAtStart.worker.rssMb), 'MB'),
+      row(`worker RSS after ${apps} applications`, mb(memoryAfterFirst.worker.rssMb), 'MB'),
+      row(`worker RSS after ${2 * apps} applications`, mb(memoryAfterSecond.worker.rssMb), 'MB'),
+      row(
+        'worker RSS growth over the second batch',
+        round(workerGrowth, 1),
+        '%',
+        '≤ 10',
+        workerGrowth <= 10,
+      ),
+      row('worker peak RSS (VmHWM)', mb(memoryAfterSecond.worker.peakRssMb), 'MB'),
+      row('API RSS at start (idle)', mb(memoryAtStart.api.rssMb), 'MB'),
+      row(`API RSS after ${apps} applications`, mb(memoryAfterFirst.api.rssMb), 'MB'),
+      row(`API RSS after ${2 * apps} applications`, mb(memoryAfterSecond.api.rssMb), 'MB'),
+      row(
+        'API RSS growth over the second batch',
+        round(apiGrowth, 1),
+        '%',
+        '≤ 10',
+        apiGrowth <= 10,
+      ),
+      row('API peak RSS (VmHWM)', mb(memoryAfterSecond.api.peakRssMb), 'MB'),
+      ...(memoryAfterSecond.temporal && memoryAfterFirst.temporal
+        ? [
+            row(
+              `Temporal dev server RSS after ${apps} (history in memory)`,
+              mb(memoryAfterFirst.temporal.rssMb),
+              'MB',
+            ),
+            row(
+              `Temporal dev server RSS after ${2 * apps}`,
+              mb(memoryAfterSecond.temporal.rssMb),
+              'MB',
+            ),
+          ]
+        : []),
+      row(
+        'second batch: applications that did not reach ACTIVE',
+        second.failures.length,
+        'apps',
+        '0',
+        second.failures.length === 0,
+      ),
+      row('second batch: throughput', round(second.completed / second.seconds, 3), 'apps/s'),
+      row(`wall time for ${2 * apps} full flows`, round(first.seconds + second.seconds, 0), 's'),
+    ];
+    if (second.failures.length > 0)
+      log(
+        `rss: ${second.failures.length} failures, first: ${second.failures.slice(0, 3).join(' | ')}`,
+      );
+  }
+  return { flow, rss, active, load: { start: load1, end: load1End } };
+}

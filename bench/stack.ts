@@ -1,0 +1,474 @@
+// What the benchmarks share: the machine, a Temporal dev server, the worker and the API as real
+// child processes (as deployed: `node --import tsx worker.ts`, `... api/server.ts`), their memory
+// and CPU time from /proc, an HTTP client on a real loopback port, and invented applicants.
+// test/helpers/stack.ts cannot be reused here: it reads vitest's `inject`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { signStaffToken } from '../api/tokens';
+import { isStrongPaymentPassword } from '../domain/fields';
+import { startTemporalDevServer } from '../scripts/temporal-cli';
+import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
+import { bankCard } from '../test/helpers/people';
+import { freePort } from '../test/helpers/ports';
+
+export const repoRoot = join(import.meta.dirname, '..');
+
+/** One line of a benchmark's table (and of bench/results.json). */
+export interface BenchRow {
+  metric: string;
+  value: number;
+  unit: string;
+  target: string;
+  ok: boolean | null;
+}
+
+export function row(
+  metric: string,
+  value: number,
+  unit: string,
+  target = '',
+  ok: boolean | null = null,
+): BenchRow {
+  return { metric, value, unit, target, ok };
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: p99 of 200 samples is the 198th, never an interpolation past the data.
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+export function machine() {
+  const cpuModel = (() => {
+    try {
+      const line = readFileSync('/proc/cpuinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('model name'));
+      return line?.split(':')[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+    } catch {
+      return cpus()[0]?.model ?? 'unknown';
+    }
+  })();
+  return {
+    cpus: cpus().length,
+    cpuModel,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  };
+}
+
+/** 1-, 5- and 15-minute load averages: how busy the machine was around a measurement. */
+export function loadAverage(): number[] {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+// ---- /proc ------------------------------------------------------------------------------------
+
+export interface ProcMemory {
+  rssMb: number;
+  peakRssMb: number;
+}
+
+/** VmRSS and VmHWM (the peak) of a process, in MB (2^20 bytes). */
+export function procMemory(pid: number): ProcMemory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds a process has used so far (threads included). */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * A process's CPU seconds split by thread: its main (JavaScript) thread, the Temporal SDK's core
+ * (Rust: tokio and workflow threads), and the rest (worker threads such as the OCR pool's, libuv's
+ * pool, V8's helpers, and threads that have ended).
+ */
+export function procThreadCpuSeconds(pid: number): { main: number; core: number; other: number } {
+  const total = procCpuSeconds(pid);
+  let main = 0;
+  let core = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      if (Number(tid) === pid) main += seconds;
+      else if (/^(tokio|temporal|workflow)/.test(comm)) core += seconds;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return { main, core, other: total - main - core };
+}
+
+/** Child processes of `parent` whose command line contains `needle`. */
+export function childPidsMatching(parent: number, needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(needle)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+// ---- child processes ----------------------------------------------------------------------------
+
+export interface ChildRun {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** The last lines the process wrote, for error messages. */
+  output(): string;
+  waitForOutput(text: string, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Runs one of the project's TypeScript entry points as a real Node process. */
+export function runTsProcess(name: string, entry: string, env: Record<string, string>): ChildRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  const collect = (data: Buffer) => {
+    lines.push(...data.toString().split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output = () => lines.join('\n');
+  return {
+    name,
+    child,
+    pid: child.pid,
+    output,
+    waitForOutput(text, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (output().includes(text)) done(resolve);
+          else if (child.exitCode !== null) done(() => reject(exitError()));
+        };
+        const exitError = () => new Error(`${name} exited:\n${output()}`);
+        const timer = setTimeout(
+          () =>
+            done(() => reject(new Error(`${name}: no "${text}" in ${timeoutMs} ms:\n${output()}`))),
+          timeoutMs,
+        );
+        const onExit = () => done(() => reject(exitError()));
+        const done = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+          settle();
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function waitForHttp(url: string, timeoutMs: number, child?: ChildRun) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (child && child.child.exitCode !== null)
+      throw new Error(`${child.name} exited:\n${child.output()}`);
+    if (Date.now() > until) throw new Error(`${url} not ready in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// ---- HTTP ---------------------------------------------------------------------------------------
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+}
+
+export function createHttp(baseUrl: string) {
+  return async function http(
+    method: string,
+    path: string,
+    {
+      token,
+      json,
+      bytes,
+      type,
+    }: { token?: string; json?: unknown; bytes?: Buffer; type?: string } = {},
+  ): Promise<HttpAnswer> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | Buffer | undefined;
+    if (bytes) {
+      headers['content-type'] = type ?? 'image/jpeg';
+      body = bytes;
+    } else if (json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(json);
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: response.status, body: parsed };
+  };
+}
+
+export type Http = ReturnType<typeof createHttp>;
+
+export function expectStatus(answer: HttpAnswer, status: number, what: string) {
+  if (answer.status !== status)
+    throw new Error(
+      `${what}: HTTP ${answer.status}, expected ${status}: ${JSON.stringify(answer.body)}`,
+    );
+  return answer.body;
+}
+
+// ---- the stack ----------------------------------------------------------------------------------
+
+export interface BenchStackOptions {
+  /** OCR_WORKERS of the worker process. */
+  ocrWorkers: number;
+}
+
+/**
+ * A Temporal dev server (in memory) started here, then the worker and the API as child processes
+ * on a fresh DATA_DIR, the API listening on a free loopback port.
+ */
+export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
+  const temporal = await startTemporalDevServer();
+  const temporalPid = childPidsMatching(process.pid, 'start-dev')[0];
+  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
+  const port = await freePort();
+  const authSecret = randomBytes(32).toString('base64');
+  const piiKey = randomBytes(32).toString('base64');
+  const env = {
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: 'bench-onboarding',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    AUTH_SECRET: authSecret,
+    PII_KEY: piiKey,
+    OCR_WORKERS: String(ocrWorkers),
+    // Every request logged at `info` would be work the benchmark pays for in both processes.
+    LOG_LEVEL: 'warn',
+  };
+  const worker = runTsProcess('worker', 'worker.ts', env);
+  const api = runTsProcess('api', 'api/server.ts', env);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.all([
+      worker.waitForOutput('worker: polling task queue', 180_000),
+      waitForHttp(`${baseUrl}/readyz`, 180_000, api),
+    ]);
+  } catch (error) {
+    await Promise.all([worker.stop(), api.stop()]);
+    await temporal.env.teardown();
+    throw error;
+  }
+  const tokens = new Map<string, string>();
+  return {
+    temporal,
+    temporalPid,
+    worker,
+    api,
+    env,
+    dataDir,
+    baseUrl,
+    piiKey: Buffer.from(piiKey, 'base64'),
+    http: createHttp(baseUrl),
+    staffToken(role: 'reviewer' | 'ops', name = `${role}-bench`) {
+      const key = `${role}:${name}`;
+      let token = tokens.get(key);
+      if (!token) tokens.set(key, (token = signStaffToken(authSecret, role, name)));
+      return token;
+    },
+    /** The processes whose memory and CPU the benchmarks report. */
+    processes(): { name: string; pid: number }[] {
+      return [
+        { name: 'worker', pid: worker.pid },
+        { name: 'api', pid: api.pid },
+        ...(temporalPid ? [{ name: 'temporal', pid: temporalPid }] : []),
+        { name: 'bench driver', pid: process.pid },
+      ];
+    },
+    async close() {
+      await api.stop();
+      await worker.stop();
+      await temporal.env.teardown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
+
+// ---- applicants ---------------------------------------------------------------------------------
+
+export interface BenchApplicant {
+  person: FakePerson;
+  phone: string;
+  card: string;
+}
+
+let serial = 0;
+const EPOCH = Date.UTC(1965, 0, 1);
+const DAY = 86_400_000;
+const BIRTH_DAYS = 12_000; // 1965 to 1997: adults, so no guardian step
+
+/**
+ * A new invented applicant, distinct from every other of this run: the four fixture people's
+ * names, regions and addresses (the OCR reads those names), with a birth date, sequence, phone
+ * and card of their own. Valid by every field rule (GB 11643 check character, Luhn).
+ */
+export function benchApplicant(): BenchApplicant {
+  const i = serial++;
+  const base = PEOPLE[i % PEOPLE.length]!;
+  const n = Math.floor(i / PEOPLE.length);
+  const born = new Date(EPOCH + (n % BIRTH_DAYS) * DAY);
+  const birth = {
+    year: born.getUTCFullYear(),
+    month: born.getUTCMonth() + 1,
+    day: born.getUTCDate(),
+  };
+  // Odd sequence for men, even for women, as on real cards.
+  const sequence = 100 + 2 * Math.floor(n / BIRTH_DAYS) + (base.sex === '男' ? 1 : 0);
+  const region = base.idNumber.slice(0, 6);
+  return {
+    person: { ...base, birth, idNumber: makeIdNumber(region, birth, sequence) },
+    phone: `139${String(i).padStart(8, '0')}`,
+    card: bankCard(`62170000${String(i).padStart(10, '0')}`),
+  };
+}
+
+export const LOGIN_PASSWORD = 'secret123';
+
+/** A payment password the rules accept for this applicant (none may contain the birth MMDD). */
+export function paymentPasswordFor(a: BenchApplicant): string {
+  return ['580314', '730926'].find((pin) => isStrongPaymentPassword(pin, a.person.birth))!;
+}
+
+export function applicationBody(a: BenchApplicant) {
+  return {
+    name: a.person.name,
+    idNumber: a.person.idNumber,
+    phone: a.phone,
+    bankCardNumber: a.card,
+    appVersion: '3.2.0',
+    loginPassword: LOGIN_PASSWORD,
+  };
+}
+
+export async function openBankAccount(stack: BenchStack, a: BenchApplicant) {
+  const answer = await stack.http('POST', '/v1/sandbox/bank-accounts', {
+    token: stack.staffToken('ops'),
+    json: {
+      holderName: a.person.name,
+      idNumber: a.person.idNumber,
+      cardNumber: a.card,
+      phone: a.phone,
+      status: 'NORMAL',
+      realNameVerified: true,
+    },
+  });
+  expectStatus(answer, 201, 'sandbox bank account');
+}
+
+/** The newest code sent to `phone`, read from the sandbox outbox as the person would read it. */
+export async function lastOtp(stack: BenchStack, phone: string): Promise<string> {
+  const answer = await stack.http('GET', `/v1/sandbox/outbox?recipient=${phone}&limit=5`, {
+    token: stack.staffToken('ops'),
+  });
+  const items = expectStatus(answer, 200, 'outbox').items as { template: string; text: string }[];
+  const otp = items.find((m) => m.template === 'OTP');
+  const code = otp && /\d{6}/.exec(otp.text)?.[0];
+  if (!code) throw new Error(`no OTP for ${phone}`);
+  return code;
+}
+
+/** The photo the applicant uploads: their card, rendered as a 1600 px JPEG. */
+export function cardPhoto(a: BenchApplicant): Promise<Buffer> {
+  return idCardPhoto(a.person, 'clear-1600');
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at once; results in input order. */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** A positive number from the environment; `whole` ones (counts) must be integers. */
+export function envNumber(name: string, fallback: number, whole = true): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value)))
+    throw new Error(`${name} must be a positive ${whole ? 'whole ' : ''}number (got "${raw}")`);
+  return value;
+}
