@@ -38,7 +38,7 @@ function viewAt(revision: number | undefined, otpLeft: number, id = 'app-1'): Ap
     createdAt: '2026-11-21T10:00:00.000Z',
     updatedAt: '2026-11-21T10:00:00.000Z',
     ...(revision === undefined ? {} : { revision }),
-  } as ApplicationView;
+  };
 }
 
 describe('the application read model', () => {
