@@ -58,6 +58,11 @@ const PATCHES = {
   cancelAnswersAfterRecord: 'cancel-answers-after-record',
   /** Status records, screening, the review file and the wallet as local activities. */
   localDatabaseActivities: 'local-database-activities',
+  /**
+   * Handlers answer once the new status is recorded, without waiting for the applicant's SMS about
+   * it: the record is a local activity in the same workflow task, the SMS a round trip more.
+   */
+  answerBeforeNotice: 'answer-before-notice',
 } as const;
 
 class Ended extends Error {}
@@ -97,7 +102,10 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     updatedAt: iso(startedAt),
   };
   let statusSeq = 0;
-  /** The last status whose record and notification are done: what handlers answer after. */
+  /**
+   * The last status recorded in the app database (and, in histories from before
+   * `answer-before-notice`, also sent to the applicant): what handlers answer after.
+   */
   let recordedSeq = 0;
   let evaluated = false;
   let cancelRequested = false;
@@ -190,16 +198,24 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
         value: extra.reviewDueAtMs ? new Date(extra.reviewDueAtMs) : null,
       },
     ]);
+    const answerBeforeNotice = patched(PATCHES.answerBeforeNotice);
+    const markRecorded = () => {
+      recordedSeq = Math.max(recordedSeq, seq);
+    };
     await Promise.all([
-      store().recordApplicationStatus({
-        applicationId,
-        status,
-        nextAction,
-        seq,
-        at: view.updatedAt,
-        reasons: reasons.map((r) => r.code),
-        view: snapshot(),
-      }),
+      store()
+        .recordApplicationStatus({
+          applicationId,
+          status,
+          nextAction,
+          seq,
+          at: view.updatedAt,
+          reasons: reasons.map((r) => r.code),
+          view: snapshot(),
+        })
+        .then(() => {
+          if (answerBeforeNotice) markRecorded();
+        }),
       // The first status is the answer to the request itself; every later change is news. With
       // invalid fields there may be no phone to tell.
       view.fieldErrors.length === 0 && (seq > 1 || status !== previous || status === 'FAILED')
@@ -216,7 +232,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
           })
         : Promise.resolve(),
     ]);
-    recordedSeq = Math.max(recordedSeq, seq);
+    markRecorded();
   }
 
   async function end(status: 'FAILED' | 'CANCELLED', reasons: Reason[] = []): Promise<never> {
@@ -434,8 +450,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     cancelUpdate,
     async () => {
       cancelRequested = true;
-      // Like every other handler: answer once the final status is recorded and the applicant
-      // told. Applications started before this change keep answering as they did.
+      // Like every other handler: answer once the final status is recorded. Applications started
+      // before this change keep answering as they did.
       const afterRecord = patched(PATCHES.cancelAnswersAfterRecord);
       await condition(() =>
         afterRecord

@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { FakePerson } from '../fixtures/id-card';
 import { idCardPhoto, makeIdNumber } from '../fixtures/id-card';
+import { eventually } from './eventually';
 import { bankCard } from './people';
 import type { Stack } from './stack';
 
@@ -134,6 +135,20 @@ export async function outboxFor(
   });
   expect(res.statusCode, res.body).toBe(200);
   return res.json().items;
+}
+
+/**
+ * The texts about status changes sent to `recipient`, newest first, once there are at least
+ * `count`: steps answer as soon as the new status is recorded, and the SMS about it follows.
+ */
+export async function statusTextsFor(stack: Stack, recipient: string, count: number) {
+  return eventually(
+    async () =>
+      (await outboxFor(stack, recipient))
+        .filter((m) => m.template === 'STATUS_CHANGED')
+        .map((m) => m.text),
+    (texts) => texts.length >= count,
+  );
 }
 
 /** A well-formed 6-digit code that is not `code`. */

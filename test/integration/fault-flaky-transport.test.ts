@@ -215,6 +215,12 @@ describe('notification delivery through a gateway that fails half of its calls',
         staff: [],
       })),
     ]);
+    // Steps answer once a status is recorded; each workflow ends after its last SMS is out.
+    await Promise.all(
+      flows.map(({ app }) =>
+        stack.temporalClient.workflow.getHandle(onboardingWorkflowId(app.id)).result(),
+      ),
+    );
 
     const delivered = readOutbox(stack.database.db, stack.config.piiKey);
     for (const { app, statusChanges, staff } of flows) {

@@ -7,6 +7,7 @@ import {
   decide,
   freshPerson,
   openBankAccount,
+  statusTextsFor,
   uploadClearCard,
   uploadPhoto,
   verifyPhone,
@@ -118,15 +119,7 @@ describe('opening a wallet', () => {
     expect(seen.json().review).toBeUndefined();
 
     // Every status change reached the applicant.
-    const outbox = await stack.api.inject({
-      method: 'GET',
-      url: `/v1/sandbox/outbox?recipient=${a.phone}&limit=100`,
-      headers: bearer(stack.staffToken('ops')),
-    });
-    const statuses = outbox
-      .json()
-      .items.filter((m: { template: string }) => m.template === 'STATUS_CHANGED')
-      .map((m: { text: string }) => m.text);
+    const statuses = await statusTextsFor(stack, a.phone, 4);
     expect(statuses).toHaveLength(4); // ID photo, review, payment password, active
   });
 });

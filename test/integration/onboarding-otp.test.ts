@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resendOtpUpdate, submitApplicationUpdate, verifyOtpUpdate } from '../../domain/contract';
 import type { Applicant as WorkflowApplicant } from '../../domain/contract';
 import { PEOPLE } from '../fixtures/id-card';
+import { eventually } from '../helpers/eventually';
 import {
   apply,
   bearer,
@@ -207,6 +208,13 @@ describe('phone verification over time (time-skipping server)', () => {
       status: 'AWAITING_ID_PHOTO',
       nextAction: 'UPLOAD_ID_PHOTO',
     });
+    // The update answers once the status is recorded; the SMS about it follows. Terminating with
+    // that activity outstanding would leave the test server's clock locked for the next test.
+    const told = await eventually(
+      () => ts.sent(a.phone, 'STATUS_CHANGED'),
+      (m) => m.length === 1,
+    );
+    expect(told).toHaveLength(1);
     await handle.terminate('test done');
   }, 30_000);
 

@@ -4,7 +4,9 @@
 // Histories recorded before the payload codec are plaintext; those recorded since are encrypted
 // (`*-encrypted.json`, and `*-person-keys.json` since payloads are under per-person keys) under
 // the PII_KEY below. The replayer decodes with the same codec, which passes plaintext payloads
-// through, so every kind replays. Each re-recording writes the newest generation only.
+// through, so every kind replays. Each re-recording writes the newest generation only, named by
+// GENERATION: `answer-before-notice` holds the patches `local-database-activities` and
+// `answer-before-notice`.
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +36,8 @@ import { startStack, type Stack } from '../helpers/stack';
 
 const historiesDir = join(import.meta.dirname, '..', 'histories');
 const recording = process.env.RECORD_HISTORIES === '1';
+/** The suffix of the histories a re-recording writes; a new one for each patched() change. */
+const GENERATION = 'answer-before-notice';
 /** A fixed test-only key, so that the encrypted histories can be decoded on every run. */
 const HISTORIES_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -72,7 +76,7 @@ if (recording) {
         Object.assign(payload, payloadToJson(stored!));
       }
       writeFileSync(
-        join(historiesDir, `${name}-person-keys.json`),
+        join(historiesDir, `${name}-${GENERATION}.json`),
         `${JSON.stringify(history, null, 2)}\n`,
       );
     }
