@@ -45,6 +45,11 @@ export async function inspectPhoto(bytes: Buffer): Promise<GuardResult> {
   return { ok: true, format: meta.format, width, height };
 }
 
+// Every photo is decoded once and never again: libvips' operation cache (up to 50 MB and 100
+// operations by default) would only hold pixels nobody asks for, and the process's memory would
+// grow until it is full.
+sharp.cache(false);
+
 /**
  * The one way photo bytes are decoded: truncated or corrupt data is an error rather than a
  * half-grey image, the pixel limit is enforced again by libvips itself, and the EXIF

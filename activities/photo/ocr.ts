@@ -225,16 +225,21 @@ export function createIdCardReader(pool: OcrPool, options: ReaderOptions = {}): 
   const now = options.now ?? Date.now;
   return {
     async read(image) {
+      // Decoded once to raw pixels: every line crop below starts from them, not from the file.
       const full = await sharp(image, { failOn: 'error' })
         .rotate()
         .greyscale()
-        .png({ compressionLevel: 1 })
+        .raw()
         .toBuffer({ resolveWithObject: true });
-      const { width, height } = full.info;
+      const { width, height, channels } = full.info;
+      const pixels = { raw: { width, height, channels } };
       const layoutWidth = Math.min(LAYOUT_WIDTH, width);
       const geometry = { scale: width / layoutWidth, width, height };
-      const layoutImage = await sharp(full.data).resize({ width: layoutWidth }).png().toBuffer();
-      const source = sharp(full.data);
+      const layoutImage = await sharp(full.data, pixels)
+        .resize({ width: layoutWidth })
+        .png()
+        .toBuffer();
+      const source = sharp(full.data, pixels);
 
       return pool.run(async (worker) => {
         await worker.setParameters({
