@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
@@ -143,22 +144,35 @@ export function childPidsMatching(parent: number, needle: string): number[] {
 
 // ---- child processes ----------------------------------------------------------------------------
 
+export interface ProbedMemory {
+  memory: NodeJS.MemoryUsage;
+  collected: boolean;
+}
+
 export interface ChildRun {
   name: string;
   child: ChildProcess;
   pid: number;
+  /** process.memoryUsage() after a full GC, from bench/memory-probe.js (null if it did not answer). */
+  memoryAfterGc(): Promise<ProbedMemory | null>;
   /** The last lines the process wrote, for error messages. */
   output(): string;
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Runs one of the project's TypeScript entry points as a real Node process. */
+const memoryProbe = pathToFileURL(join(import.meta.dirname, 'memory-probe.js')).href;
+
+/**
+ * Runs one of the project's TypeScript entry points as a real Node process, with the benchmarks'
+ * memory probe preloaded (an IPC channel and --expose-gc; nothing else changes).
+ */
 export function runTsProcess(name: string, entry: string, env: Record<string, string>): ChildRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+  const args = ['--expose-gc', '--import', 'tsx', '--import', memoryProbe, join(repoRoot, entry)];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
   const lines: string[] = [];
@@ -177,6 +191,22 @@ export function runTsProcess(name: string, entry: string, env: Record<string, st
     child,
     pid: child.pid,
     output,
+    memoryAfterGc() {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => done(null), 30_000);
+        const onMessage = (message: unknown) => {
+          if (message && typeof message === 'object' && 'memory' in message)
+            done(message as ProbedMemory);
+        };
+        const done = (value: ProbedMemory | null) => {
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(value);
+        };
+        child.on('message', onMessage);
+        if (!child.connected || !child.send('memory')) done(null);
+      });
+    },
     waitForOutput(text, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {
