@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
+import { withMallocArenaCap } from '../lib/malloc-arenas';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { bankCard } from '../test/helpers/people';
@@ -171,7 +172,8 @@ export function runTsProcess(name: string, entry: string, env: Record<string, st
   const args = ['--expose-gc', '--import', 'tsx', '--import', memoryProbe, join(repoRoot, entry)];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    // As `npm start` runs them.
+    env: withMallocArenaCap({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
