@@ -45,3 +45,16 @@ export function databaseIsReady(handle: DatabaseHandle): boolean {
     return false;
   }
 }
+
+/**
+ * A query built and prepared once per database instead of on every call (drizzle re-renders and
+ * SQLite re-prepares a one-off query each time), for the lookups on every request's path.
+ */
+export function preparedPerDatabase<T>(build: (db: AppDatabase) => T): (db: AppDatabase) => T {
+  const prepared = new WeakMap<AppDatabase, T>();
+  return (db) => {
+    let statement = prepared.get(db);
+    if (!statement) prepared.set(db, (statement = build(db)));
+    return statement;
+  };
+}

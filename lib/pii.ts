@@ -4,8 +4,8 @@
 // kept wrapped in `person_keys`: closing a wallet erases that one key ("crypto-shredding") and
 // with it every copy of the person's data, wherever it was sealed, without rewriting tables.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type AppDatabase } from '../db/client';
 import { personKeys } from '../db/schema';
 import { normalizeBankCard, normalizeIdNumber } from '../domain/fields';
 
@@ -114,18 +114,41 @@ export function personIdOf(piiKey: Buffer, idNumber: string): string {
 
 const wrapContext = (personId: string) => `person-key:${personId}`;
 
-function unwrap(piiKey: Buffer, personId: string, wrapped: string): Buffer {
-  return Buffer.from(openJson<string>(piiKey, wrapped, wrapContext(personId)), 'base64');
+/**
+ * Unwrapped person keys by their wrapped form, per master key: every payload and view a request
+ * touches needs one. Only ever reached through a wrapped key just read from `person_keys`, so an
+ * erased key (its wrapped form gone from the table) can no longer be had from here either; its
+ * entry ages out. The same Buffer each time also lets `deriveKey` reuse its subkeys.
+ */
+const unwrappedKeys = new WeakMap<Buffer, Map<string, Buffer>>();
+const UNWRAPPED_KEYS_KEPT = 10_000;
+
+/** The person's data key from its wrapped form in `person_keys`. */
+export function unwrapPersonKey(piiKey: Buffer, personId: string, wrapped: string): Buffer {
+  let keys = unwrappedKeys.get(piiKey);
+  if (!keys) unwrappedKeys.set(piiKey, (keys = new Map<string, Buffer>()));
+  const id = `${personId}\n${wrapped}`;
+  let key = keys.get(id);
+  if (!key) {
+    key = Buffer.from(openJson<string>(piiKey, wrapped, wrapContext(personId)), 'base64');
+    if (keys.size >= UNWRAPPED_KEYS_KEPT) keys.delete(keys.keys().next().value!);
+    keys.set(id, key);
+  }
+  return key;
 }
+
+const wrappedKeyOf = preparedPerDatabase((db) =>
+  db
+    .select({ wrappedKey: personKeys.wrappedKey })
+    .from(personKeys)
+    .where(eq(personKeys.personId, sql.placeholder('personId')))
+    .prepare(),
+);
 
 /** The person's data key, or null when none was ever made or it has been erased. */
 export function loadPersonKey(db: AppDatabase, piiKey: Buffer, personId: string): Buffer | null {
-  const row = db
-    .select({ wrappedKey: personKeys.wrappedKey })
-    .from(personKeys)
-    .where(eq(personKeys.personId, personId))
-    .get();
-  return row?.wrappedKey ? unwrap(piiKey, personId, row.wrappedKey) : null;
+  const row = wrappedKeyOf(db).get({ personId });
+  return row?.wrappedKey ? unwrapPersonKey(piiKey, personId, row.wrappedKey) : null;
 }
 
 /**

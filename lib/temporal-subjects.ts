@@ -1,10 +1,10 @@
 // Which person's data a Temporal workflow carries, so that the payload codec encrypts its payloads
 // under that person's key (lib/payload-codec.ts) and erasing the person reaches Temporal too.
-import { eq } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type AppDatabase } from '../db/client';
 import { personKeys, temporalSubjects } from '../db/schema';
 import type { SubjectKeys } from './payload-codec';
-import { deriveKey, loadPersonKey, personKey } from './pii';
+import { deriveKey, personKey, unwrapPersonKey } from './pii';
 
 /**
  * Records that `workflowId` carries the person's data, making their key if need be. Must come
@@ -24,29 +24,34 @@ export function registerTemporalSubject(
     .run();
 }
 
+const subjectOf = preparedPerDatabase((db) =>
+  db
+    .select({
+      personId: temporalSubjects.personId,
+      registeredAt: temporalSubjects.createdAt,
+      keyMadeAt: personKeys.createdAt,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(temporalSubjects)
+    .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+    .where(eq(temporalSubjects.workflowId, sql.placeholder('workflowId')))
+    .prepare(),
+);
+
 /**
- * The persons' Temporal keys as the codec needs them. Read from the database on every call, not
- * cached: once a person's key is erased, no process can encrypt or decrypt their payloads again.
+ * The persons' Temporal keys as the codec needs them. Read from the database on every call (one
+ * prepared query): once a person's key is erased, no process can encrypt or decrypt their
+ * payloads again.
  */
 export function temporalSubjectKeys(db: AppDatabase, piiKey: Buffer): SubjectKeys {
   return {
     keyFor(workflowId) {
-      const row = db
-        .select({
-          personId: temporalSubjects.personId,
-          registeredAt: temporalSubjects.createdAt,
-          keyMadeAt: personKeys.createdAt,
-        })
-        .from(temporalSubjects)
-        .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
-        .where(eq(temporalSubjects.workflowId, workflowId))
-        .get();
+      const row = subjectOf(db).get({ workflowId });
       if (!row) return undefined;
       // A person who applies again after their wallet was closed gets a new key; the workflows
       // registered before it were under the erased one.
-      if (!row.keyMadeAt || row.keyMadeAt > row.registeredAt) return null;
-      const key = loadPersonKey(db, piiKey, row.personId);
-      return key ? deriveKey(key, 'temporal') : null;
+      if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+      return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'temporal');
     },
   };
 }
