@@ -4,7 +4,7 @@
 // default it grew by a quarter over 1,250 applications, with two arenas it stayed flat (bench/,
 // README "Performance"). glibc reads the setting when a process starts, so whatever starts our
 // processes sets it; an operator's own value wins.
-export const MALLOC_ARENA_MAX = '2';
+const MALLOC_ARENA_MAX = '2';
 
 /** `env` for one of our Node processes, with the malloc arena cap unless it sets its own. */
 export function withMallocArenaCap(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
