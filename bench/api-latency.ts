@@ -6,8 +6,8 @@
 // Each rate is held two ways (see pacedLoad), and each endpoint's capacity is probed closed-loop
 // with the CPU time every process spent per request, which is what limits it on 2 cores.
 import autocannon from 'autocannon';
+import { applicationFor } from '../test/helpers/people';
 import {
-  applicationBody,
   benchApplicant,
   loadAverage,
   mapConcurrent,
@@ -178,7 +178,7 @@ export async function runApiLatencyBench(
   log(`api: opening ${needed} bank accounts`);
   const applicants = Array.from({ length: needed }, () => benchApplicant());
   await mapConcurrent(applicants, 8, (a) => openBankAccount(stack, a));
-  const bodies = applicants.map((a) => JSON.stringify(applicationBody(a)));
+  const bodies = applicants.map((a) => JSON.stringify(applicationFor(a)));
   let next = 0;
   const postRequest: autocannon.Request = {
     method: 'POST',

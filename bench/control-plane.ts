@@ -18,12 +18,10 @@ import { hashPassword } from '../lib/password-hash';
 import { createDataConverter } from '../lib/payload-codec';
 import { bare, bareUpdate, finishSignal } from './bare-workflows';
 import {
-  applicationBody,
   benchApplicant,
   cardPhoto,
   createHttp,
   expectStatus,
-  lastOtp,
   mapConcurrent,
   openBankAccount,
   paymentPasswordFor,
@@ -31,6 +29,8 @@ import {
   round,
   row,
   runTsProcess,
+  setPaymentPassword,
+  startApplication,
   waitForHttp,
   type BenchRow,
   type BenchStack,
@@ -248,14 +248,7 @@ export async function runControlPlaneBench(
       // The application: the three updates measured, the other steps not.
       // A photo the OCR misreads is refused: that round is counted and skipped, not fatal.
       try {
-        const created = expectStatus(
-          await stack.http('POST', '/v1/applications', { json: applicationBody(a) }),
-          201,
-          'application',
-        );
-        const id = created.applicationId as string;
-        const token = created.applicantToken as string;
-        const code = await lastOtp(stack, a.phone);
+        const { id, token, code } = await startApplication(stack, a);
         await settled(id);
         const o0 = performance.now();
         expectStatus(
@@ -297,14 +290,7 @@ export async function runControlPlaneBench(
         if (keep) series.decision.times.push(decisionMs);
         await settled(id);
         const p0 = performance.now();
-        const active = expectStatus(
-          await stack.http('POST', `/v1/applications/${id}/payment-password`, {
-            token,
-            json: { paymentPassword: paymentPasswordFor(a) },
-          }),
-          200,
-          'payment-password',
-        );
+        const active = await setPaymentPassword(stack, a, { id, token });
         const passwordMs = performance.now() - p0;
         if (active.status !== 'ACTIVE') throw new Error(`ended ${active.status}`);
         if (keep) {

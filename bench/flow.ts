@@ -8,21 +8,20 @@ import { join } from 'node:path';
 import { createIdCardReader } from '../activities/photo/ocr';
 import { createOcrPool, prepareLangDir } from '../activities/photo/ocr-pool';
 import {
-  applicationBody,
   benchApplicant,
   cardPhoto,
   expectStatus,
-  lastOtp,
   loadAverage,
   mapConcurrent,
   openBankAccount,
-  paymentPasswordFor,
   percentile,
   procCpuSeconds,
   procMemory,
   procThreadCpuSeconds,
   round,
   row,
+  setPaymentPassword,
+  startApplication,
   type BenchApplicant,
   type BenchRow,
   type BenchStack,
@@ -188,14 +187,7 @@ async function driveToActive(
   a: BenchApplicant,
   photo: Buffer,
 ) {
-  const created = expectStatus(
-    await stack.http('POST', '/v1/applications', { json: applicationBody(a) }),
-    201,
-    'application',
-  );
-  const id = created.applicationId as string;
-  const token = created.applicantToken as string;
-  const code = await lastOtp(stack, a.phone);
+  const { id, token, code } = await startApplication(stack, a);
   expectStatus(
     await stack.http('POST', `/v1/applications/${id}/otp/verify`, { token, json: { code } }),
     200,
@@ -207,14 +199,7 @@ async function driveToActive(
   });
   expectStatus(uploaded, 200, 'id-photo');
   await reviewer.approved(id);
-  const active = expectStatus(
-    await stack.http('POST', `/v1/applications/${id}/payment-password`, {
-      token,
-      json: { paymentPassword: paymentPasswordFor(a) },
-    }),
-    200,
-    'payment-password',
-  );
+  const active = await setPaymentPassword(stack, a, { id, token });
   if (active.status !== 'ACTIVE') throw new Error(`ended ${active.status}, not ACTIVE`);
   return { applicationId: id, token };
 }

@@ -13,7 +13,7 @@ import { isStrongPaymentPassword } from '../domain/fields';
 import { withMallocArenaCap } from '../lib/malloc-arenas';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
-import { bankCard } from '../test/helpers/people';
+import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
 import { freePort } from '../test/helpers/ports';
 
 export const repoRoot = join(import.meta.dirname, '..');
@@ -154,7 +154,7 @@ export interface ChildRun {
   name: string;
   child: ChildProcess;
   pid: number;
-  /** process.memoryUsage() after a full GC, from bench/memory-probe.js (null if it did not answer). */
+  /** process.memoryUsage() after a full GC, from bench/memory-probe.js; null without an answer. */
   memoryAfterGc(): Promise<ProbedMemory | null>;
   /** The last lines the process wrote, for error messages. */
   output(): string;
@@ -426,37 +426,47 @@ export function benchApplicant(): BenchApplicant {
   };
 }
 
-export const LOGIN_PASSWORD = 'secret123';
-
 /** A payment password the rules accept for this applicant (none may contain the birth MMDD). */
 export function paymentPasswordFor(a: BenchApplicant): string {
   return ['580314', '730926'].find((pin) => isStrongPaymentPassword(pin, a.person.birth))!;
 }
 
-export function applicationBody(a: BenchApplicant) {
-  return {
-    name: a.person.name,
-    idNumber: a.person.idNumber,
-    phone: a.phone,
-    bankCardNumber: a.card,
-    appVersion: '3.2.0',
-    loginPassword: LOGIN_PASSWORD,
-  };
-}
-
 export async function openBankAccount(stack: BenchStack, a: BenchApplicant) {
   const answer = await stack.http('POST', '/v1/sandbox/bank-accounts', {
     token: stack.staffToken('ops'),
-    json: {
-      holderName: a.person.name,
-      idNumber: a.person.idNumber,
-      cardNumber: a.card,
-      phone: a.phone,
-      status: 'NORMAL',
-      realNameVerified: true,
-    },
+    json: bankAccountFor(applicationFor(a)),
   });
   expectStatus(answer, 201, 'sandbox bank account');
+}
+
+/** The last step: the applicant's payment password, after which the wallet is ACTIVE. */
+export async function setPaymentPassword(
+  stack: BenchStack,
+  a: BenchApplicant,
+  application: { id: string; token: string },
+) {
+  return expectStatus(
+    await stack.http('POST', `/v1/applications/${application.id}/payment-password`, {
+      token: application.token,
+      json: { paymentPassword: paymentPasswordFor(a) },
+    }),
+    200,
+    'payment-password',
+  );
+}
+
+/** Applies for `a` through the API: the application, the applicant's token and the code sent. */
+export async function startApplication(stack: BenchStack, a: BenchApplicant) {
+  const created = expectStatus(
+    await stack.http('POST', '/v1/applications', { json: applicationFor(a) }),
+    201,
+    'application',
+  );
+  return {
+    id: created.applicationId as string,
+    token: created.applicantToken as string,
+    code: await lastOtp(stack, a.phone),
+  };
 }
 
 /** The newest code sent to `phone`, read from the sandbox outbox as the person would read it. */

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { FakePerson } from '../fixtures/id-card';
 import { idCardPhoto, makeIdNumber } from '../fixtures/id-card';
 import { eventually } from './eventually';
-import { bankCard } from './people';
+import { applicationFor, bankAccountFor, bankCard } from './people';
 import type { Stack } from './stack';
 
 let serial = 0;
@@ -36,15 +36,7 @@ export async function openBankAccount(
     method: 'POST',
     url: '/v1/sandbox/bank-accounts',
     headers: bearer(stack.staffToken('ops')),
-    payload: {
-      holderName: a.person.name,
-      idNumber: a.person.idNumber,
-      cardNumber: a.card,
-      phone: a.phone,
-      status: 'NORMAL',
-      realNameVerified: true,
-      ...overrides,
-    },
+    payload: { ...bankAccountFor(applicationFor(a)), ...overrides },
   });
   expect(res.statusCode, res.body).toBe(201);
 }
@@ -53,15 +45,7 @@ export async function apply(stack: Stack, a: Applicant, overrides: Record<string
   return stack.api.inject({
     method: 'POST',
     url: '/v1/applications',
-    payload: {
-      name: a.person.name,
-      idNumber: a.person.idNumber,
-      phone: a.phone,
-      bankCardNumber: a.card,
-      appVersion: '3.2.0',
-      loginPassword: 'secret123',
-      ...overrides,
-    },
+    payload: { ...applicationFor(a), ...overrides },
   });
 }
 

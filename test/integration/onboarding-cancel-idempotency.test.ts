@@ -17,6 +17,7 @@ import {
   staffView,
   type Applicant,
 } from '../helpers/onboarding';
+import { applicationFor } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -165,14 +166,7 @@ describe('Idempotency-Key on POST /v1/applications', () => {
       method: 'POST',
       url: '/v1/applications',
       headers: { 'idempotency-key': key },
-      payload: {
-        name: a.person.name,
-        idNumber: a.person.idNumber,
-        phone: a.phone,
-        bankCardNumber: a.card,
-        appVersion: '3.2.0',
-        loginPassword: 'secret123',
-      },
+      payload: applicationFor(a),
     });
   }
 
