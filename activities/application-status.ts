@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { applications, auditLog } from '../db/schema';
+import { applications } from '../db/schema';
 import type { ApplicationView } from '../domain/contract';
+import { excluded, preparedPerDatabase } from '../db/client';
 import { saveApplicationView } from '../lib/application-views';
+import { appendAudit } from '../lib/audit-log';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
@@ -16,6 +18,30 @@ export interface RecordStatusInput {
   view?: ApplicationView;
 }
 
+const upsertStatus = preparedPerDatabase((db) =>
+  db
+    .insert(applications)
+    .values({
+      id: sql.placeholder('id'),
+      status: sql.placeholder('status'),
+      nextAction: sql.placeholder('nextAction'),
+      statusSeq: sql.placeholder('seq'),
+      createdAt: sql.placeholder('at'),
+      updatedAt: sql.placeholder('at'),
+    })
+    .onConflictDoUpdate({
+      target: applications.id,
+      set: {
+        status: excluded(applications.status),
+        nextAction: excluded(applications.nextAction),
+        statusSeq: excluded(applications.statusSeq),
+        updatedAt: excluded(applications.updatedAt),
+      },
+      setWhere: sql`${applications.statusSeq} < ${sql.placeholder('seq')}`,
+    })
+    .prepare(),
+);
+
 export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
   const webhooks = webhooksEnabled(config);
   return {
@@ -28,42 +54,28 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
     async recordApplicationStatus(input: RecordStatusInput): Promise<void> {
       const at = new Date(input.at);
       const eventKey = `application:${input.applicationId}:status:${input.seq}`;
-      db.transaction((tx) => {
-        tx.insert(applications)
-          .values({
-            id: input.applicationId,
-            status: input.status,
-            nextAction: input.nextAction,
-            statusSeq: input.seq,
-            createdAt: at,
-            updatedAt: at,
-          })
-          .onConflictDoUpdate({
-            target: applications.id,
-            set: {
-              status: input.status,
-              nextAction: input.nextAction,
-              statusSeq: input.seq,
-              updatedAt: at,
-            },
-            setWhere: sql`${applications.statusSeq} < ${input.seq}`,
-          })
-          .run();
-        if (input.view) saveApplicationView(tx, config.piiKey, input.view);
-        tx.insert(auditLog)
-          .values({
-            eventKey,
-            at,
-            actor: 'system',
-            action: 'APPLICATION_STATUS_CHANGED',
-            subjectType: 'application',
-            subjectId: input.applicationId,
-            detail: { status: input.status, nextAction: input.nextAction, reasons: input.reasons },
-          })
-          .onConflictDoNothing()
-          .run();
+      // The statements are prepared on `db` itself; they run inside this transaction all the
+      // same (one connection, synchronous).
+      db.transaction(() => {
+        upsertStatus(db).run({
+          id: input.applicationId,
+          status: input.status,
+          nextAction: input.nextAction,
+          seq: input.seq,
+          at,
+        });
+        if (input.view) saveApplicationView(db, config.piiKey, input.view);
+        appendAudit(db, {
+          eventKey,
+          at,
+          actor: 'system',
+          action: 'APPLICATION_STATUS_CHANGED',
+          subjectType: 'application',
+          subjectId: input.applicationId,
+          detail: { status: input.status, nextAction: input.nextAction, reasons: input.reasons },
+        });
         if (webhooks)
-          queueStatusEvent(tx, {
+          queueStatusEvent(db, {
             eventKey,
             kind: 'application',
             subjectId: input.applicationId,

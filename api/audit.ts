@@ -2,7 +2,7 @@
 // ledger record themselves. Rows carry ids, actions and codes, never personal data.
 import { randomUUID } from 'node:crypto';
 import type { AppDatabase } from '../db/client';
-import { auditLog } from '../db/schema';
+import { appendAudit } from '../lib/audit-log';
 import type { TokenClaims } from './tokens';
 
 export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';
@@ -20,17 +20,16 @@ export function recordPersonalDataViews(
 ): void {
   if (user.role === 'applicant' || applicationIds.length === 0) return;
   const at = new Date();
-  db.insert(auditLog)
-    .values(
-      applicationIds.map((id) => ({
+  db.transaction(() => {
+    for (const subjectId of applicationIds)
+      appendAudit(db, {
         eventKey: `staff-read:${randomUUID()}`,
         at,
         actor: user.sub,
         action: 'VIEWED_PERSONAL_DATA',
         subjectType: 'application',
-        subjectId: id,
+        subjectId,
         detail: { view },
-      })),
-    )
-    .run();
+      });
+  });
 }

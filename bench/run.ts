@@ -8,6 +8,7 @@
 //   BENCH_OCR_CARDS=100          cards the OCR baseline reads
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
+//   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
 // the sections of earlier runs that this one did not repeat.

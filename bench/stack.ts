@@ -169,7 +169,21 @@ const memoryProbe = pathToFileURL(join(import.meta.dirname, 'memory-probe.js')).
  * memory probe preloaded (an IPC channel and --expose-gc; nothing else changes).
  */
 export function runTsProcess(name: string, entry: string, env: Record<string, string>): ChildRun {
-  const args = ['--expose-gc', '--import', 'tsx', '--import', memoryProbe, join(repoRoot, entry)];
+  const profile = process.env.BENCH_CPU_PROF
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name.replace(/\W+/g, '-'))}`,
+      ]
+    : [];
+  const args = [
+    '--expose-gc',
+    ...profile,
+    '--import',
+    'tsx',
+    '--import',
+    memoryProbe,
+    join(repoRoot, entry),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     // As `npm start` runs them.

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema';
 
@@ -58,3 +60,9 @@ export function preparedPerDatabase<T>(build: (db: AppDatabase) => T): (db: AppD
     return statement;
   };
 }
+
+/**
+ * In an upsert's update, the value the conflicting insert proposed for `column` (SQLite's
+ * `excluded` row): lets a prepared upsert name each value once, as a placeholder of its insert.
+ */
+export const excluded = (column: AnySQLiteColumn) => sql`excluded.${sql.identifier(column.name)}`;

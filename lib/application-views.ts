@@ -7,14 +7,48 @@
 // (an attempt used, a resend) is the answer to an update, which the API saves before answering.
 // Each view carries its workflow's history length as `revision`, so writes from the worker and
 // from any number of API processes, in whatever order, leave the newest one.
-import { eq, isNull, lt, or } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import { eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { excluded, preparedPerDatabase, type AppDatabase } from '../db/client';
 import { applications } from '../db/schema';
 import type { ApplicationView } from '../domain/contract';
 import { loadPersonKey, openJson, personIdOf, SealedDataError, sealJson } from './pii';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;
 
+const upsertView = preparedPerDatabase((db) =>
+  db
+    .insert(applications)
+    .values({
+      id: sql.placeholder('id'),
+      status: sql.placeholder('status'),
+      nextAction: sql.placeholder('nextAction'),
+      createdAt: sql.placeholder('createdAt'),
+      updatedAt: sql.placeholder('updatedAt'),
+      personId: sql.placeholder('personId'),
+      view: sql.placeholder('view'),
+      viewRevision: sql.placeholder('viewRevision'),
+    })
+    .onConflictDoUpdate({
+      target: applications.id,
+      // The status columns belong to the status mirror (recordApplicationStatus) and its seq.
+      set: {
+        personId: excluded(applications.personId),
+        view: excluded(applications.view),
+        viewRevision: excluded(applications.viewRevision),
+      },
+      setWhere: or(
+        isNull(applications.viewRevision),
+        lt(applications.viewRevision, sql.placeholder('viewRevision')),
+      ),
+    })
+    .prepare(),
+);
+
+/**
+ * Saves the view unless a newer one is stored. `db` is the database itself, not a drizzle
+ * transaction object: the statement is prepared once per database, and inside `db.transaction`
+ * it runs in that transaction all the same (one connection, synchronous).
+ */
 export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: ApplicationView): void {
   const revision = view.revision;
   if (revision === undefined) return;
@@ -23,25 +57,16 @@ export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: Appli
   // one; those started otherwise are read by query.)
   const key = loadPersonKey(db, piiKey, personId);
   if (!key) return;
-  const sealed = sealJson(key, view, context(view.applicationId));
-  db.insert(applications)
-    .values({
-      id: view.applicationId,
-      status: view.status,
-      nextAction: view.nextAction,
-      createdAt: new Date(view.createdAt),
-      updatedAt: new Date(view.updatedAt),
-      personId,
-      view: sealed,
-      viewRevision: revision,
-    })
-    .onConflictDoUpdate({
-      target: applications.id,
-      // The status columns belong to the status mirror (recordApplicationStatus) and its seq.
-      set: { personId, view: sealed, viewRevision: revision },
-      setWhere: or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
-    })
-    .run();
+  upsertView(db).run({
+    id: view.applicationId,
+    status: view.status,
+    nextAction: view.nextAction,
+    createdAt: new Date(view.createdAt),
+    updatedAt: new Date(view.updatedAt),
+    personId,
+    view: sealJson(key, view, context(view.applicationId)),
+    viewRevision: revision,
+  });
 }
 
 /**

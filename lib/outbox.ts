@@ -2,8 +2,8 @@
 // (idempotency key, channel, template, time); the recipient is found by its blind index, and
 // `{recipient, text}` is sealed under the master PII_KEY. Not under a person's key: staff roles
 // receive messages too, and a message should not cost a key. Closing a wallet deletes the rows.
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { preparedPerDatabase, type AppDatabase } from '../db/client';
 import { outbox } from '../db/schema';
 import { blindIndex, openJson, sealJson } from './pii';
 
@@ -27,6 +27,21 @@ export function outboxRecipientIndex(piiKey: Buffer, recipient: string): string 
   return blindIndex(piiKey, 'recipient', recipient);
 }
 
+const insertEntry = preparedPerDatabase((db) =>
+  db
+    .insert(outbox)
+    .values({
+      idemKey: sql.placeholder('idemKey'),
+      recipientIndex: sql.placeholder('recipientIndex'),
+      channel: sql.placeholder('channel'),
+      template: sql.placeholder('template'),
+      sealed: sql.placeholder('sealed'),
+      createdAt: sql.placeholder('createdAt'),
+    })
+    .onConflictDoNothing({ target: outbox.idemKey })
+    .prepare(),
+);
+
 /** Writes the message once per idempotency key; later writes of the same key change nothing. */
 export function insertOutboxEntry(
   db: AppDatabase,
@@ -35,17 +50,14 @@ export function insertOutboxEntry(
   at = new Date(),
 ): void {
   const { recipient, text } = entry;
-  db.insert(outbox)
-    .values({
-      idemKey: entry.idemKey,
-      recipientIndex: outboxRecipientIndex(piiKey, recipient),
-      channel: entry.channel,
-      template: entry.template,
-      sealed: sealJson(piiKey, { recipient, text }, sealContext(entry.idemKey)),
-      createdAt: at,
-    })
-    .onConflictDoNothing({ target: outbox.idemKey })
-    .run();
+  insertEntry(db).run({
+    idemKey: entry.idemKey,
+    recipientIndex: outboxRecipientIndex(piiKey, recipient),
+    channel: entry.channel,
+    template: entry.template,
+    sealed: sealJson(piiKey, { recipient, text }, sealContext(entry.idemKey)),
+    createdAt: at,
+  });
 }
 
 /** Messages newest first, opened; optionally only those to `recipient`, or older than `before`. */

@@ -2,9 +2,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
-import { applications, auditLog } from '../../db/schema';
+import { applications } from '../../db/schema';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../domain/contract';
+import { appendAudit } from '../../lib/audit-log';
 import type { Config } from '../../lib/config';
 import { recordPersonalDataViews } from '../audit';
 import { sendStep, updateApplication } from '../onboarding-calls';
@@ -154,24 +155,21 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       // that the same decision answered twice (a retried update) is one row. Free text (message,
       // internal note) stays out: it may name the applicant.
       if (result.ok)
-        db.insert(auditLog)
-          .values({
-            eventKey: `application:${request.params.id}:decision:${result.view.updatedAt}`,
-            at: new Date(),
-            actor: request.user.sub,
-            action: body.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
-            subjectType: 'application',
-            subjectId: request.params.id,
-            detail: {
-              decision: body.decision,
-              status: result.view.status,
-              ...(body.decision === 'REJECT'
-                ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
-                : {}),
-            },
-          })
-          .onConflictDoNothing()
-          .run();
+        appendAudit(db, {
+          eventKey: `application:${request.params.id}:decision:${result.view.updatedAt}`,
+          at: new Date(),
+          actor: request.user.sub,
+          action: body.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
+          subjectType: 'application',
+          subjectId: request.params.id,
+          detail: {
+            decision: body.decision,
+            status: result.view.status,
+            ...(body.decision === 'REJECT'
+              ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
+              : {}),
+          },
+        });
       return sendStep(reply, result, false);
     },
   );

@@ -2,8 +2,9 @@
 // SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DuplicateCardError, insertSandboxAccount } from '../../activities/core-banking';
-import { auditLog } from '../../db/schema';
+
 import { maskBankCard } from '../../domain/mask';
+import { appendAudit } from '../../lib/audit-log';
 import type { Config } from '../../lib/config';
 import { readOutbox } from '../../lib/outbox';
 import { Problem } from '../problem';
@@ -40,17 +41,15 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
           throw new Problem(409, 'CONFLICT', 'An account with this card number already exists.');
         throw error;
       }
-      db.insert(auditLog)
-        .values({
-          eventKey: `sandbox:bank-account:${account.id}`,
-          at: account.createdAt,
-          actor: request.user.sub,
-          action: 'SANDBOX_BANK_ACCOUNT_CREATED',
-          subjectType: 'bank-account',
-          subjectId: account.id,
-          detail: { status: account.status, realNameVerified: account.realNameVerified },
-        })
-        .run();
+      appendAudit(db, {
+        eventKey: `sandbox:bank-account:${account.id}`,
+        at: account.createdAt,
+        actor: request.user.sub,
+        action: 'SANDBOX_BANK_ACCOUNT_CREATED',
+        subjectType: 'bank-account',
+        subjectId: account.id,
+        detail: { status: account.status, realNameVerified: account.realNameVerified },
+      });
       return reply.code(201).send({
         accountId: account.id,
         holderName: account.holderName,

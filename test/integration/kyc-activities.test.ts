@@ -14,7 +14,14 @@ import {
   type OutboundMessage,
 } from '../../activities/notify';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
-import { applicantLogins, applications, personClaims, wallets, watchlist } from '../../db/schema';
+import {
+  applicantLogins,
+  applications,
+  auditLog,
+  personClaims,
+  wallets,
+  watchlist,
+} from '../../db/schema';
 import { readOutbox } from '../../lib/outbox';
 import { hashPassword } from '../../lib/password-hash';
 import { erasePersonKey, personIdOf } from '../../lib/pii';
@@ -555,6 +562,59 @@ describe('screenApplicant', () => {
     );
     const noPhoto = await acts.screenApplicant(screenInput({ photoRef: null }));
     expect(noPhoto.flags).toEqual([]);
+  });
+});
+
+describe('recordApplicationStatus', () => {
+  it('keeps the newest status whatever order retries arrive in, with one audit row per change', async () => {
+    const applicationId = randomUUID();
+    const at = (seq: number) => new Date(Date.UTC(2026, 10, 22, 8, 0, seq));
+    const record = (seq: number, status: string, reasons: string[] = []) =>
+      acts.recordApplicationStatus({
+        applicationId,
+        status,
+        nextAction: 'NONE',
+        seq,
+        at: at(seq).toISOString(),
+        reasons,
+      });
+    await record(2, 'AWAITING_PHONE_VERIFICATION');
+    await record(3, 'PENDING_REVIEW', ['WATCHLIST_MATCH']);
+    // Retries of both, the older one last: neither moves the status back nor adds an audit row.
+    await record(3, 'PENDING_REVIEW', ['WATCHLIST_MATCH']);
+    await record(2, 'AWAITING_PHONE_VERIFICATION');
+
+    const row = stack.database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.id, applicationId))
+      .get();
+    expect(row).toMatchObject({
+      status: 'PENDING_REVIEW',
+      statusSeq: 3,
+      createdAt: at(2),
+      updatedAt: at(3),
+    });
+    const audits = stack.database.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subjectId, applicationId))
+      .orderBy(auditLog.id)
+      .all();
+    expect(audits.map((a) => [a.eventKey, a.at, a.actor, a.detail])).toEqual([
+      [
+        `application:${applicationId}:status:2`,
+        at(2),
+        'system',
+        { status: 'AWAITING_PHONE_VERIFICATION', nextAction: 'NONE', reasons: [] },
+      ],
+      [
+        `application:${applicationId}:status:3`,
+        at(3),
+        'system',
+        { status: 'PENDING_REVIEW', nextAction: 'NONE', reasons: ['WATCHLIST_MATCH'] },
+      ],
+    ]);
   });
 });
 

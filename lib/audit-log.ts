@@ -1,0 +1,32 @@
+// Appending to the audit log (SPEC §6) from the request and activity paths, with one statement
+// prepared per database instead of a query built and prepared for every row.
+import { sql } from 'drizzle-orm';
+import { preparedPerDatabase, type AppDatabase } from '../db/client';
+import { auditLog } from '../db/schema';
+
+export type AuditRow = Required<Omit<typeof auditLog.$inferInsert, 'id' | 'recordedAt'>>;
+
+const insertOnce = preparedPerDatabase((db) =>
+  db
+    .insert(auditLog)
+    .values({
+      eventKey: sql.placeholder('eventKey'),
+      at: sql.placeholder('at'),
+      actor: sql.placeholder('actor'),
+      action: sql.placeholder('action'),
+      subjectType: sql.placeholder('subjectType'),
+      subjectId: sql.placeholder('subjectId'),
+      detail: sql.placeholder('detail'),
+    })
+    .onConflictDoNothing({ target: auditLog.eventKey })
+    .prepare(),
+);
+
+/**
+ * Appends the row unless one with its event key is there already (a retried activity or request);
+ * true when it was added. `db` is the database itself: inside `db.transaction` the statement runs
+ * in that transaction all the same (one connection, synchronous).
+ */
+export function appendAudit(db: AppDatabase, row: AuditRow): boolean {
+  return insertOnce(db).run(row).changes === 1;
+}
