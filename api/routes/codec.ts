@@ -194,7 +194,7 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   const token = document.querySelector('#token').value.trim();
   const res = await fetch('session', { method: 'POST', headers: { authorization: 'Bearer ' + token } });
   document.querySelector('#result').textContent = res.status === 204
-    ? 'Codec session open for 8 hours. In the Temporal UI, tick "Include cross-origin credentials" in the codec server settings.'
+    ? 'Codec session open for 8 hours. In the Temporal UI, open the codec server settings (the glasses icon at the top), choose "Use my browser setting", paste ' + location.origin + '/codec as the browser endpoint, turn on "Include cross-origin credentials", Apply, and reload the page.'
     : 'Refused (' + res.status + '): an ops token is required.';
 });`;
 const LOGIN_PAGE_CSP = `default-src 'none'; script-src 'sha256-${createHash('sha256')
