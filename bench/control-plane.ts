@@ -2,8 +2,8 @@
 // decision, the payment password), one at a time on an otherwise idle stack and each to a
 // workflow with nothing in flight, against the same round trip on a bare workflow whose update
 // handler does nothing — through the Temporal client, and through a trivial Fastify route in a
-// process of its own. The samples are interleaved, so
-// that both sides see the same machine. Then where the time goes, from the workflow histories.
+// process of its own. The samples are interleaved, so that both sides see the same machine. Then
+// where the time goes, from the workflow histories.
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
