@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { excluded, preparedPerDatabase } from '../db/client';
 import { applications } from '../db/schema';
 import type { ApplicationView } from '../domain/contract';
-import { excluded, preparedPerDatabase } from '../db/client';
 import { saveApplicationView } from '../lib/application-views';
 import { appendAudit } from '../lib/audit-log';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
@@ -54,18 +54,16 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
     async recordApplicationStatus(input: RecordStatusInput): Promise<void> {
       const at = new Date(input.at);
       const eventKey = `application:${input.applicationId}:status:${input.seq}`;
-      // The statements are prepared on `db` itself; they run inside this transaction all the
-      // same (one connection, synchronous).
-      db.transaction(() => {
-        upsertStatus(db).run({
+      db.transaction((tx) => {
+        upsertStatus(tx).run({
           id: input.applicationId,
           status: input.status,
           nextAction: input.nextAction,
           seq: input.seq,
           at,
         });
-        if (input.view) saveApplicationView(db, config.piiKey, input.view);
-        appendAudit(db, {
+        if (input.view) saveApplicationView(tx, config.piiKey, input.view);
+        appendAudit(tx, {
           eventKey,
           at,
           actor: 'system',
@@ -75,7 +73,7 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
           detail: { status: input.status, nextAction: input.nextAction, reasons: input.reasons },
         });
         if (webhooks)
-          queueStatusEvent(db, {
+          queueStatusEvent(tx, {
             eventKey,
             kind: 'application',
             subjectId: input.applicationId,

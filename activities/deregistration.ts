@@ -5,7 +5,6 @@ import { and, eq, inArray, lte } from 'drizzle-orm';
 import {
   applicantLogins,
   applications,
-  auditLog,
   cardUses,
   personClaims,
   photoUses,
@@ -13,6 +12,7 @@ import {
 } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
+import { appendAudit } from '../lib/audit-log';
 import { createLedger, ledgerOutcome } from '../lib/ledger';
 import { deleteOutboxFor } from '../lib/outbox';
 import { erasePersonKey } from '../lib/pii';
@@ -76,18 +76,15 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       const eventKey = `wallet:${input.walletId}:deregistration:${input.at}:${input.seq}`;
       const at = new Date(input.at);
       db.transaction((tx) => {
-        tx.insert(auditLog)
-          .values({
-            eventKey,
-            at,
-            actor: 'system',
-            action: 'DEREGISTRATION_STATUS_CHANGED',
-            subjectType: 'wallet',
-            subjectId: input.walletId,
-            detail: { status: input.status, reasons: input.reasons },
-          })
-          .onConflictDoNothing()
-          .run();
+        appendAudit(tx, {
+          eventKey,
+          at,
+          actor: 'system',
+          action: 'DEREGISTRATION_STATUS_CHANGED',
+          subjectType: 'wallet',
+          subjectId: input.walletId,
+          detail: { status: input.status, reasons: input.reasons },
+        });
         if (webhooks)
           queueStatusEvent(tx, {
             eventKey,
@@ -165,18 +162,15 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
         // Crypto-shredding: with the person's key go their sealed rows and, through the payload
         // codec's per-person keys, whatever Temporal still keeps of their workflows.
         erasePersonKey(tx, wallet.personId, now);
-        tx.insert(auditLog)
-          .values({
-            eventKey: `wallet:${wallet.id}:closed`,
-            at: now,
-            actor: 'owner',
-            action: 'WALLET_CLOSED',
-            subjectType: 'wallet',
-            subjectId: wallet.id,
-            detail: { tier: wallet.tier, openedAt: wallet.createdAt.toISOString() },
-          })
-          .onConflictDoNothing()
-          .run();
+        appendAudit(tx, {
+          eventKey: `wallet:${wallet.id}:closed`,
+          at: now,
+          actor: 'owner',
+          action: 'WALLET_CLOSED',
+          subjectType: 'wallet',
+          subjectId: wallet.id,
+          detail: { tier: wallet.tier, openedAt: wallet.createdAt.toISOString() },
+        });
         if (webhooks)
           queueStatusEvent(tx, {
             eventKey: `wallet:${wallet.id}:closed`,

@@ -2,8 +2,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { auditLog, personClaims, wallets } from '../db/schema';
+import { personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
+import { appendAudit } from '../lib/audit-log';
 import { personIdOf, personKey } from '../lib/pii';
 import { sealOwnerPhone } from '../lib/wallet-owner';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
@@ -103,18 +104,15 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
             })
             .run();
           const eventKey = `wallet:${walletId}:created`;
-          tx.insert(auditLog)
-            .values({
-              eventKey,
-              at: now,
-              actor: 'system',
-              action: 'WALLET_CREATED',
-              subjectType: 'wallet',
-              subjectId: walletId,
-              detail: { status: 'ACTIVE', tier: input.tier, applicationId: input.applicationId },
-            })
-            .onConflictDoNothing()
-            .run();
+          appendAudit(tx, {
+            eventKey,
+            at: now,
+            actor: 'system',
+            action: 'WALLET_CREATED',
+            subjectType: 'wallet',
+            subjectId: walletId,
+            detail: { status: 'ACTIVE', tier: input.tier, applicationId: input.applicationId },
+          });
           if (webhooks)
             queueStatusEvent(tx, {
               eventKey,

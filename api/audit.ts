@@ -20,9 +20,9 @@ export function recordPersonalDataViews(
 ): void {
   if (user.role === 'applicant' || applicationIds.length === 0) return;
   const at = new Date();
-  db.transaction(() => {
+  db.transaction((tx) => {
     for (const subjectId of applicationIds)
-      appendAudit(db, {
+      appendAudit(tx, {
         eventKey: `staff-read:${randomUUID()}`,
         at,
         actor: user.sub,

@@ -49,14 +49,25 @@ export function databaseIsReady(handle: DatabaseHandle): boolean {
 }
 
 /**
- * A query built and prepared once per database instead of on every call (drizzle re-renders and
- * SQLite re-prepares a one-off query each time), for the lookups on every request's path.
+ * The connection behind `db`: the database and every transaction object drizzle hands out for it
+ * share one session (and one SQLite connection). The database itself if drizzle ever stops
+ * keeping it there.
+ */
+const connectionOf = (db: AppDatabase): object =>
+  (db as unknown as { session?: object }).session ?? db;
+
+/**
+ * A query built and prepared once per connection instead of on every call (drizzle re-renders and
+ * SQLite re-prepares a one-off query each time), for the statements on every request's path.
+ * Called with the database or with a transaction on it (`db.transaction((tx) => ...)`), it hands
+ * out the same statement, which runs inside whatever transaction is open on the connection.
  */
 export function preparedPerDatabase<T>(build: (db: AppDatabase) => T): (db: AppDatabase) => T {
-  const prepared = new WeakMap<AppDatabase, T>();
+  const prepared = new WeakMap<object, T>();
   return (db) => {
-    let statement = prepared.get(db);
-    if (!statement) prepared.set(db, (statement = build(db)));
+    const connection = connectionOf(db);
+    let statement = prepared.get(connection);
+    if (!statement) prepared.set(connection, (statement = build(db)));
     return statement;
   };
 }

@@ -44,11 +44,7 @@ const upsertView = preparedPerDatabase((db) =>
     .prepare(),
 );
 
-/**
- * Saves the view unless a newer one is stored. `db` is the database itself, not a drizzle
- * transaction object: the statement is prepared once per database, and inside `db.transaction`
- * it runs in that transaction all the same (one connection, synchronous).
- */
+/** Saves the view unless a newer one is stored. */
 export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: ApplicationView): void {
   const revision = view.revision;
   if (revision === undefined) return;

@@ -1,5 +1,5 @@
-// Appending to the audit log (SPEC §6) from the request and activity paths, with one statement
-// prepared per database instead of a query built and prepared for every row.
+// Appending to the audit log (SPEC §6), with one statement prepared per connection instead of a
+// query built and prepared for every row.
 import { sql } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../db/client';
 import { auditLog } from '../db/schema';
@@ -24,8 +24,7 @@ const insertOnce = preparedPerDatabase((db) =>
 
 /**
  * Appends the row unless one with its event key is there already (a retried activity or request);
- * true when it was added. `db` is the database itself: inside `db.transaction` the statement runs
- * in that transaction all the same (one connection, synchronous).
+ * true when it was added. Inside `db.transaction((tx) => ...)`, pass `tx`.
  */
 export function appendAudit(db: AppDatabase, row: AuditRow): boolean {
   return insertOnce(db).run(row).changes === 1;

@@ -9,7 +9,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
 import {
-  auditLog,
   walletTransactions,
   wallets,
   type LedgerTransactionStatus,
@@ -20,6 +19,7 @@ import { TIER_LIMITS, type Limits, type Tier } from '../domain/tiers';
 import { createNotifyActivities, type SmsTransport } from '../activities/notify';
 import { readReviewSnapshot } from '../activities/review-snapshot';
 import type { Config } from './config';
+import { appendAudit } from './audit-log';
 import { verifyPassword } from './password-hash';
 import { queueStatusEvent } from './status-events';
 
@@ -243,9 +243,15 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
     detail: Record<string, unknown>,
   ): string {
     const eventKey = `wallet:${walletId}:${action}:${randomUUID()}`;
-    tx.insert(auditLog)
-      .values({ eventKey, at, actor, action, subjectType: 'wallet', subjectId: walletId, detail })
-      .run();
+    appendAudit(tx, {
+      eventKey,
+      at,
+      actor,
+      action,
+      subjectType: 'wallet',
+      subjectId: walletId,
+      detail,
+    });
     return eventKey;
   }
 

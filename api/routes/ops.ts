@@ -5,6 +5,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { auditLog, watchlist } from '../../db/schema';
 import { normalizeName } from '../../domain/fields';
+import { appendAudit } from '../../lib/audit-log';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
@@ -101,17 +102,15 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
         let count = 0;
         for (const row of rows)
           count += tx.insert(watchlist).values(row).onConflictDoNothing().run().changes;
-        tx.insert(auditLog)
-          .values({
-            eventKey: `ops:watchlist:${randomUUID()}`,
-            at: new Date(),
-            actor: request.user.sub,
-            action: 'WATCHLIST_ENTRIES_ADDED',
-            subjectType: 'watchlist',
-            subjectId: 'watchlist',
-            detail: { received: rows.length, added: count },
-          })
-          .run();
+        appendAudit(tx, {
+          eventKey: `ops:watchlist:${randomUUID()}`,
+          at: new Date(),
+          actor: request.user.sub,
+          action: 'WATCHLIST_ENTRIES_ADDED',
+          subjectType: 'watchlist',
+          subjectId: 'watchlist',
+          detail: { received: rows.length, added: count },
+        });
         return count;
       });
       return reply.code(201).send({ count: rows.length, added, duplicates: rows.length - added });

@@ -2,7 +2,6 @@
 // SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DuplicateCardError, insertSandboxAccount } from '../../activities/core-banking';
-
 import { maskBankCard } from '../../domain/mask';
 import { appendAudit } from '../../lib/audit-log';
 import type { Config } from '../../lib/config';
