@@ -6,6 +6,7 @@ import { personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
 import { appendAudit } from '../lib/audit-log';
 import { personIdOf, personKey } from '../lib/pii';
+import { isPasswordHash } from '../lib/password-hash';
 import { sealOwnerPhone } from '../lib/wallet-owner';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
@@ -42,10 +43,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
           `Unknown tier ${String(input.tier)}`,
           'INVALID_INPUT',
         );
-      if (
-        typeof input.paymentPasswordHash !== 'string' ||
-        !input.paymentPasswordHash.startsWith('scrypt$')
-      )
+      if (!isPasswordHash(input.paymentPasswordHash))
         throw ApplicationFailure.nonRetryable(
           'paymentPasswordHash must be a hash from lib/password-hash',
           'INVALID_INPUT',

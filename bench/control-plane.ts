@@ -173,8 +173,8 @@ export async function runControlPlaneBench(
       },
       decision: { label: 'POST decision (the one that moves the status)', times: [] as number[] },
       password: { label: 'POST payment-password', times: [] as number[] },
-      scrypt: {
-        label: 'scrypt hash of the payment password alone (in the bench process)',
+      hash: {
+        label: 'Argon2id hash of the payment password alone (in the bench process)',
         times: [] as number[],
       },
     } satisfies Record<string, Series>;
@@ -300,7 +300,7 @@ export async function runControlPlaneBench(
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
       }
-      await timed(pick(series.scrypt), () => hashPassword(paymentPasswordFor(a)));
+      await timed(pick(series.hash), () => hashPassword(paymentPasswordFor(a)));
     }
 
     // Where the time goes: the server's event times of each update, per sample.

@@ -20,7 +20,7 @@ import { createNotifyActivities, type SmsTransport } from '../activities/notify'
 import { readReviewSnapshot } from '../activities/review-snapshot';
 import type { Config } from './config';
 import { appendAudit } from './audit-log';
-import { verifyPassword } from './password-hash';
+import { hashPassword, needsRehash, verifyPassword } from './password-hash';
 import { queueStatusEvent } from './status-events';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
@@ -419,6 +419,8 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       { behavior: 'immediate' },
     );
     const right = typeof password === 'string' && (await verifyPassword(password, charged));
+    // Computed before the transaction, which cannot wait on it.
+    const upgraded = right && needsRehash(charged) ? await hashPassword(password) : null;
     const refusal = db.transaction(
       (tx) => {
         const at = now();
@@ -429,6 +431,12 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
           if (!wallet.paymentPasswordLockedUntil)
             tx.update(wallets)
               .set({ paymentPasswordFailures: 0 })
+              .where(eq(wallets.id, walletId))
+              .run();
+          // Only if the password was not changed meanwhile.
+          if (upgraded && wallet.paymentPasswordHash === charged)
+            tx.update(wallets)
+              .set({ paymentPasswordHash: upgraded })
               .where(eq(wallets.id, walletId))
               .run();
           return null;

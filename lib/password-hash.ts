@@ -1,43 +1,56 @@
-// Salted slow hashes (scrypt, N=2^15) for login and payment passwords. Parameters travel inside
-// the stored string so they can be raised later without invalidating old hashes.
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+// Salted slow hashes for login and payment passwords: Argon2id at OWASP's baseline (19 MiB,
+// 2 passes, 1 lane), as a PHC string that carries its parameters, so they can be raised later
+// without invalidating old hashes. Hashes written before (scrypt, N=2^15, below OWASP's scrypt
+// baseline of 2^17) still verify and are replaced on the next right password (needsRehash).
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { scrypt, timingSafeEqual } from 'node:crypto';
 
-const PARAMS = { N: 1 << 15, r: 8, p: 1 } as const;
-const KEY_LENGTH = 32;
+const ARGON2ID = {
+  // Algorithm.Argon2id: a const enum, which isolated modules cannot read as a value.
+  algorithm: 2 as Algorithm.Argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+  outputLen: 32,
+} as const;
+const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2ID.memoryCost},t=${ARGON2ID.timeCost},p=${ARGON2ID.parallelism}$`;
+const LEGACY_SCRYPT = 'scrypt$';
 
-function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(
-      password.normalize('NFC'),
-      salt,
-      KEY_LENGTH,
-      { ...options, maxmem: 128 * 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(key)),
-    ),
+export function hashPassword(password: string): Promise<string> {
+  return hash(password.normalize('NFC'), ARGON2ID);
+}
+
+/** Whether `stored` is a hash this module wrote (current or legacy), not anything else. */
+export function isPasswordHash(stored: unknown): stored is string {
+  return (
+    typeof stored === 'string' &&
+    (stored.startsWith('$argon2id$') || stored.startsWith(LEGACY_SCRYPT))
   );
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
-  return [
-    'scrypt',
-    PARAMS.N,
-    PARAMS.r,
-    PARAMS.p,
-    salt.toString('base64'),
-    key.toString('base64'),
-  ].join('$');
+/** A hash under weaker or older parameters than today's, to be replaced once the password is known. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith(CURRENT_PREFIX);
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const normalized = password.normalize('NFC');
+  if (stored.startsWith('$argon2id$')) {
+    // A malformed stored string is a wrong password, not an error for the caller.
+    return verify(stored, normalized).catch(() => false);
+  }
+  if (stored.startsWith(LEGACY_SCRYPT)) return verifyLegacyScrypt(normalized, stored);
+  return false;
+}
+
+function verifyLegacyScrypt(password: string, stored: string): Promise<boolean> {
+  const [, n, r, p, salt, key] = stored.split('$');
+  if (!salt || !key) return Promise.resolve(false);
   const expected = Buffer.from(key, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-  });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const options = { N: Number(n), r: Number(r), p: Number(p), maxmem: 128 * 1024 * 1024 };
+  return new Promise((resolve) =>
+    scrypt(password, Buffer.from(salt, 'base64'), expected.length || 32, options, (err, actual) =>
+      resolve(!err && actual.length === expected.length && timingSafeEqual(actual, expected)),
+    ),
+  );
 }

@@ -1,11 +1,11 @@
 // Signing in again as an applicant (SPEC §5): phone and login password → applicant token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { applicantLogins } from '../../db/schema';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../lib/config';
-import { hashPassword, verifyPassword } from '../../lib/password-hash';
+import { hashPassword, needsRehash, verifyPassword } from '../../lib/password-hash';
 import { blindIndex } from '../../lib/pii';
 import { rateLimited } from '../plugins/rate-limit';
 import { unauthorized } from '../problem';
@@ -49,6 +49,18 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
         login?.passwordHash ?? (await decoyHash()),
       );
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
+      if (needsRehash(login.passwordHash)) {
+        const upgraded = await hashPassword(request.body.password);
+        db.update(applicantLogins)
+          .set({ passwordHash: upgraded })
+          .where(
+            and(
+              eq(applicantLogins.applicationId, login.applicationId),
+              eq(applicantLogins.passwordHash, login.passwordHash),
+            ),
+          )
+          .run();
+      }
       return {
         token: app.signApplicantToken(applicantClaims(login.applicationId)),
         applicationId: login.applicationId,

@@ -2,10 +2,12 @@
 import { createVerifier } from 'fast-jwt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { watchlist } from '../../db/schema';
-import { hashPassword } from '../../lib/password-hash';
+import { applicantLogins, watchlist } from '../../db/schema';
+import { hashPassword, needsRehash } from '../../lib/password-hash';
+import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 import { applicant, bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -293,6 +295,53 @@ describe('POST /v1/sessions', () => {
       role: 'applicant',
       applicationId: newest,
     });
+  });
+
+  it('replaces a login hash of the old scheme on the first right password', async () => {
+    const legacyPhone = '13612345678';
+    const p = applicant({ phone: legacyPhone });
+    await stack.api.inject({
+      method: 'POST',
+      url: '/v1/sandbox/bank-accounts',
+      headers: { authorization: ops },
+      payload: accountBody({
+        holderName: p.name,
+        idNumber: p.idNumber,
+        cardNumber: p.bankCardNumber,
+      }),
+    });
+    const applicationId = randomUUID();
+    const acts = createActivities({ db: stack.database.db, config: stack.config });
+    expect(
+      await acts.checkEligibility({
+        applicationId,
+        applicant: p,
+        appVersion: '3.2.0',
+        loginPasswordHash: LEGACY_SCRYPT.secret123,
+      }),
+    ).toEqual({ ok: true });
+    const stored = () =>
+      stack.database.db
+        .select({ hash: applicantLogins.passwordHash })
+        .from(applicantLogins)
+        .where(eq(applicantLogins.applicationId, applicationId))
+        .get()!.hash;
+    const signIn = (password: string) =>
+      stack.api.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { phone: legacyPhone, password },
+      });
+
+    expect((await signIn('secret124')).statusCode).toBe(401);
+    expect(stored()).toBe(LEGACY_SCRYPT.secret123);
+    expect((await signIn('secret123')).statusCode).toBe(200);
+    const upgraded = stored();
+    expect(upgraded).toMatch(/^\$argon2id\$/);
+    expect(needsRehash(upgraded)).toBe(false);
+    expect((await signIn('secret123')).statusCode).toBe(200);
+    expect((await signIn('secret124')).statusCode).toBe(401);
+    expect(stored()).toBe(upgraded);
   });
 
   it('answers the same 401 for a wrong password, an unknown phone or a malformed one', async () => {

@@ -20,7 +20,8 @@ import {
   type Ledger,
   type WalletNotice,
 } from '../../lib/ledger';
-import { hashPassword } from '../../lib/password-hash';
+import { hashPassword, needsRehash } from '../../lib/password-hash';
+import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 
 const PASSWORD = '580314';
 const GUARDIAN = TIER_LIMITS.GUARDIAN;
@@ -53,7 +54,7 @@ beforeEach(() => {
   });
 });
 
-function newWallet(tier: Tier = 'GUARDIAN', balance = 0): string {
+function newWallet(tier: Tier = 'GUARDIAN', balance = 0, hash = passwordHash): string {
   const id = `w_${randomBytes(12).toString('hex')}`;
   handle.db
     .insert(wallets)
@@ -64,7 +65,7 @@ function newWallet(tier: Tier = 'GUARDIAN', balance = 0): string {
       tier,
       status: 'ACTIVE',
       balance,
-      paymentPasswordHash: passwordHash,
+      paymentPasswordHash: hash,
       createdAt: new Date(clock),
       updatedAt: new Date(clock),
     })
@@ -355,6 +356,29 @@ describe('payment password', () => {
     await ledger.verifyPaymentPassword(w, PASSWORD);
     const wrong = await refusal(ledger.verifyPaymentPassword(w, '000000'));
     expect(wrong.details).toMatchObject({ attemptsLeft: 4 });
+  });
+
+  it('replaces a hash of the old scheme on the first right password, not on a wrong one', async () => {
+    const legacy = LEGACY_SCRYPT[PASSWORD];
+    const w = newWallet('GUARDIAN', 10_000, legacy);
+    const stored = () =>
+      handle.db
+        .select({ hash: wallets.paymentPasswordHash })
+        .from(wallets)
+        .where(eq(wallets.id, w))
+        .get()!.hash;
+    await refusal(ledger.pay(w, 100, 'm1', key(), '000000'));
+    expect(stored()).toBe(legacy);
+    expect((await ledger.pay(w, 100, 'm1', key(), PASSWORD)).balance).toBe(9_900);
+    const upgraded = stored();
+    expect(upgraded).toMatch(/^\$argon2id\$/);
+    expect(needsRehash(upgraded)).toBe(false);
+    // The new hash is of the same password, and the count of wrong ones was reset.
+    await ledger.verifyPaymentPassword(w, PASSWORD);
+    expect((await refusal(ledger.verifyPaymentPassword(w, '000000'))).details).toMatchObject({
+      attemptsLeft: 4,
+    });
+    expect(stored()).toBe(upgraded);
   });
 
   it('counts guesses sent in parallel like guesses sent one by one', async () => {
