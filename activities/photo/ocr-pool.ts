@@ -10,7 +10,15 @@ import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createWorker, OEM, type Worker } from 'tesseract.js';
+import {
+  createWorker,
+  OEM,
+  type OutputFormats,
+  type RecognizeOptions,
+  type RecognizeResult,
+  type Worker,
+  type WorkerParams,
+} from 'tesseract.js';
 
 export const OCR_LANGS = ['chi_sim', 'eng'] as const;
 export type OcrLang = (typeof OCR_LANGS)[number];
@@ -18,9 +26,15 @@ export type OcrLang = (typeof OCR_LANGS)[number];
 export interface OcrPoolOptions {
   /** Workers kept alive; OCR is CPU-bound, so one per core. Default 1. */
   size?: number;
+  /**
+   * Jobs given one worker at once. tesseract.js runs one recognize at a time; a second job lets
+   * it start on that job's lines while the first crops its next one or waits for a busy event
+   * loop, instead of standing idle. Default 2.
+   */
+  jobsPerWorker?: number;
   /** Folder holding `<lang>.traineddata`; filled from the data packages on first use. */
   langDir?: string;
-  /** Hard limit on one job; the worker running it is replaced. Default 15 s. */
+  /** Hard limit on one job; the worker running it is replaced, its other jobs fail. Default 15 s. */
   jobTimeoutMs?: number;
   /** A worker is replaced after this many jobs, since its WASM heap only grows. Default 300. */
   recycleAfterJobs?: number;
@@ -28,9 +42,21 @@ export interface OcrPoolOptions {
   startTimeoutMs?: number;
 }
 
+/** Tesseract parameters for one recognize call. */
+export type OcrParams = Partial<WorkerParams>;
+
+/** A pooled worker, shared with at most `jobsPerWorker - 1` other jobs. */
+export interface OcrWorker {
+  recognize(
+    image: Buffer,
+    params: OcrParams,
+    output?: Partial<OutputFormats>,
+  ): Promise<RecognizeResult>;
+}
+
 export interface OcrPool {
-  /** Runs `job` with a worker of its own; the worker is not shared while the job runs. */
-  run<T>(job: (worker: Worker) => Promise<T>): Promise<T>;
+  /** Runs `job` on a worker that up to `jobsPerWorker` jobs use at once. */
+  run<T>(job: (worker: OcrWorker) => Promise<T>): Promise<T>;
   /** Workers started so far, including replacements, and jobs run: for tests and benchmarks. */
   stats(): { workersStarted: number; jobsRun: number; size: number; queued: number };
   terminate(): Promise<void>;
@@ -40,6 +66,14 @@ export class OcrTimeoutError extends Error {
   constructor(what: string, ms: number) {
     super(`OCR ${what} did not finish within ${ms} ms`);
     this.name = 'OcrTimeoutError';
+  }
+}
+
+/** The job shared its worker with one that timed out; the worker was replaced under it. */
+export class OcrWorkerLostError extends Error {
+  constructor(ms: number) {
+    super(`OCR worker replaced: another job on it did not finish within ${ms} ms`);
+    this.name = 'OcrWorkerLostError';
   }
 }
 
@@ -152,14 +186,23 @@ export async function startOcrWorker(langDir: string, timeoutMs = 20_000): Promi
   }
 }
 
-interface Slot {
+/** One tesseract.js worker and the jobs on it. */
+interface Instance {
   worker: Promise<Worker>;
+  active: number;
   jobs: number;
-  busy: boolean;
+  retired: boolean;
+  /** Rejects the jobs running on it, when it is given up on while they wait for it. */
+  aborts: Set<(error: Error) => void>;
+}
+
+interface Slot {
+  current: Instance;
 }
 
 export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPool> {
   const size = Math.max(1, options.size ?? 1);
+  const jobsPerWorker = Math.max(1, options.jobsPerWorker ?? 2);
   const jobTimeoutMs = options.jobTimeoutMs ?? 15_000;
   const recycleAfterJobs = options.recycleAfterJobs ?? 300;
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
@@ -168,84 +211,123 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
   let workersStarted = 0;
   let jobsRun = 0;
   let closed = false;
-  const waiting: ((slot: Slot) => void)[] = [];
+  const live = new Set<Instance>();
+  const waiting: ((taken: { slot: Slot; instance: Instance }) => void)[] = [];
 
-  const start = (): Promise<Worker> => {
+  const start = (): Instance => {
     workersStarted++;
     const worker = startOcrWorker(langDir, startTimeoutMs);
     // A failed start is reported to the job that awaits it; never an unhandled rejection.
     worker.catch(() => {});
-    return worker;
+    const instance: Instance = { worker, active: 0, jobs: 0, retired: false, aborts: new Set() };
+    live.add(instance);
+    return instance;
   };
 
-  const retire = (slot: Slot) => {
-    const old = slot.worker;
-    slot.worker = start();
-    slot.jobs = 0;
-    void old.then((w) => w.terminate()).catch(() => {});
+  const terminateIfIdle = (instance: Instance) => {
+    if (!instance.retired || instance.active > 0 || !live.delete(instance)) return;
+    void instance.worker.then((w) => w.terminate()).catch(() => {});
+  };
+
+  /**
+   * New jobs go to a fresh worker; the old one ends once its jobs have. Given `lost`, the jobs
+   * still on it are rejected with it at once: a worker stuck in one job would never get to them.
+   */
+  const retire = (slot: Slot, instance: Instance, lost?: Error) => {
+    if (instance.retired) return;
+    instance.retired = true;
+    if (slot.current === instance && !closed) slot.current = start();
+    if (lost) for (const abort of instance.aborts) abort(lost);
+    terminateIfIdle(instance);
   };
 
   // Start every worker now and fail fast when the language data is unusable.
-  const slots: Slot[] = Array.from({ length: size }, () => ({
-    worker: start(),
-    jobs: 0,
-    busy: false,
-  }));
+  const slots: Slot[] = Array.from({ length: size }, () => ({ current: start() }));
   try {
-    await Promise.all(slots.map((s) => s.worker));
+    await Promise.all(slots.map((s) => s.current.worker));
   } catch (error) {
-    await Promise.allSettled(slots.map((s) => s.worker.then((w) => w.terminate())));
+    await Promise.allSettled(slots.map((s) => s.current.worker.then((w) => w.terminate())));
     throw error;
   }
 
-  const acquire = (): Promise<Slot> => {
-    const free = slots.find((s) => !s.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
+  /** The least busy slot with room for another job, taken; null when every worker is full. */
+  const take = () => {
+    let best: Slot | undefined;
+    for (const slot of slots) {
+      if (slot.current.active >= jobsPerWorker) continue;
+      if (!best || slot.current.active < best.current.active) best = slot;
     }
+    if (!best) return null;
+    best.current.active++;
+    return { slot: best, instance: best.current };
+  };
+
+  const acquire = (): Promise<{ slot: Slot; instance: Instance }> => {
+    const taken = take();
+    if (taken) return Promise.resolve(taken);
     return new Promise((resolve) => waiting.push(resolve));
   };
 
-  const release = (slot: Slot) => {
-    const next = waiting.shift();
-    if (next) next(slot);
-    else slot.busy = false;
+  const release = (instance: Instance) => {
+    instance.active--;
+    terminateIfIdle(instance);
+    while (waiting.length > 0) {
+      const taken = take();
+      if (!taken) break;
+      waiting.shift()!(taken);
+    }
   };
 
   return {
-    async run<T>(job: (worker: Worker) => Promise<T>): Promise<T> {
+    async run<T>(job: (worker: OcrWorker) => Promise<T>): Promise<T> {
       if (closed) throw new Error('OCR pool is terminated');
-      const slot = await acquire();
-      if (closed) {
-        release(slot);
-        throw new Error('OCR pool is terminated');
-      }
+      const { slot, instance } = await acquire();
+      let abort: ((error: Error) => void) | undefined;
       try {
-        const worker = await slot.worker;
-        const result = await withTimeout(job(worker), jobTimeoutMs, 'job', () => {
-          // The worker may still be busy with the abandoned job: replace it rather than wait.
-          retire(slot);
+        if (closed) throw new Error('OCR pool is terminated');
+        const worker = await instance.worker;
+        const running = new Promise<T>((resolve, reject) => {
+          abort = reject;
+          job(sharedView(worker)).then(resolve, reject);
+        });
+        instance.aborts.add(abort!);
+        const result = await withTimeout(running, jobTimeoutMs, 'job', () => {
+          retire(slot, instance, new OcrWorkerLostError(jobTimeoutMs));
         });
         jobsRun++;
-        slot.jobs++;
-        if (slot.jobs >= recycleAfterJobs) retire(slot);
+        instance.jobs++;
+        if (instance.jobs >= recycleAfterJobs) retire(slot, instance);
         return result;
       } catch (error) {
-        if (!(error instanceof OcrTimeoutError)) {
-          // A worker whose start failed, or whose job crashed, is not trusted with the next one.
-          retire(slot);
+        if (!(error instanceof OcrTimeoutError) && !(error instanceof OcrWorkerLostError)) {
+          // A worker whose start failed, or whose job crashed, is not trusted with new jobs.
+          retire(slot, instance);
         }
         throw error;
       } finally {
-        release(slot);
+        if (abort) instance.aborts.delete(abort);
+        release(instance);
       }
     },
     stats: () => ({ workersStarted, jobsRun, size, queued: waiting.length }),
     async terminate() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled(slots.map((s) => s.worker.then((w) => w.terminate())));
+      const instances = [...live];
+      live.clear();
+      await Promise.allSettled(instances.map((i) => i.worker.then((w) => w.terminate())));
     },
+  };
+}
+
+/**
+ * The worker as a job sees it: recognize only, with the call's parameters inside the call, where
+ * tesseract.js sets them for that call alone and restores them after. Jobs sharing a worker
+ * therefore cannot change each other's settings, as they could with setParameters.
+ */
+function sharedView(worker: Worker): OcrWorker {
+  return {
+    recognize: (image, params, output) =>
+      worker.recognize(image, params as Partial<RecognizeOptions>, output),
   };
 }

@@ -5,7 +5,7 @@
 // tesseract's LSTM is confidently wrong on some glyphs at some sizes (提/担, 岚/岗), so each
 // field is the majority of its readings; a number only counts when its check character holds.
 import sharp from 'sharp';
-import { PSM, type Block, type Line, type Page, type Worker } from 'tesseract.js';
+import { PSM, type Block, type Line, type Page } from 'tesseract.js';
 import {
   chinaDate,
   isValidName,
@@ -13,7 +13,7 @@ import {
   normalizeName,
   parseIdNumber,
 } from '../../domain/fields';
-import type { OcrPool } from './ocr-pool';
+import type { OcrPool, OcrWorker } from './ocr-pool';
 
 export interface IdCardReading {
   /** The name as printed (normalised), or null when no plausible name was read. */
@@ -175,12 +175,15 @@ async function lineCrop(source: sharp.Sharp, box: Box, lineHeight: number, targe
     .toBuffer();
 }
 
-async function recognizeLine(worker: Worker, image: Buffer, whitelist = ''): Promise<string> {
-  await worker.setParameters({
+// Crops carry no density; without it tesseract warns and guesses 70 dpi.
+const DPI = '300';
+
+async function recognizeLine(worker: OcrWorker, image: Buffer, whitelist = ''): Promise<string> {
+  const { data } = await worker.recognize(image, {
     tessedit_pageseg_mode: PSM.SINGLE_LINE,
     tessedit_char_whitelist: whitelist,
+    user_defined_dpi: DPI,
   });
-  const { data } = await worker.recognize(image);
   return data.text;
 }
 
@@ -194,7 +197,7 @@ interface FieldSpec {
 
 /** Reads one field at several scales, trying candidate lines until one gives a value. */
 async function readField(
-  worker: Worker,
+  worker: OcrWorker,
   source: sharp.Sharp,
   candidates: Rect[],
   geometry: { scale: number; width: number; height: number },
@@ -242,13 +245,11 @@ export function createIdCardReader(pool: OcrPool, options: ReaderOptions = {}): 
       const source = sharp(full.data, pixels);
 
       return pool.run(async (worker) => {
-        await worker.setParameters({
-          tessedit_pageseg_mode: PSM.AUTO,
-          tessedit_char_whitelist: '',
-          // Crops carry no density; without this tesseract warns and guesses 70 dpi.
-          user_defined_dpi: '300',
-        });
-        const layout = await worker.recognize(layoutImage, {}, { layoutBlocks: true, text: false });
+        const layout = await worker.recognize(
+          layoutImage,
+          { tessedit_pageseg_mode: PSM.AUTO, user_defined_dpi: DPI },
+          { layoutBlocks: true, text: false },
+        );
         // Typed by tesseract.js only as an output option, but returned on `data` like `blocks`.
         const { layoutBlocks } = layout.data as Page & { layoutBlocks?: Block[] | null };
         const { names, numbers } = fieldCandidates(linesOf(layoutBlocks ?? null), layoutWidth);

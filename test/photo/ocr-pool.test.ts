@@ -7,6 +7,7 @@ import { cleanName, extractIdNumber, majority } from '../../activities/photo/ocr
 import {
   createOcrPool,
   OcrTimeoutError,
+  OcrWorkerLostError,
   prepareLangDir,
   startOcrWorker,
   type OcrPool,
@@ -31,7 +32,7 @@ afterAll(async () => {
   await pool?.terminate();
 });
 
-const read = (p: OcrPool) => p.run(async (w) => (await w.recognize(line)).data.text.trim());
+const read = (p: OcrPool) => p.run(async (w) => (await w.recognize(line, {})).data.text.trim());
 
 describe('OCR pool', () => {
   it('reuses its worker, and replaces it after recycleAfterJobs', async () => {
@@ -47,23 +48,42 @@ describe('OCR pool', () => {
   it('gives up on a job after jobTimeoutMs and carries on with a fresh worker', async () => {
     const started = pool.stats().workersStarted;
     const hang = pool.run(() => new Promise<never>(() => {}));
+    // Shares the stuck worker; its own time limit would run out a second after the first's.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const sharer = pool.run(() => new Promise<never>(() => {}));
     await expect(hang).rejects.toBeInstanceOf(OcrTimeoutError);
+    // Failed with the worker, not a second later by its own time limit.
+    await expect(sharer).rejects.toBeInstanceOf(OcrWorkerLostError);
     expect(pool.stats().workersStarted).toBe(started + 1);
     expect(await read(pool)).toBe('HELLO 42');
   });
 
-  it('queues jobs beyond its size instead of sharing a worker', async () => {
+  it('gives a worker to two jobs at once and queues the rest', async () => {
     const order: number[] = [];
     await Promise.all(
       [1, 2, 3].map((n) =>
         pool.run(async (w) => {
           order.push(n);
-          await w.recognize(line);
+          await w.recognize(line, {});
           order.push(-n);
         }),
       ),
     );
-    expect(order).toEqual([1, -1, 2, -2, 3, -3]);
+    expect(order.slice(0, 2)).toEqual([1, 2]);
+    expect(order.indexOf(3)).toBeGreaterThan(Math.min(order.indexOf(-1), order.indexOf(-2)));
+  });
+
+  it("keeps each job's parameters to its own calls on a shared worker", async () => {
+    const texts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        pool.run(async (w) => {
+          const params = i % 2 === 0 ? { tessedit_char_whitelist: '0123456789' } : {};
+          return (await w.recognize(line, params)).data.text.trim();
+        }),
+      ),
+    );
+    // Digits only, the O of HELLO read as 0; and the letters back in the call after.
+    expect(texts).toEqual(['042', 'HELLO 42', '042', 'HELLO 42', '042', 'HELLO 42']);
   });
 
   it('refuses work once terminated', async () => {
