@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client';
+import { personKeys } from '../../db/schema';
 import {
   blindIndex,
   deriveKey,
@@ -15,6 +17,8 @@ import {
   personKeyErased,
   SealedDataError,
   sealJson,
+  UNWRAPPED_KEY_TTL_MS,
+  unwrapPersonKey,
 } from '../../lib/pii';
 
 const master = randomBytes(32);
@@ -112,5 +116,36 @@ describe('per-person keys', () => {
     expect(fresh.equals(key)).toBe(false);
     expect(personKeyErased(handle.db, person)).toBe(false);
     expect(() => openJson(fresh, sealed)).toThrow(SealedDataError);
+  });
+
+  it('keeps an unwrapped key in memory until it is erased here, or at most a few minutes', () => {
+    const wrappedOf = (person: string) =>
+      handle.db
+        .select({ wrapped: personKeys.wrappedKey })
+        .from(personKeys)
+        .where(eq(personKeys.personId, person))
+        .get()!.wrapped!;
+    const person = personIdOf(master, '110105200001010054');
+    const key = personKey(handle.db, master, person);
+    const wrapped = wrappedOf(person);
+    // The same Buffer while cached; a new one once the entry is gone (the wrapped form, kept
+    // here by the test, still opens).
+    expect(unwrapPersonKey(master, person, wrapped)).toBe(key);
+    erasePersonKey(handle.db, person);
+    const reopened = unwrapPersonKey(master, person, wrapped);
+    expect(reopened).not.toBe(key);
+    expect(reopened.equals(key)).toBe(true);
+
+    const other = personIdOf(master, '110105200001010062');
+    personKey(handle.db, master, other);
+    // Past the entry personKey made: this call makes a new one, expiring at t0 + TTL.
+    const t0 = Date.now() + 2 * UNWRAPPED_KEY_TTL_MS;
+    const first = unwrapPersonKey(master, other, wrappedOf(other), t0);
+    expect(unwrapPersonKey(master, other, wrappedOf(other), t0 + UNWRAPPED_KEY_TTL_MS - 1)).toBe(
+      first,
+    );
+    expect(unwrapPersonKey(master, other, wrappedOf(other), t0 + UNWRAPPED_KEY_TTL_MS)).not.toBe(
+      first,
+    );
   });
 });
