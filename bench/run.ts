@@ -36,10 +36,11 @@ const wants = (name: BenchName) => only.has(name);
 
 const settings = {
   apps: envNumber('BENCH_APPS', 1000),
-  // Enough that a card always waits for the OCR: an application spends ~5 s from start to ACTIVE,
-  // mostly on steps that are not the OCR (the person's, the reviewer's), so at ~1.4 applications/s
-  // about 7 must be in flight only to keep the pool busy (Little's law). With 6 the pool idled
-  // between cards and the batch measured the driver's pace, not the engine's.
+  // Enough that the batch measures the engine, not the driver's pace: an application spends ~6 s
+  // from start to ACTIVE, mostly on steps that are not the OCR (the person's, the reviewer's), so
+  // at ~1.6 applications/s about 10 are in flight (Little's law). 6 were too few (the OCR pool
+  // idled between cards); 16 measured the same throughput as 10 (1.63 apps/s, the machine's CPU
+  // being the limit) with each application taking longer (p50 9.7 s against 6.2 s).
   concurrency: envNumber('BENCH_CONCURRENCY', 10),
   ocrWorkers: envNumber('BENCH_OCR_WORKERS', 1),
   ocrCards: envNumber('BENCH_OCR_CARDS', 100),

@@ -251,35 +251,37 @@ describe('POST /v1/sessions', () => {
   const phone = '13698765432';
   let newest: string;
 
-  beforeAll(async () => {
-    // Two applications by one phone: the session is for the more recent one.
+  /** An application of `phone` past the eligibility check, whose login is `loginPasswordHash`. */
+  async function eligibleApplication(applicantPhone: string, loginPasswordHash: string) {
+    const p = applicant({ phone: applicantPhone });
+    await stack.api.inject({
+      method: 'POST',
+      url: '/v1/sandbox/bank-accounts',
+      headers: { authorization: ops },
+      payload: accountBody({
+        holderName: p.name,
+        idNumber: p.idNumber,
+        cardNumber: p.bankCardNumber,
+      }),
+    });
+    const applicationId = randomUUID();
     const acts = createActivities({ db: stack.database.db, config: stack.config });
-    for (const [i, password] of [
-      [1, 'oldpass123'],
-      [2, 'newpass456'],
-    ] as const) {
-      const p = applicant({ phone });
-      await stack.api.inject({
-        method: 'POST',
-        url: '/v1/sandbox/bank-accounts',
-        headers: { authorization: ops },
-        payload: accountBody({
-          holderName: p.name,
-          idNumber: p.idNumber,
-          cardNumber: p.bankCardNumber,
-        }),
-      });
-      const applicationId = randomUUID();
-      const result = await acts.checkEligibility({
+    expect(
+      await acts.checkEligibility({
         applicationId,
         applicant: p,
         appVersion: '3.2.0',
-        loginPasswordHash: await hashPassword(password),
-      });
-      expect(result).toEqual({ ok: true });
-      if (i === 2) newest = applicationId;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+        loginPasswordHash,
+      }),
+    ).toEqual({ ok: true });
+    return applicationId;
+  }
+
+  beforeAll(async () => {
+    // Two applications by one phone: the session is for the more recent one.
+    await eligibleApplication(phone, await hashPassword('oldpass123'));
+    await new Promise((r) => setTimeout(r, 5));
+    newest = await eligibleApplication(phone, await hashPassword('newpass456'));
   });
 
   it('answers an applicant token for the most recent application', async () => {
@@ -299,27 +301,7 @@ describe('POST /v1/sessions', () => {
 
   it('replaces a login hash of the old scheme on the first right password', async () => {
     const legacyPhone = '13612345678';
-    const p = applicant({ phone: legacyPhone });
-    await stack.api.inject({
-      method: 'POST',
-      url: '/v1/sandbox/bank-accounts',
-      headers: { authorization: ops },
-      payload: accountBody({
-        holderName: p.name,
-        idNumber: p.idNumber,
-        cardNumber: p.bankCardNumber,
-      }),
-    });
-    const applicationId = randomUUID();
-    const acts = createActivities({ db: stack.database.db, config: stack.config });
-    expect(
-      await acts.checkEligibility({
-        applicationId,
-        applicant: p,
-        appVersion: '3.2.0',
-        loginPasswordHash: LEGACY_SCRYPT.secret123,
-      }),
-    ).toEqual({ ok: true });
+    const applicationId = await eligibleApplication(legacyPhone, LEGACY_SCRYPT.secret123);
     const stored = () =>
       stack.database.db
         .select({ hash: applicantLogins.passwordHash })
