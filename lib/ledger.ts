@@ -20,7 +20,7 @@ import { createNotifyActivities, type SmsTransport } from '../activities/notify'
 import { readReviewSnapshot } from '../activities/review-snapshot';
 import type { Config } from './config';
 import { appendAudit } from './audit-log';
-import { hashPassword, needsRehash, verifyPassword } from './password-hash';
+import { verifyAndRehash } from './password-hash';
 import { queueStatusEvent } from './status-events';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
@@ -418,9 +418,11 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       },
       { behavior: 'immediate' },
     );
-    const right = typeof password === 'string' && (await verifyPassword(password, charged));
-    // Computed before the transaction, which cannot wait on it.
-    const upgraded = right && needsRehash(charged) ? await hashPassword(password) : null;
+    // The new hash, if any, is computed before the transaction, which cannot wait on it.
+    const { ok: right, rehashed } =
+      typeof password === 'string'
+        ? await verifyAndRehash(password, charged)
+        : { ok: false, rehashed: null };
     const refusal = db.transaction(
       (tx) => {
         const at = now();
@@ -434,9 +436,9 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
               .where(eq(wallets.id, walletId))
               .run();
           // Only if the password was not changed meanwhile.
-          if (upgraded && wallet.paymentPasswordHash === charged)
+          if (rehashed && wallet.paymentPasswordHash === charged)
             tx.update(wallets)
-              .set({ paymentPasswordHash: upgraded })
+              .set({ paymentPasswordHash: rehashed })
               .where(eq(wallets.id, walletId))
               .run();
           return null;

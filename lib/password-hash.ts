@@ -43,6 +43,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return false;
 }
 
+/**
+ * Checks the password; when it is right and `stored` is under older parameters, also hashes it
+ * afresh (`rehashed`), for the caller to store in place of `stored` if that is still there.
+ */
+export async function verifyAndRehash(
+  password: string,
+  stored: string,
+): Promise<{ ok: boolean; rehashed: string | null }> {
+  const ok = await verifyPassword(password, stored);
+  return { ok, rehashed: ok && needsRehash(stored) ? await hashPassword(password) : null };
+}
+
 function verifyLegacyScrypt(password: string, stored: string): Promise<boolean> {
   const [, n, r, p, salt, key] = stored.split('$');
   if (!salt || !key) return Promise.resolve(false);

@@ -5,7 +5,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { applicantLogins } from '../../db/schema';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../lib/config';
-import { hashPassword, needsRehash, verifyPassword } from '../../lib/password-hash';
+import { hashPassword, verifyAndRehash } from '../../lib/password-hash';
 import { blindIndex } from '../../lib/pii';
 import { rateLimited } from '../plugins/rate-limit';
 import { unauthorized } from '../problem';
@@ -44,15 +44,14 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
             .orderBy(desc(applicantLogins.createdAt))
             .get()
         : undefined;
-      const ok = await verifyPassword(
+      const { ok, rehashed } = await verifyAndRehash(
         request.body.password,
         login?.passwordHash ?? (await decoyHash()),
       );
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
-      if (needsRehash(login.passwordHash)) {
-        const upgraded = await hashPassword(request.body.password);
+      if (rehashed) {
         db.update(applicantLogins)
-          .set({ passwordHash: upgraded })
+          .set({ passwordHash: rehashed })
           .where(
             and(
               eq(applicantLogins.applicationId, login.applicationId),

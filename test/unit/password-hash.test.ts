@@ -1,7 +1,13 @@
 // lib/password-hash.ts: Argon2id at OWASP's baseline for new hashes; the scrypt hashes written
 // before still verify and are flagged for replacement.
 import { describe, expect, it } from 'vitest';
-import { hashPassword, isPasswordHash, needsRehash, verifyPassword } from '../../lib/password-hash';
+import {
+  hashPassword,
+  isPasswordHash,
+  needsRehash,
+  verifyAndRehash,
+  verifyPassword,
+} from '../../lib/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 
 const LEGACY = LEGACY_SCRYPT.secret123;
@@ -34,6 +40,16 @@ describe('password hashes', () => {
     expect(needsRehash(LEGACY)).toBe(true);
     expect(await verifyPassword('secret123', LEGACY)).toBe(true);
     expect(await verifyPassword('secret124', LEGACY)).toBe(false);
+  });
+
+  it('hands a fresh hash for a right password under the old scheme, and only then', async () => {
+    const legacy = await verifyAndRehash('secret123', LEGACY);
+    expect(legacy.ok).toBe(true);
+    expect(needsRehash(legacy.rehashed!)).toBe(false);
+    expect(await verifyPassword('secret123', legacy.rehashed!)).toBe(true);
+    expect(await verifyAndRehash('secret124', LEGACY)).toEqual({ ok: false, rehashed: null });
+    const current = await hashPassword('secret123');
+    expect(await verifyAndRehash('secret123', current)).toEqual({ ok: true, rehashed: null });
   });
 
   it('flags Argon2id hashes under other parameters for replacement', () => {
