@@ -21,6 +21,8 @@ import {
 } from 'tesseract.js';
 
 export const OCR_LANGS = ['chi_sim', 'eng'] as const;
+/** `jobsPerWorker` unless given. */
+export const DEFAULT_JOBS_PER_WORKER = 2;
 export type OcrLang = (typeof OCR_LANGS)[number];
 
 export interface OcrPoolOptions {
@@ -29,7 +31,7 @@ export interface OcrPoolOptions {
   /**
    * Jobs given one worker at once. tesseract.js runs one recognize at a time; a second job lets
    * it start on that job's lines while the first crops its next one or waits for a busy event
-   * loop, instead of standing idle. Default 2.
+   * loop, instead of standing idle. Default DEFAULT_JOBS_PER_WORKER.
    */
   jobsPerWorker?: number;
   /** Folder holding `<lang>.traineddata`; filled from the data packages on first use. */
@@ -202,7 +204,7 @@ interface Slot {
 
 export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPool> {
   const size = Math.max(1, options.size ?? 1);
-  const jobsPerWorker = Math.max(1, options.jobsPerWorker ?? 2);
+  const jobsPerWorker = Math.max(1, options.jobsPerWorker ?? DEFAULT_JOBS_PER_WORKER);
   const jobTimeoutMs = options.jobTimeoutMs ?? 15_000;
   const recycleAfterJobs = options.recycleAfterJobs ?? 300;
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
