@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIdPhoto, type IdPhotoCheckResult } from '../../activities/photo/check';
 import { createIdCardReader, type IdCardReader } from '../../activities/photo/ocr';
@@ -63,6 +64,27 @@ describe('legible cards are accepted and read exactly', () => {
       },
     });
     expect(result.metrics?.width).toBeGreaterThanOrEqual(1100);
+  });
+});
+
+describe('every pixel layout an upload may have is read', () => {
+  // RGB(A) is turned grey by the reader itself, anything else by libvips: both must read.
+  const person = PEOPLE[1]!;
+  it.concurrent.each([
+    {
+      upload: 'a grey JPEG (one channel)',
+      channels: 1,
+      convert: (card: Buffer) => sharp(card).toColourspace('b-w').jpeg().toBuffer(),
+    },
+    {
+      upload: 'an RGBA PNG',
+      channels: 4,
+      convert: (card: Buffer) => sharp(card).ensureAlpha(0.9).png().toBuffer(),
+    },
+  ])('$upload', async ({ channels, convert }) => {
+    const bytes = await convert(await idCardPhoto(person, 'clear-1600'));
+    expect((await sharp(bytes).metadata()).channels).toBe(channels);
+    expect(await reader.read(bytes)).toEqual({ name: person.name, idNumber: person.idNumber });
   });
 });
 
