@@ -23,7 +23,10 @@ import {
 export interface ApiOptions {
   /** GET rate held (BENCH_GET_RPS, default 200). */
   getRps: number;
-  /** POST rate held (BENCH_POST_RPS): each POST costs a password hash (Argon2id, ~12 ms of CPU) and a workflow start. */
+  /**
+   * POST rate held (BENCH_POST_RPS): each POST costs a password hash (Argon2id, ~12 ms of CPU)
+   * and a workflow start.
+   */
   postRps: number;
   /** How long each held rate runs (BENCH_API_SECONDS). */
   seconds: number;

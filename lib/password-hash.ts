@@ -13,7 +13,8 @@ const ARGON2ID = {
   parallelism: 1,
   outputLen: 32,
 } as const;
-const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2ID.memoryCost},t=${ARGON2ID.timeCost},p=${ARGON2ID.parallelism}$`;
+const ARGON2ID_SCHEME = '$argon2id$';
+const CURRENT_PREFIX = `${ARGON2ID_SCHEME}v=19$m=${ARGON2ID.memoryCost},t=${ARGON2ID.timeCost},p=${ARGON2ID.parallelism}$`;
 const LEGACY_SCRYPT = 'scrypt$';
 
 export function hashPassword(password: string): Promise<string> {
@@ -24,7 +25,7 @@ export function hashPassword(password: string): Promise<string> {
 export function isPasswordHash(stored: unknown): stored is string {
   return (
     typeof stored === 'string' &&
-    (stored.startsWith('$argon2id$') || stored.startsWith(LEGACY_SCRYPT))
+    (stored.startsWith(ARGON2ID_SCHEME) || stored.startsWith(LEGACY_SCRYPT))
   );
 }
 
@@ -35,7 +36,7 @@ export function needsRehash(stored: string): boolean {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const normalized = password.normalize('NFC');
-  if (stored.startsWith('$argon2id$')) {
+  if (stored.startsWith(ARGON2ID_SCHEME)) {
     // A malformed stored string is a wrong password, not an error for the caller.
     return verify(stored, normalized).catch(() => false);
   }
