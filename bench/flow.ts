@@ -226,6 +226,8 @@ interface BatchResult {
   failures: string[];
   perAppMs: number[];
   cpuSeconds: Record<string, number>;
+  /** Full garbage collections on each process's main thread during the batch, where it answered. */
+  fullGcs: Record<string, number>;
   active: { applicationId: string; token: string }[];
   fourEyes: number;
   reviewPolls: number;
@@ -242,6 +244,8 @@ async function runBatch(
   const processes = stack.processes();
   const cpuBefore = processes.map((p) => procCpuSeconds(p.pid));
   const workerThreadsBefore = procThreadCpuSeconds(stack.worker.pid);
+  const probed = [stack.worker, stack.api];
+  const gcsBefore = await Promise.all(probed.map((run) => run.fullGcs()));
   const failures: string[] = [];
   const perAppMs: number[] = [];
   const active: { applicationId: string; token: string }[] = [];
@@ -274,12 +278,20 @@ async function runBatch(
   cpuSeconds['worker: main JS thread'] = workerThreads.main - workerThreadsBefore.main;
   cpuSeconds['worker: OCR and other threads'] = workerThreads.other - workerThreadsBefore.other;
   cpuSeconds['worker: Temporal core SDK threads'] = workerThreads.core - workerThreadsBefore.core;
+  const gcsAfter = await Promise.all(probed.map((run) => run.fullGcs()));
+  const fullGcs: Record<string, number> = {};
+  probed.forEach((run, i) => {
+    const before = gcsBefore[i];
+    const after = gcsAfter[i];
+    if (before != null && after != null) fullGcs[run.name] = after - before;
+  });
   return {
     seconds,
     completed: active.length,
     failures,
     perAppMs,
     cpuSeconds,
+    fullGcs,
     active,
     fourEyes: reviewer.fourEyes,
     reviewPolls: reviewer.polls,
@@ -443,6 +455,13 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
         `CPU per application: ${name}`,
         round((s / Math.max(1, first.completed)) * 1000, 0),
         'ms',
+      ),
+    ),
+    ...Object.entries(first.fullGcs).map(([name, count]) =>
+      row(
+        `full garbage collections per application: ${name} (main thread)`,
+        round(count / Math.max(1, first.completed), 2),
+        '',
       ),
     ),
   ];

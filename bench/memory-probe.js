@@ -1,13 +1,24 @@
 /* global process */
-// Preloaded into the worker and API processes by the benchmarks (never by `npm start`): on an IPC
+// Preloaded into the worker and API processes by the benchmarks (never by `npm start`). On an IPC
 // message "memory", runs a full garbage collection (the process runs with --expose-gc) and answers
 // process.memoryUsage(), so that the memory benchmark can tell a growing heap from one that V8
-// simply has not collected yet. No signal: the Temporal runtime treats SIGUSR2 as shutdown.
+// simply has not collected yet. On "gcs", answers how many full collections V8 has run on the
+// main thread so far (forced ones included), without causing one.
+// No signal: the Temporal runtime treats SIGUSR2 as shutdown.
 // Plain JavaScript: worker threads inherit the preload, and not the TypeScript loader's hooks.
-const collect = globalThis.gc;
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
-if (process.send) {
+const collect = globalThis.gc;
+let fullGcs = 0;
+
+if (process.send && isMainThread) {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullGcs++;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (message) => {
+    if (message === 'gcs') process.send?.({ gcs: { full: fullGcs } });
     if (message !== 'memory') return;
     collect?.();
     process.send?.({ memory: process.memoryUsage(), collected: collect !== undefined });

@@ -156,6 +156,8 @@ export interface ChildRun {
   pid: number;
   /** process.memoryUsage() after a full GC, from bench/memory-probe.js; null without an answer. */
   memoryAfterGc(): Promise<ProbedMemory | null>;
+  /** Full garbage collections on the main thread so far (bench/memory-probe.js); null without an answer. */
+  fullGcs(): Promise<number | null>;
   /** The last lines the process wrote, for error messages. */
   output(): string;
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
@@ -202,26 +204,30 @@ export function runTsProcess(name: string, entry: string, env: Record<string, st
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const output = () => lines.join('\n');
+  /** One question to bench/memory-probe.js over IPC; null when it does not answer in 30 s. */
+  const askProbe = <T>(question: string, isAnswer: (m: object) => boolean) =>
+    new Promise<T | null>((resolve) => {
+      const timer = setTimeout(() => done(null), 30_000);
+      const onMessage = (message: unknown) => {
+        if (message && typeof message === 'object' && isAnswer(message)) done(message as T);
+      };
+      const done = (value: T | null) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(value);
+      };
+      child.on('message', onMessage);
+      if (!child.connected || !child.send(question)) done(null);
+    });
   return {
     name,
     child,
     pid: child.pid,
     output,
-    memoryAfterGc() {
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => done(null), 30_000);
-        const onMessage = (message: unknown) => {
-          if (message && typeof message === 'object' && 'memory' in message)
-            done(message as ProbedMemory);
-        };
-        const done = (value: ProbedMemory | null) => {
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          resolve(value);
-        };
-        child.on('message', onMessage);
-        if (!child.connected || !child.send('memory')) done(null);
-      });
+    memoryAfterGc: () => askProbe<ProbedMemory>('memory', (m) => 'memory' in m),
+    async fullGcs() {
+      const answer = await askProbe<{ gcs: { full: number } }>('gcs', (m) => 'gcs' in m);
+      return answer?.gcs.full ?? null;
     },
     waitForOutput(text, timeoutMs) {
       return new Promise((resolve, reject) => {
