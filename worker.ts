@@ -9,8 +9,10 @@ import { startPhotoPipeline } from './lib/photo-pipeline';
 import { temporalConnectionOptions } from './lib/temporal-connection';
 import { temporalSubjectKeys } from './lib/temporal-subjects';
 import { startWebhookDispatcher } from './lib/webhook-dispatcher';
+import { setWorkerHeapGrowth } from './lib/worker-heap';
 
 async function main() {
+  setWorkerHeapGrowth();
   const config = loadConfig();
   const database = openDatabase(config.databaseFile);
   const connection = await connectWorker(config);
