@@ -156,7 +156,7 @@ export interface ChildRun {
   pid: number;
   /** process.memoryUsage() after a full GC, from bench/memory-probe.js; null without an answer. */
   memoryAfterGc(): Promise<ProbedMemory | null>;
-  /** Full garbage collections on the main thread so far (bench/memory-probe.js); null without an answer. */
+  /** Full garbage collections on the main thread so far (bench/memory-probe.js), or null. */
   fullGcs(): Promise<number | null>;
   /** The last lines the process wrote, for error messages. */
   output(): string;

@@ -8,7 +8,7 @@
 // 150 applications), each marking the whole heap to free ~4 MB, on its main thread and V8's
 // helper threads; the mode is left only when the heap grows well past where it was at the
 // previous collection, which a steady worker's heap does not. A fixed factor of 2 replaces V8's
-// choice in every mode: ~18 full collections for the same 150 applications and ~12 % less worker
+// choice in every mode: ~18 full collections for the same 150 applications and ~11 % less worker
 // CPU per application, for up to one live heap more memory (README "Performance").
 import { setFlagsFromString } from 'node:v8';
 
