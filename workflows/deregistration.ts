@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  log,
   patched,
   setHandler,
   upsertSearchAttributes,
@@ -30,6 +31,17 @@ import { reasonMessage } from '../domain/messages';
 import { db, messaging } from './onboarding-activities';
 
 const FINAL: DeregistrationStatus[] = ['CLOSED', 'CANCELLED'];
+
+/** Changes to running workflows' logic, each kept until no history without it remains. */
+const PATCHES = {
+  eraseHistories: 'erase-histories',
+  /**
+   * Steps answer once the new status is recorded, and the process goes on without waiting for the
+   * owner's SMS about it: the notices go out in order behind it. An SMS gateway that is down no
+   * longer holds up a closure (its answers used to wait for each notice and time out).
+   */
+  answerBeforeNotice: 'answer-before-notice',
+} as const;
 
 function reason(code: ReasonCode): Reason {
   return { code, message: reasonMessage(code) };
@@ -73,6 +85,9 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     view,
   });
 
+  /** The owner's notices, one after the other in status order (the patched path). */
+  let notices: Promise<void> = Promise.resolve();
+
   async function moveTo(status: DeregistrationStatus, reasons: Reason[] = [], deadlineMs?: number) {
     view.status = status;
     view.reasons = reasons;
@@ -81,14 +96,15 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     statusSeq += 1;
     const seq = statusSeq;
     upsertSearchAttributes([{ key: searchAttributes.deregistrationStatus, value: status }]);
-    await Promise.all([
+    const record = () =>
       db.recordDeregistrationStatus({
         walletId,
         status,
         seq,
         at: view.updatedAt,
         reasons: reasons.map((r) => r.code),
-      }),
+      });
+    const notify = () =>
       messaging.notify({
         key: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${seq}`,
         // The number stays in the app database: this history holds nothing of the owner.
@@ -96,8 +112,17 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
         channel: 'sms',
         template: 'DEREGISTRATION_STATUS',
         params: { status, reason: reasons[0]?.message ?? '' },
-      }),
-    ]);
+      });
+    if (patched(PATCHES.answerBeforeNotice)) {
+      // A notice that fails for good (a day of retries, or refused by the gateway) is left in the
+      // history for ops; it must not stop a closure the owner asked for.
+      notices = notices.then(notify).catch((error: unknown) => {
+        log.warn('deregistration notice not delivered', { seq, error: String(error) });
+      });
+      await record();
+    } else {
+      await Promise.all([record(), notify()]);
+    }
     recordedSeq = Math.max(recordedSeq, seq);
   }
 
@@ -228,11 +253,21 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       if (closed.ok) {
         view.balance = 0;
         await moveTo('CLOSED');
+        if (patched(PATCHES.answerBeforeNotice)) {
+          // Temporal keeps no history of the person's applications (SPEC §6); then the owner is
+          // answered. The sandbox outbox keeps no trace of the number once the closing message,
+          // the last one, is out.
+          await db.eraseWorkflowHistories({ walletId });
+          erased = true;
+          await notices;
+          await db.eraseOutboxFor({ walletId });
+          return;
+        }
         // The closing message was the last one: the sandbox outbox keeps no trace of the number.
         await db.eraseOutboxFor({ walletId });
         // And Temporal keeps no history of the person's applications (SPEC §6). Patched: closures
         // recorded before this step replay without it.
-        if (patched('erase-histories')) await db.eraseWorkflowHistories({ walletId });
+        if (patched(PATCHES.eraseHistories)) await db.eraseWorkflowHistories({ walletId });
         erased = true;
         return;
       }
@@ -245,6 +280,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
 
   await run();
   evaluated = true;
+  await notices;
   await condition(allHandlersFinished);
   return view;
 }

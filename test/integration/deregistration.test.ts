@@ -34,6 +34,7 @@ import {
   type JsonPayload,
 } from '../../lib/payload-codec';
 import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
 import { outboxRecipientIndex } from '../../lib/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
@@ -51,8 +52,23 @@ import { startTimeSkipping } from '../helpers/time-skipping';
 
 const PIN = TEST_PAYMENT_PASSWORD;
 let stack: Stack;
+/** The SMS gateway: the sandbox outbox, unless a test takes it down. */
+const gateway = { down: false, delivered: [] as OutboundMessage[], failed: 0 };
 beforeAll(async () => {
-  stack = await startStack({}, { photo: true });
+  // The stack's database exists only once the stack is up: the transport reaches it lazily.
+  let outboxSend: SmsTransport | null = null;
+  const smsTransport: SmsTransport = {
+    async send(message) {
+      if (gateway.down) {
+        gateway.failed += 1;
+        throw new Error('SMS gateway down');
+      }
+      outboxSend ??= outboxTransport(stack.database.db, stack.config.piiKey);
+      await outboxSend.send(message);
+      gateway.delivered.push(message);
+    },
+  };
+  stack = await startStack({}, { photo: true, deps: { smsTransport } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -143,6 +159,8 @@ describe('closing a wallet', () => {
     const closed = await dereg(walletId, token, 'confirm');
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json().status).toBe('CLOSED');
+    // The closing SMS follows the answer; the workflow ends once the outbox forgot the number.
+    await stack.temporalClient.workflow.getHandle(deregistrationWorkflowId(walletId)).result();
 
     // Closing erased that key: no process can decrypt those payloads any more, ops included.
     for (const payload of kept)
@@ -260,6 +278,43 @@ describe('closing a wallet', () => {
     });
     expect(wallet.json().status).toBe('ACTIVE');
   });
+
+  it('answers every step while the SMS gateway is down; the notices follow, once each, in order', async () => {
+    const a = freshPerson(PEOPLE[0]!);
+    const { walletId, token, applicationId } = await activeWallet(a);
+    // The onboarding's own last SMS is out before the gateway goes down.
+    await stack.temporalClient.workflow.getHandle(onboardingWorkflowId(applicationId)).result();
+    const handle = stack.temporalClient.workflow.getHandle(deregistrationWorkflowId(walletId));
+    const notices = () =>
+      gateway.delivered.filter(
+        (m) => m.template === 'DEREGISTRATION_STATUS' && m.key.startsWith(`${handle.workflowId}:`),
+      );
+    gateway.down = true;
+    try {
+      // Each answer used to wait for its SMS, and the API gave up after 20 s with a 503.
+      const started = await dereg(walletId, token, '', { paymentPassword: PIN });
+      expect(started.statusCode, started.body).toBe(202);
+      expect(started.json().status).toBe('AWAITING_CONFIRMATION');
+      const closed = await dereg(walletId, token, 'confirm');
+      expect(closed.statusCode, closed.body).toBe(200);
+      expect(closed.json().status).toBe('CLOSED');
+      const wallet = stack.database.db.select().from(wallets).where(eq(wallets.id, walletId)).get();
+      expect(wallet?.status).toBe('CLOSED');
+      expect(gateway.failed).toBeGreaterThan(0);
+      expect(notices()).toEqual([]);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+    } finally {
+      gateway.down = false;
+    }
+    // Back up: the notice retries deliver both, the closing one last, and the workflow ends.
+    await handle.result();
+    // Keys end in the status sequence: 1 AWAITING_CONFIRMATION, 2 CLOSED.
+    expect(notices().map((m) => m.key.split(':').pop())).toEqual(['1', '2']);
+    const phoneIndex = outboxRecipientIndex(stack.config.piiKey, a.phone);
+    expect(
+      stack.database.db.select().from(outbox).where(eq(outbox.recipientIndex, phoneIndex)).all(),
+    ).toEqual([]);
+  }, 120_000);
 
   it('refuses to start while the wallet is frozen', async () => {
     const a = freshPerson(PEOPLE[3]!);

@@ -5,8 +5,9 @@
 // (`*-encrypted.json`, and `*-person-keys.json` since payloads are under per-person keys) under
 // the PII_KEY below. The replayer decodes with the same codec, which passes plaintext payloads
 // through, so every kind replays. Each re-recording writes the newest generation only, named by
-// GENERATION: `answer-before-notice` holds the patches `local-database-activities` and
-// `answer-before-notice`.
+// GENERATION: `answer-before-notice` holds the onboarding patches `local-database-activities` and
+// `answer-before-notice`; `deregistration-answer-before-notice` the deregistration's
+// `answer-before-notice` (only the closure was re-recorded: onboarding did not change).
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ import { startStack, type Stack } from '../helpers/stack';
 const historiesDir = join(import.meta.dirname, '..', 'histories');
 const recording = process.env.RECORD_HISTORIES === '1';
 /** The suffix of the histories a re-recording writes; a new one for each patched() change. */
-const GENERATION = 'answer-before-notice';
+const GENERATION = 'deregistration-answer-before-notice';
 /** A fixed test-only key, so that the encrypted histories can be decoded on every run. */
 const HISTORIES_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
