@@ -5,11 +5,13 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  log,
   patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { NotifyInput } from '../activities/notify';
 import type { ApplicationStatus, NextAction, ReasonCode } from '../domain/codes';
 import {
   cancelUpdate,
@@ -63,6 +65,12 @@ const PATCHES = {
    * it: the record is a local activity in the same workflow task, the SMS a round trip more.
    */
   answerBeforeNotice: 'answer-before-notice',
+  /**
+   * The application also moves on without waiting for the SMS: the status notices go out in order
+   * behind it, so an SMS gateway that is down no longer holds up the next step (a photo upload or
+   * a payment password used to wait for the previous notice, and time out).
+   */
+  noticesBehind: 'notices-behind',
 } as const;
 
 class Ended extends Error {}
@@ -171,6 +179,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
    * Notifications stay regular activities: delivery to people is retried for a day.
    */
   const store = () => (patched(PATCHES.localDatabaseActivities) ? localDb : db);
+  /** The applicant's status notices, one after the other in status order (`notices-behind`). */
+  let notices: Promise<void> = Promise.resolve();
 
   // ---- transitions: only the main function calls these -------------------------------------
 
@@ -202,24 +212,21 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     const markRecorded = () => {
       recordedSeq = Math.max(recordedSeq, seq);
     };
-    await Promise.all([
-      store()
-        .recordApplicationStatus({
-          applicationId,
-          status,
-          nextAction,
-          seq,
-          at: view.updatedAt,
-          reasons: reasons.map((r) => r.code),
-          view: snapshot(),
-        })
-        .then(() => {
-          if (answerBeforeNotice) markRecorded();
-        }),
-      // The first status is the answer to the request itself; every later change is news. With
-      // invalid fields there may be no phone to tell.
+    const record = () =>
+      store().recordApplicationStatus({
+        applicationId,
+        status,
+        nextAction,
+        seq,
+        at: view.updatedAt,
+        reasons: reasons.map((r) => r.code),
+        view: snapshot(),
+      });
+    // The first status is the answer to the request itself; every later change is news. With
+    // invalid fields there may be no phone to tell.
+    const notice: NotifyInput | null =
       view.fieldErrors.length === 0 && (seq > 1 || status !== previous || status === 'FAILED')
-        ? messaging.notify({
+        ? {
             key: `${applicationId}:status:${seq}`,
             recipient: view.applicant.phone,
             channel: 'sms',
@@ -229,8 +236,26 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
               reason: reasons[0]?.message ?? '',
               ...(view.walletId ? { walletId: view.walletId } : {}),
             },
-          })
-        : Promise.resolve(),
+          }
+        : null;
+    if (answerBeforeNotice && patched(PATCHES.noticesBehind)) {
+      // A notice that fails for good (a day of retries, or refused by the gateway) is left in the
+      // history for ops; it must not stop the application.
+      if (notice)
+        notices = notices
+          .then(() => messaging.notify(notice))
+          .catch((error: unknown) => {
+            log.warn('status notice not delivered', { seq, error: String(error) });
+          });
+      await record();
+      markRecorded();
+      return;
+    }
+    await Promise.all([
+      record().then(() => {
+        if (answerBeforeNotice) markRecorded();
+      }),
+      notice ? messaging.notify(notice) : Promise.resolve(),
     ]);
     markRecorded();
   }
@@ -685,6 +710,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     if (!(error instanceof Ended)) throw error;
   }
   evaluated = true;
+  await notices;
   // Let every handler answer its caller before the workflow closes.
   await condition(allHandlersFinished);
   return view;

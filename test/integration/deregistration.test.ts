@@ -34,7 +34,6 @@ import {
   type JsonPayload,
 } from '../../lib/payload-codec';
 import { temporalSubjectKeys } from '../../lib/temporal-subjects';
-import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
 import { outboxRecipientIndex } from '../../lib/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
@@ -47,28 +46,15 @@ import {
 } from '../helpers/onboarding';
 import { eventually } from '../helpers/eventually';
 import { payloadsOf, rawHistory } from '../helpers/history';
+import { switchableSmsGateway } from '../helpers/sms-gateway';
 import { startStack, type Stack } from '../helpers/stack';
 import { startTimeSkipping } from '../helpers/time-skipping';
 
 const PIN = TEST_PAYMENT_PASSWORD;
 let stack: Stack;
-/** The SMS gateway: the sandbox outbox, unless a test takes it down. */
-const gateway = { down: false, delivered: [] as OutboundMessage[], failed: 0 };
+const gateway = switchableSmsGateway(() => stack);
 beforeAll(async () => {
-  // The stack's database exists only once the stack is up: the transport reaches it lazily.
-  let outboxSend: SmsTransport | null = null;
-  const smsTransport: SmsTransport = {
-    async send(message) {
-      if (gateway.down) {
-        gateway.failed += 1;
-        throw new Error('SMS gateway down');
-      }
-      outboxSend ??= outboxTransport(stack.database.db, stack.config.piiKey);
-      await outboxSend.send(message);
-      gateway.delivered.push(message);
-    },
-  };
-  stack = await startStack({}, { photo: true, deps: { smsTransport } });
+  stack = await startStack({}, { photo: true, deps: { smsTransport: gateway.transport } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -300,7 +286,7 @@ describe('closing a wallet', () => {
       expect(closed.json().status).toBe('CLOSED');
       const wallet = stack.database.db.select().from(wallets).where(eq(wallets.id, walletId)).get();
       expect(wallet?.status).toBe('CLOSED');
-      expect(gateway.failed).toBeGreaterThan(0);
+      expect(gateway.failedCalls).toBeGreaterThan(0);
       expect(notices()).toEqual([]);
       expect((await handle.describe()).status.name).toBe('RUNNING');
     } finally {

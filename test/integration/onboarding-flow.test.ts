@@ -1,5 +1,6 @@
 // SPEC §1 end to end through the HTTP API, with the real photo pipeline and a real Temporal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onboardingWorkflowId } from '../../domain/contract';
 import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -7,16 +8,19 @@ import {
   decide,
   freshPerson,
   openBankAccount,
+  setPaymentPassword,
   statusTextsFor,
   uploadClearCard,
   uploadPhoto,
   verifyPhone,
 } from '../helpers/onboarding';
+import { switchableSmsGateway } from '../helpers/sms-gateway';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
+const gateway = switchableSmsGateway(() => stack);
 beforeAll(async () => {
-  stack = await startStack({}, { photo: true });
+  stack = await startStack({}, { photo: true, deps: { smsTransport: gateway.transport } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -122,4 +126,38 @@ describe('opening a wallet', () => {
     const statuses = await statusTextsFor(stack, a.phone, 4);
     expect(statuses).toHaveLength(4); // ID photo, review, payment password, active
   });
+
+  it('goes on to an active wallet while the SMS gateway is down; the texts follow in order', async () => {
+    const a = freshPerson(PEOPLE[1]!);
+    await openBankAccount(stack, a);
+    const created = await apply(stack, a);
+    expect(created.statusCode, created.body).toBe(201);
+    const { applicationId: id, applicantToken: token } = created.json();
+    await verifyPhone(stack, id, token, a.phone);
+    const statusNotices = () =>
+      gateway.delivered.filter((m) => m.key.startsWith(`${id}:status:`)).map((m) => m.key);
+    const before = statusNotices().length;
+    gateway.down = true;
+    try {
+      // Each step used to wait for the SMS about the step before it, and time out.
+      const photo = await uploadClearCard(stack, id, token, a.person);
+      expect(photo).toMatchObject({ accepted: true, status: 'PENDING_REVIEW' });
+      const approved = await decide(stack, id, 'rita');
+      expect(approved.json().status, approved.body).toBe('AWAITING_PAYMENT_PASSWORD');
+      await setPaymentPassword(stack, id, token);
+      expect(gateway.failedCalls).toBeGreaterThan(0);
+      expect(statusNotices().length).toBe(before);
+    } finally {
+      gateway.down = false;
+    }
+    // Back up: every status text goes out once, in the order of the statuses, ACTIVE last.
+    const handle = stack.temporalClient.workflow.getHandle(onboardingWorkflowId(id));
+    const final = (await handle.result()) as { status: string };
+    expect(final.status).toBe('ACTIVE');
+    const seqs = statusNotices().map((key) => Number(key.split(':').pop()));
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const texts = await statusTextsFor(stack, a.phone, 4);
+    expect(texts).toHaveLength(4); // ID photo, review, payment password, active
+  }, 120_000);
 });

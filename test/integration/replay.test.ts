@@ -7,7 +7,8 @@
 // through, so every kind replays. Each re-recording writes the newest generation only, named by
 // GENERATION: `answer-before-notice` holds the onboarding patches `local-database-activities` and
 // `answer-before-notice`; `deregistration-answer-before-notice` the deregistration's
-// `answer-before-notice` (only the closure was re-recorded: onboarding did not change).
+// `answer-before-notice` (only the closure was re-recorded: onboarding did not change);
+// `notices-behind` the onboarding's `notices-behind` (only the onboarding histories re-recorded).
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ import { startStack, type Stack } from '../helpers/stack';
 const historiesDir = join(import.meta.dirname, '..', 'histories');
 const recording = process.env.RECORD_HISTORIES === '1';
 /** The suffix of the histories a re-recording writes; a new one for each patched() change. */
-const GENERATION = 'deregistration-answer-before-notice';
+const GENERATION = 'notices-behind';
 /** A fixed test-only key, so that the encrypted histories can be decoded on every run. */
 const HISTORIES_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
