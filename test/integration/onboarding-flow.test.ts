@@ -160,4 +160,27 @@ describe('opening a wallet', () => {
     const texts = await statusTextsFor(stack, a.phone, 4);
     expect(texts).toHaveLength(4); // ID photo, review, payment password, active
   }, 120_000);
+
+  it('reaches an active wallet when the gateway refuses every status text for good', async () => {
+    const a = freshPerson(PEOPLE[2]!);
+    await openBankAccount(stack, a);
+    const created = await apply(stack, a);
+    const { applicationId: id, applicantToken: token } = created.json();
+    await verifyPhone(stack, id, token, a.phone);
+    gateway.refusing = true;
+    try {
+      const failedBefore = gateway.failedCalls;
+      expect(await uploadClearCard(stack, id, token, a.person)).toMatchObject({
+        status: 'PENDING_REVIEW',
+      });
+      expect((await decide(stack, id, 'rita')).json().status).toBe('AWAITING_PAYMENT_PASSWORD');
+      await setPaymentPassword(stack, id, token);
+      const handle = stack.temporalClient.workflow.getHandle(onboardingWorkflowId(id));
+      // The refused texts are in the history for ops; the application ended as it should.
+      expect(((await handle.result()) as { status: string }).status).toBe('ACTIVE');
+      expect(gateway.failedCalls - failedBefore).toBeGreaterThanOrEqual(3);
+    } finally {
+      gateway.refusing = false;
+    }
+  }, 120_000);
 });
