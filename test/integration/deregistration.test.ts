@@ -302,6 +302,22 @@ describe('closing a wallet', () => {
     ).toEqual([]);
   }, 120_000);
 
+  it('closes the wallet when the gateway refuses the texts for good', async () => {
+    const a = freshPerson(PEOPLE[1]!);
+    const { walletId, token, applicationId } = await activeWallet(a);
+    await stack.temporalClient.workflow.getHandle(onboardingWorkflowId(applicationId)).result();
+    const handle = stack.temporalClient.workflow.getHandle(deregistrationWorkflowId(walletId));
+    gateway.refusing = true;
+    try {
+      expect((await dereg(walletId, token, '', { paymentPassword: PIN })).statusCode).toBe(202);
+      expect((await dereg(walletId, token, 'confirm')).json().status).toBe('CLOSED');
+      // The refused texts are in the history for ops; the closure ran to its end.
+      expect(((await handle.result()) as { status: string }).status).toBe('CLOSED');
+    } finally {
+      gateway.refusing = false;
+    }
+  });
+
   it('refuses to start while the wallet is frozen', async () => {
     const a = freshPerson(PEOPLE[3]!);
     const { walletId, token } = await activeWallet(a);
