@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  log,
   patched,
   setHandler,
   upsertSearchAttributes,
@@ -28,6 +27,7 @@ import {
   type Reason,
 } from '../domain/contract';
 import { reasonMessage } from '../domain/messages';
+import { noticeQueue } from './notice-queue';
 import { db, messaging } from './onboarding-activities';
 
 const FINAL: DeregistrationStatus[] = ['CLOSED', 'CANCELLED'];
@@ -85,8 +85,8 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     view,
   });
 
-  /** The owner's notices, one after the other in status order (the patched path). */
-  let notices: Promise<void> = Promise.resolve();
+  /** The owner's notices, in status order behind the process (`answer-before-notice`). */
+  const notices = noticeQueue();
 
   async function moveTo(status: DeregistrationStatus, reasons: Reason[] = [], deadlineMs?: number) {
     view.status = status;
@@ -114,11 +114,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
         params: { status, reason: reasons[0]?.message ?? '' },
       });
     if (patched(PATCHES.answerBeforeNotice)) {
-      // A notice that fails for good (a day of retries, or refused by the gateway) is left in the
-      // history for ops; it must not stop a closure the owner asked for.
-      notices = notices.then(notify).catch((error: unknown) => {
-        log.warn('deregistration notice not delivered', { seq, error: String(error) });
-      });
+      notices.enqueue(seq, notify);
       await record();
     } else {
       await Promise.all([record(), notify()]);
@@ -259,7 +255,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
           // the last one, is out.
           await db.eraseWorkflowHistories({ walletId });
           erased = true;
-          await notices;
+          await notices.drained();
           await db.eraseOutboxFor({ walletId });
           return;
         }
@@ -280,7 +276,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
 
   await run();
   evaluated = true;
-  await notices;
+  await notices.drained();
   await condition(allHandlersFinished);
   return view;
 }

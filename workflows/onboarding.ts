@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  log,
   patched,
   setHandler,
   upsertSearchAttributes,
@@ -50,6 +49,7 @@ import {
 } from '../domain/fields';
 import { reasonMessage } from '../domain/messages';
 import { tierForAge, type Tier } from '../domain/tiers';
+import { noticeQueue } from './notice-queue';
 import { coreBanking, db, localDb, messaging, photo } from './onboarding-activities';
 import { validateGuardian } from './guardian';
 
@@ -179,8 +179,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
    * Notifications stay regular activities: delivery to people is retried for a day.
    */
   const store = () => (patched(PATCHES.localDatabaseActivities) ? localDb : db);
-  /** The applicant's status notices, one after the other in status order (`notices-behind`). */
-  let notices: Promise<void> = Promise.resolve();
+  /** The applicant's status notices, in status order behind the process (`notices-behind`). */
+  const notices = noticeQueue();
 
   // ---- transitions: only the main function calls these -------------------------------------
 
@@ -239,14 +239,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
           }
         : null;
     if (answerBeforeNotice && patched(PATCHES.noticesBehind)) {
-      // A notice that fails for good (a day of retries, or refused by the gateway) is left in the
-      // history for ops; it must not stop the application.
-      if (notice)
-        notices = notices
-          .then(() => messaging.notify(notice))
-          .catch((error: unknown) => {
-            log.warn('status notice not delivered', { seq, error: String(error) });
-          });
+      if (notice) notices.enqueue(seq, () => messaging.notify(notice));
       await record();
       markRecorded();
       return;
@@ -710,7 +703,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     if (!(error instanceof Ended)) throw error;
   }
   evaluated = true;
-  await notices;
+  await notices.drained();
   // Let every handler answer its caller before the workflow closes.
   await condition(allHandlersFinished);
   return view;
