@@ -22,8 +22,8 @@ import {
 } from '../domain/contract';
 import { maskApplicant } from '../domain/mask';
 import { loadApplicationView, saveApplicationView } from '../lib/application-views';
-import { notFound, Problem } from './problem';
-import { isTemporalUnavailable } from './temporal-errors';
+import { notFound, Problem, readLater } from './problem';
+import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
 export function applicationHandle(app: FastifyInstance, id: string): WorkflowHandle {
   return app.temporal.client.workflow.getHandle(onboardingWorkflowId(id));
@@ -43,16 +43,11 @@ export async function queryOnboarding<Ret>(
     return await app.temporal.call(() => applicationHandle(app, id).query(query));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw notFound('application');
+    // Even inside a POST, a query that was not answered changed nothing.
+    if (error instanceof WorkflowNotAnswering) throw readLater();
     // Temporal itself down is TEMPORAL_UNAVAILABLE, answered by the errors plugin.
     if (error instanceof Problem || isTemporalUnavailable(error)) throw error;
-    if (error instanceof ServiceError || isGrpcServiceError(error))
-      throw new Problem(
-        503,
-        'SERVICE_UNAVAILABLE',
-        'The application cannot be read right now; it is safe. Try again shortly.',
-        {},
-        { 'Retry-After': '5' },
-      );
+    if (error instanceof ServiceError || isGrpcServiceError(error)) throw readLater();
     throw error;
   }
 }

@@ -63,3 +63,21 @@ export const temporalUnavailable = () =>
     {},
     { 'Retry-After': '5' },
   );
+/** A read the workflow did not answer in time (no worker polling, or one too busy). */
+export const readLater = () =>
+  new Problem(
+    503,
+    'SERVICE_UNAVAILABLE',
+    'This cannot be read right now; nothing is lost. Try again shortly.',
+    {},
+    { 'Retry-After': '5' },
+  );
+/** A step Temporal took but the workflow did not answer in time: it may yet take effect. */
+export const requestPending = () =>
+  new Problem(
+    503,
+    'REQUEST_PENDING',
+    'Your request was received but not answered in time; it may still take effect. Read the current status before sending it again.',
+    {},
+    { 'Retry-After': '5' },
+  );

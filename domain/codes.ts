@@ -100,6 +100,7 @@ export const HTTP_ERROR_CODES = [
   'TOO_MANY_REQUESTS',
   'TEMPORAL_UNAVAILABLE',
   'SERVICE_UNAVAILABLE',
+  'REQUEST_PENDING',
   'INTERNAL_ERROR',
 ] as const;
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];

@@ -2,9 +2,16 @@
 // only our own faults are 500, logged in full and never shown with a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isTemporalUnavailable } from '../temporal-errors';
+import { isTemporalUnavailable, WorkflowNotAnswering } from '../temporal-errors';
 import { fieldReasonCodes } from '../schemas/fields';
-import { Problem, statusTitle, temporalUnavailable, type FieldProblem } from '../problem';
+import {
+  Problem,
+  readLater,
+  requestPending,
+  statusTitle,
+  temporalUnavailable,
+  type FieldProblem,
+} from '../problem';
 
 interface AjvError {
   keyword: string;
@@ -54,8 +61,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     });
 }
 
-function toProblem(error: FastifyError & { validation?: AjvError[] }): Problem | null {
+function toProblem(
+  error: FastifyError & { validation?: AjvError[] },
+  method: string,
+): Problem | null {
   if (error instanceof Problem) return error;
+  if (error instanceof WorkflowNotAnswering)
+    return method === 'GET' || method === 'HEAD' ? readLater() : requestPending();
   if (isTemporalUnavailable(error)) return temporalUnavailable();
   if (error.validation) {
     const errors = fieldProblems(error.validation);
@@ -93,7 +105,7 @@ export function frameworkErrors(
   reply: FastifyReply,
 ): void {
   const problem =
-    toProblem(error) ??
+    toProblem(error, request.method) ??
     new Problem(400, 'MALFORMED_REQUEST', 'The request could not be understood.');
   void sendProblem(request, reply, problem);
 }
@@ -101,7 +113,7 @@ export function frameworkErrors(
 export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const problem = toProblem(error);
+      const problem = toProblem(error, request.method);
       if (problem) {
         if (problem.status >= 500) request.log.warn({ err: error }, problem.message);
         return sendProblem(request, reply, problem);

@@ -12,12 +12,16 @@ import type { Config } from '../../lib/config';
 import { createDataConverter } from '../../lib/payload-codec';
 import { temporalConnectionOptions } from '../../lib/temporal-connection';
 import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+import { isDeadlineExceeded, WorkflowNotAnswering } from '../temporal-errors';
 
 export interface TemporalAccess {
   client: Client;
   connection: Connection;
   taskQueue: string;
-  /** Runs Temporal calls under a deadline so an outage answers 503 quickly, not after minutes. */
+  /**
+   * Runs Temporal calls under a deadline so an outage answers 503 quickly, not after minutes. A
+   * deadline passed while Temporal is up throws WorkflowNotAnswering.
+   */
   call<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T>;
   isHealthy(): Promise<boolean>;
 }
@@ -51,21 +55,31 @@ export default fp(
         temporalSubjectKeys(app.database.db, config.piiKey),
       ),
     });
-    const call = <T>(fn: () => Promise<T>, timeoutMs = 10_000) =>
-      connection.withDeadline(Date.now() + timeoutMs, fn);
+    const isHealthy = async () => {
+      try {
+        await connection.withDeadline(Date.now() + 2000, () =>
+          connection.workflowService.getSystemInfo({}),
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const call = async <T>(fn: () => Promise<T>, timeoutMs = 10_000) => {
+      try {
+        return await connection.withDeadline(Date.now() + timeoutMs, fn);
+      } catch (error) {
+        // Temporal answering its health check means it is the workflow that is late, not Temporal.
+        if (isDeadlineExceeded(error) && (await isHealthy())) throw new WorkflowNotAnswering(error);
+        throw error;
+      }
+    };
     app.decorate('temporal', {
       client,
       connection,
       taskQueue: config.temporal.taskQueue,
       call,
-      async isHealthy() {
-        try {
-          await call(() => connection.workflowService.getSystemInfo({}), 2000);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      isHealthy,
     });
     app.addHook('onClose', async () => {
       await connection.close();
