@@ -14,6 +14,7 @@ import {
 import {
   benchApplicant,
   cardPhoto,
+  cpuTicks,
   expectStatus,
   loadAverage,
   mapConcurrent,
@@ -26,6 +27,7 @@ import {
   row,
   setPaymentPassword,
   startApplication,
+  stealPercent,
   type BenchApplicant,
   type BenchRow,
   type BenchStack,
@@ -399,13 +401,20 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
   // the mean of the two: this machine's speed drifts over minutes (runs ten minutes apart have
   // measured the pool at 1.6 and at 2.2 cards/s).
   log(`flow: OCR pool alone, ${cards.length} of those cards`);
+  const ticks = [cpuTicks()];
   const ocrBefore = await ocrPoolThroughput(cards, ocrWorkers);
+  ticks.push(cpuTicks());
   log(`flow: ${apps} applications to ACTIVE, ${concurrency} at a time`);
   const load1 = loadAverage();
   const first = await runBatch(stack, batch1, concurrency, reviewPollMs, log);
   const load1End = loadAverage();
+  ticks.push(cpuTicks());
   log(`flow: OCR pool alone again, the same ${cards.length} cards`);
   const ocrAfter = await ocrPoolThroughput(cards, ocrWorkers);
+  ticks.push(cpuTicks());
+  const [stealBefore, stealBatch, stealAfter] = [0, 1, 2].map((i) =>
+    stealPercent(ticks[i]!, ticks[i + 1]!),
+  );
   const ocr = {
     cardsPerSecond: (ocrBefore.cardsPerSecond + ocrAfter.cardsPerSecond) / 2,
     medianMs: (ocrBefore.medianMs + ocrAfter.medianMs) / 2,
@@ -448,6 +457,9 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
     ),
     row('applications needing two reviewers (OCR partial match)', first.fourEyes, 'apps'),
     row('batch wall time', round(first.seconds, 1), 's'),
+    row('CPU stolen by the hypervisor: OCR pool before', round(stealBefore!, 1), '%'),
+    row('CPU stolen by the hypervisor: the batch', round(stealBatch!, 1), '%'),
+    row('CPU stolen by the hypervisor: OCR pool after', round(stealAfter!, 1), '%'),
     row('one application, start to ACTIVE (p50)', round(percentile(first.perAppMs, 50), 0), 'ms'),
     row('one application, start to ACTIVE (p99)', round(percentile(first.perAppMs, 99), 0), 'ms'),
     ...Object.entries(first.cpuSeconds).map(([name, s]) =>

@@ -18,7 +18,16 @@ import { runApiLatencyBench } from './api-latency';
 import { runControlPlaneBench } from './control-plane';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
-import { envNumber, loadAverage, machine, startBenchStack, type BenchRow } from './stack';
+import {
+  cpuTicks,
+  envNumber,
+  loadAverage,
+  machine,
+  round,
+  startBenchStack,
+  stealPercent,
+  type BenchRow,
+} from './stack';
 
 const ALL = ['photo', 'flow', 'rss', 'control', 'api'] as const;
 type BenchName = (typeof ALL)[number];
@@ -78,8 +87,12 @@ console.log(
 
 if (wants('photo')) {
   const load = loadAverage();
+  const ticks = cpuTicks();
   const rows = await runPhotoBench();
-  record('photo', 'photo pipeline', rows, { loadAverage: { start: load, end: loadAverage() } });
+  record('photo', 'photo pipeline', rows, {
+    loadAverage: { start: load, end: loadAverage() },
+    stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
+  });
 }
 
 if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
@@ -112,6 +125,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
     }
     if (wants('control')) {
       const load = loadAverage();
+      const ticks = cpuTicks();
       const rows = await runControlPlaneBench(stack, {
         samples: settings.latencySamples,
         warmup: 5,
@@ -124,6 +138,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
           samples: settings.latencySamples,
           sequential: true,
           loadAverage: { start: load, end: loadAverage() },
+          stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
         },
       );
     }
@@ -131,6 +146,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
       // GET is also measured on applications that reached ACTIVE: a few, if the flow did not run.
       if (active.length === 0) active = await activeApplications(stack, 50);
       const load = loadAverage();
+      const ticks = cpuTicks();
       const rows = await runApiLatencyBench(stack, {
         getRps: settings.getRps,
         postRps: settings.postRps,
@@ -142,6 +158,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         postRps: settings.postRps,
         seconds: settings.apiSeconds,
         loadAverage: { start: load, end: loadAverage() },
+        stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
       });
     }
   } finally {

@@ -78,6 +78,32 @@ export function loadAverage(): number[] {
 
 // ---- /proc ------------------------------------------------------------------------------------
 
+export interface CpuTicks {
+  total: number;
+  steal: number;
+}
+
+/** The machine's CPU time so far (/proc/stat, all CPUs), and the part the hypervisor took. */
+export function cpuTicks(): CpuTicks {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const ticks = fields.slice(1, 9).map(Number);
+    return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+  } catch {
+    return { total: 0, steal: 0 };
+  }
+}
+
+/**
+ * Share of the CPU time between two readings that the hypervisor gave to other guests, in %. On a
+ * shared virtual machine this is what makes the same work slower from one hour to the next.
+ */
+export function stealPercent(from: CpuTicks, to: CpuTicks): number {
+  const total = to.total - from.total;
+  return total > 0 ? ((to.steal - from.steal) / total) * 100 : 0;
+}
+
 export interface ProcMemory {
   rssMb: number;
   peakRssMb: number;
