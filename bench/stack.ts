@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
-import { withMallocArenaCap } from '../lib/malloc-arenas';
+import { withMallocSettings } from '../lib/malloc-settings';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
@@ -215,7 +215,7 @@ export function runTsProcess(name: string, entry: string, env: Record<string, st
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     // As `npm start` runs them.
-    env: withMallocArenaCap({ ...process.env, ...env }),
+    env: withMallocSettings({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);

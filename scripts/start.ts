@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { searchAttributes } from '../domain/contract';
-import { withMallocArenaCap } from '../lib/malloc-arenas';
+import { withMallocSettings } from '../lib/malloc-settings';
 import { temporalReady, waitForHttp, waitForTemporal } from './wait-for';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -271,8 +271,8 @@ async function main(): Promise<void> {
     say(`TEMPORAL_ADDRESS=${temporalAddress} is remote: not starting a local Temporal`);
   }
 
-  start('worker', ...nodeTs('worker.ts'), withMallocArenaCap(env));
-  start('api', ...nodeTs('api/server.ts'), withMallocArenaCap(env));
+  start('worker', ...nodeTs('worker.ts'), withMallocSettings(env));
+  start('api', ...nodeTs('api/server.ts'), withMallocSettings(env));
   say(`waiting for ${apiBase}/readyz`);
   await waitForHttp(`${apiBase}/readyz`, {
     timeoutMs: API_READY_TIMEOUT_MS,
