@@ -304,7 +304,7 @@ interface MemorySnapshot {
   rssMb: number;
   peakRssMb: number;
   /** After a full garbage collection (bench/memory-probe.js), if the process answered. */
-  afterGc: { rssMb: number; heapUsedMb: number; externalMb: number } | null;
+  afterGc: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number } | null;
 }
 
 /**
@@ -322,6 +322,7 @@ async function settledMemory(stack: BenchStack) {
         ? {
             rssMb: procMemory(run.pid).rssMb,
             heapUsedMb: probed.memory.heapUsed / 2 ** 20,
+            heapTotalMb: probed.memory.heapTotal / 2 ** 20,
             externalMb: probed.memory.external / 2 ** 20,
           }
         : null,
@@ -367,6 +368,22 @@ function memoryRows(
       row(
         `${name} JS heap used after a full GC, after ${2 * apps}`,
         mb(second.afterGc.heapUsedMb),
+        'MB',
+      ),
+      // What V8 holds for the heap, used or not: the part of the RSS that V8, not malloc, governs.
+      row(
+        `${name} JS heap committed after a full GC, at start`,
+        mb(start.afterGc.heapTotalMb),
+        'MB',
+      ),
+      row(
+        `${name} JS heap committed after a full GC, after ${apps}`,
+        mb(first.afterGc.heapTotalMb),
+        'MB',
+      ),
+      row(
+        `${name} JS heap committed after a full GC, after ${2 * apps}`,
+        mb(second.afterGc.heapTotalMb),
         'MB',
       ),
       row(
