@@ -352,40 +352,29 @@ function memoryRows(
     row(`${name} RSS growth over the second batch`, rss, '%', '≤ 10', rss <= 10),
   ];
   if (start.afterGc && first.afterGc && second.afterGc) {
-    const collected = growth(first.afterGc.rssMb, second.afterGc.rssMb);
+    const afterGc = [
+      ['at start', start.afterGc],
+      [`after ${apps}`, first.afterGc],
+      [`after ${2 * apps}`, second.afterGc],
+    ] as const;
+    const atEachReading = (
+      what: string,
+      mbOf: (m: NonNullable<MemorySnapshot['afterGc']>) => number,
+    ) =>
+      afterGc.map(([when, m]) =>
+        row(`${name} ${what} after a full GC, ${when}`, mb(mbOf(m)), 'MB'),
+      );
     rows.push(
-      row(`${name} RSS after a full GC, at start`, mb(start.afterGc.rssMb), 'MB'),
-      row(`${name} RSS after a full GC, after ${apps}`, mb(first.afterGc.rssMb), 'MB'),
-      row(`${name} RSS after a full GC, after ${2 * apps}`, mb(second.afterGc.rssMb), 'MB'),
+      ...atEachReading('RSS', (m) => m.rssMb),
       // For telling a leak from memory the allocator has not handed back; the target is on RSS.
-      row(`${name} RSS growth after a full GC`, collected, '%'),
-      row(`${name} JS heap used after a full GC, at start`, mb(start.afterGc.heapUsedMb), 'MB'),
       row(
-        `${name} JS heap used after a full GC, after ${apps}`,
-        mb(first.afterGc.heapUsedMb),
-        'MB',
+        `${name} RSS growth after a full GC`,
+        growth(first.afterGc.rssMb, second.afterGc.rssMb),
+        '%',
       ),
-      row(
-        `${name} JS heap used after a full GC, after ${2 * apps}`,
-        mb(second.afterGc.heapUsedMb),
-        'MB',
-      ),
+      ...atEachReading('JS heap used', (m) => m.heapUsedMb),
       // What V8 holds for the heap, used or not: the part of the RSS that V8, not malloc, governs.
-      row(
-        `${name} JS heap committed after a full GC, at start`,
-        mb(start.afterGc.heapTotalMb),
-        'MB',
-      ),
-      row(
-        `${name} JS heap committed after a full GC, after ${apps}`,
-        mb(first.afterGc.heapTotalMb),
-        'MB',
-      ),
-      row(
-        `${name} JS heap committed after a full GC, after ${2 * apps}`,
-        mb(second.afterGc.heapTotalMb),
-        'MB',
-      ),
+      ...atEachReading('JS heap committed', (m) => m.heapTotalMb),
       row(
         `${name} external (Buffers) after a full GC, after ${2 * apps}`,
         mb(second.afterGc.externalMb),
