@@ -1,6 +1,10 @@
 // Which Temporal client failures mean "Temporal is unreachable" (answer 503 and let the client
 // retry) rather than a fault of the request, and which mean only that a workflow was late.
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
@@ -25,16 +29,29 @@ function anyCause(error: unknown, matches: (e: unknown) => boolean): boolean {
   return false;
 }
 
+/**
+ * The call ran out of time. An update call that times out can also come back as CANCELLED (seen
+ * with the worker down); the SDK reports both as WorkflowUpdateRPCTimeoutOrCancelledError, and
+ * nothing in the API cancels a call itself.
+ */
 export function isDeadlineExceeded(error: unknown): boolean {
-  return anyCause(error, (e) => isGrpcServiceError(e) && Number(e.code) === DEADLINE_EXCEEDED);
-}
-
-export function isTemporalUnavailable(error: unknown): boolean {
   return anyCause(
     error,
     (e) =>
-      (isGrpcServiceError(e) && [UNAVAILABLE, DEADLINE_EXCEEDED].includes(Number(e.code))) ||
-      (e instanceof ServiceError &&
-        /ECONNREFUSED|connection refused|Failed to connect/i.test(e.message)),
+      e instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+      (isGrpcServiceError(e) && Number(e.code) === DEADLINE_EXCEEDED),
+  );
+}
+
+export function isTemporalUnavailable(error: unknown): boolean {
+  return (
+    isDeadlineExceeded(error) ||
+    anyCause(
+      error,
+      (e) =>
+        (isGrpcServiceError(e) && Number(e.code) === UNAVAILABLE) ||
+        (e instanceof ServiceError &&
+          /ECONNREFUSED|connection refused|Failed to connect/i.test(e.message)),
+    )
   );
 }
