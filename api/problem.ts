@@ -55,29 +55,20 @@ export const notFound = (what = 'resource') => new Problem(404, 'NOT_FOUND', `No
 export const forbidden = () => new Problem(403, 'FORBIDDEN', 'Your role may not do this.');
 export const unauthorized = (detail = 'A valid bearer token is required.') =>
   new Problem(401, 'UNAUTHORIZED', detail, {}, { 'WWW-Authenticate': 'Bearer' });
+/** 503 with the Retry-After every "try again shortly" answer carries. */
+const retryShortly = (code: ProblemCode, detail: string) =>
+  new Problem(503, code, detail, {}, { 'Retry-After': '5' });
 export const temporalUnavailable = () =>
-  new Problem(
-    503,
-    'TEMPORAL_UNAVAILABLE',
-    'The workflow service is unreachable; try again shortly.',
-    {},
-    { 'Retry-After': '5' },
-  );
+  retryShortly('TEMPORAL_UNAVAILABLE', 'The workflow service is unreachable; try again shortly.');
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */
 export const readLater = () =>
-  new Problem(
-    503,
+  retryShortly(
     'SERVICE_UNAVAILABLE',
     'This cannot be read right now; nothing is lost. Try again shortly.',
-    {},
-    { 'Retry-After': '5' },
   );
 /** A step Temporal took but the workflow did not answer in time: it may yet take effect. */
 export const requestPending = () =>
-  new Problem(
-    503,
+  retryShortly(
     'REQUEST_PENDING',
     'Your request was received but not answered in time; it may still take effect. Read the current status before sending it again.',
-    {},
-    { 'Retry-After': '5' },
   );

@@ -85,14 +85,20 @@ console.log(
     `load average ${loadAverage().join(' ')}`,
 );
 
-if (wants('photo')) {
+/** Starts watching the machine; the returned function gives its load and steal since then. */
+function machineSince() {
   const load = loadAverage();
   const ticks = cpuTicks();
-  const rows = await runPhotoBench();
-  record('photo', 'photo pipeline', rows, {
+  return () => ({
     loadAverage: { start: load, end: loadAverage() },
     stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
   });
+}
+
+if (wants('photo')) {
+  const machineDuring = machineSince();
+  const rows = await runPhotoBench();
+  record('photo', 'photo pipeline', rows, machineDuring());
 }
 
 if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
@@ -124,8 +130,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         record('rss', 'worker and API memory (VmRSS of each process)', result.rss, conditions);
     }
     if (wants('control')) {
-      const load = loadAverage();
-      const ticks = cpuTicks();
+      const machineDuring = machineSince();
       const rows = await runControlPlaneBench(stack, {
         samples: settings.latencySamples,
         warmup: 5,
@@ -137,16 +142,14 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         {
           samples: settings.latencySamples,
           sequential: true,
-          loadAverage: { start: load, end: loadAverage() },
-          stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
+          ...machineDuring(),
         },
       );
     }
     if (wants('api')) {
       // GET is also measured on applications that reached ACTIVE: a few, if the flow did not run.
       if (active.length === 0) active = await activeApplications(stack, 50);
-      const load = loadAverage();
-      const ticks = cpuTicks();
+      const machineDuring = machineSince();
       const rows = await runApiLatencyBench(stack, {
         getRps: settings.getRps,
         postRps: settings.postRps,
@@ -157,8 +160,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         getRps: settings.getRps,
         postRps: settings.postRps,
         seconds: settings.apiSeconds,
-        loadAverage: { start: load, end: loadAverage() },
-        stealPercent: round(stealPercent(ticks, cpuTicks()), 1),
+        ...machineDuring(),
       });
     }
   } finally {
