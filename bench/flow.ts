@@ -195,8 +195,10 @@ async function driveToActive(
   reviewer: AutoReviewer,
   a: BenchApplicant,
   photo: Buffer,
+  onStarted: (application: { id: string; token: string }) => void,
 ) {
   const { id, token, code } = await startApplication(stack, a);
+  onStarted({ id, token });
   expectStatus(
     await stack.http('POST', `/v1/applications/${id}/otp/verify`, { token, json: { code } }),
     200,
@@ -222,6 +224,48 @@ async function prepareBatch(stack: BenchStack, count: number) {
   return { applicants, photos };
 }
 
+// ---- a front end reading its status meanwhile ---------------------------------------------------
+
+const STATUS_READ_INTERVAL_MS = 200;
+
+/**
+ * Reads the status of the application started last (GET /v1/applications/:id, as the app polls it)
+ * every STATUS_READ_INTERVAL_MS while the batch runs: the API's answer time with the machine busy.
+ */
+class StatusReader {
+  latest: { id: string; token: string } | null = null;
+  readonly times: number[] = [];
+  errors = 0;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly stack: BenchStack) {}
+
+  start() {
+    this.loop = this.run();
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run() {
+    while (!this.stopped) {
+      const target = this.latest;
+      if (target) {
+        const t = performance.now();
+        const answer = await this.stack.http('GET', `/v1/applications/${target.id}`, {
+          token: target.token,
+        });
+        if (answer.status === 200) this.times.push(performance.now() - t);
+        else this.errors++;
+      }
+      await new Promise((r) => setTimeout(r, STATUS_READ_INTERVAL_MS));
+    }
+  }
+}
+
 interface BatchResult {
   seconds: number;
   completed: number;
@@ -233,6 +277,7 @@ interface BatchResult {
   active: { applicationId: string; token: string }[];
   fourEyes: number;
   reviewPolls: number;
+  statusReads: { times: number[]; errors: number };
 }
 
 async function runBatch(
@@ -252,7 +297,9 @@ async function runBatch(
   const perAppMs: number[] = [];
   const active: { applicationId: string; token: string }[] = [];
   let done = 0;
+  const statusReader = new StatusReader(stack);
   reviewer.start();
+  statusReader.start();
   const start = performance.now();
   const progress = setInterval(() => {
     const s = (performance.now() - start) / 1000;
@@ -262,7 +309,11 @@ async function runBatch(
     await mapConcurrent(batch.applicants, concurrency, async (a, i) => {
       const t = performance.now();
       try {
-        active.push(await driveToActive(stack, reviewer, a, batch.photos[i]!));
+        active.push(
+          await driveToActive(stack, reviewer, a, batch.photos[i]!, (started) => {
+            statusReader.latest = started;
+          }),
+        );
         perAppMs.push(performance.now() - t);
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
@@ -273,7 +324,7 @@ async function runBatch(
     clearInterval(progress);
   }
   const seconds = (performance.now() - start) / 1000;
-  await reviewer.stop();
+  await Promise.all([reviewer.stop(), statusReader.stop()]);
   const cpuSeconds: Record<string, number> = {};
   processes.forEach((p, i) => (cpuSeconds[p.name] = procCpuSeconds(p.pid) - cpuBefore[i]!));
   const workerThreads = procThreadCpuSeconds(stack.worker.pid);
@@ -297,6 +348,7 @@ async function runBatch(
     active,
     fourEyes: reviewer.fourEyes,
     reviewPolls: reviewer.polls,
+    statusReads: { times: statusReader.times, errors: statusReader.errors },
   };
 }
 
@@ -386,6 +438,15 @@ function memoryRows(
   return rows;
 }
 
+function statusReadRows({ times, errors }: BatchResult['statusReads']): BenchRow[] {
+  const what = `GET /v1/applications/:id during the batch (one every ${STATUS_READ_INTERVAL_MS} ms)`;
+  return [
+    row(`${what}: p50`, round(percentile(times, 50), 1), 'ms'),
+    row(`${what}: p99`, round(percentile(times, 99), 1), 'ms'),
+    row(`${what}: not answered 200`, errors, 'reads', '0', errors === 0),
+  ];
+}
+
 /** `count` applications driven to ACTIVE, for benchmarks that need some when the flow did not run. */
 export async function activeApplications(stack: BenchStack, count: number, log = console.log) {
   log(`driving ${count} applications to ACTIVE`);
@@ -468,6 +529,7 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
     row('CPU stolen by the hypervisor: OCR pool after', round(stealAfter!, 1), '%'),
     row('one application, start to ACTIVE (p50)', round(percentile(first.perAppMs, 50), 0), 'ms'),
     row('one application, start to ACTIVE (p99)', round(percentile(first.perAppMs, 99), 0), 'ms'),
+    ...statusReadRows(first.statusReads),
     ...Object.entries(first.cpuSeconds).map(([name, s]) =>
       row(
         `CPU per application: ${name}`,

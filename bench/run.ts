@@ -123,6 +123,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         ocrWorkers: settings.ocrWorkers,
         ocrCards: Math.min(settings.ocrCards, settings.apps),
         temporal: 'dev server, in memory, same machine',
+        servicesNice: stack.servicesNice,
         loadAverage: result.load,
       };
       record('flow', 'full flow throughput against the OCR pool alone', result.flow, conditions);
@@ -142,6 +143,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         {
           samples: settings.latencySamples,
           sequential: true,
+          servicesNice: stack.servicesNice,
           ...machineDuring(),
         },
       );
@@ -160,6 +162,7 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         getRps: settings.getRps,
         postRps: settings.postRps,
         seconds: settings.apiSeconds,
+        servicesNice: stack.servicesNice,
         ...machineDuring(),
       });
     }

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
 import { withMallocSettings } from '../lib/malloc-settings';
+import { lowerPriority, servicesNice } from '../lib/process-priority';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
@@ -397,10 +398,15 @@ export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
     await temporal.env.teardown();
     throw error;
   }
+  // As `npm start` runs them (lib/process-priority.ts).
+  const nice = servicesNice(process.env);
+  for (const pid of [temporalPid, api.pid]) if (pid) lowerPriority(pid, nice);
   const tokens = new Map<string, string>();
   return {
     temporal,
     temporalPid,
+    /** The nice value of the Temporal dev server and the API (SERVICES_NICE). */
+    servicesNice: nice,
     worker,
     api,
     env,
