@@ -255,11 +255,15 @@ class StatusReader {
       const target = this.latest;
       if (target) {
         const t = performance.now();
-        const answer = await this.stack.http('GET', `/v1/applications/${target.id}`, {
-          token: target.token,
-        });
-        if (answer.status === 200) this.times.push(performance.now() - t);
-        else this.errors++;
+        try {
+          const answer = await this.stack.http('GET', `/v1/applications/${target.id}`, {
+            token: target.token,
+          });
+          if (answer.status === 200) this.times.push(performance.now() - t);
+          else this.errors++;
+        } catch {
+          this.errors++;
+        }
       }
       await new Promise((r) => setTimeout(r, STATUS_READ_INTERVAL_MS));
     }
@@ -356,7 +360,13 @@ interface MemorySnapshot {
   rssMb: number;
   peakRssMb: number;
   /** After a full garbage collection (bench/memory-probe.js), if the process answered. */
-  afterGc: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number } | null;
+  afterGc: {
+    rssMb: number;
+    heapUsedMb: number;
+    heapTotalMb: number;
+    youngGenerationMb: number;
+    externalMb: number;
+  } | null;
 }
 
 /**
@@ -375,6 +385,7 @@ async function settledMemory(stack: BenchStack) {
             rssMb: procMemory(run.pid).rssMb,
             heapUsedMb: probed.memory.heapUsed / 2 ** 20,
             heapTotalMb: probed.memory.heapTotal / 2 ** 20,
+            youngGenerationMb: probed.youngGeneration / 2 ** 20,
             externalMb: probed.memory.external / 2 ** 20,
           }
         : null,
@@ -427,6 +438,7 @@ function memoryRows(
       ...atEachReading('JS heap used', (m) => m.heapUsedMb),
       // What V8 holds for the heap, used or not: the part of the RSS that V8, not malloc, governs.
       ...atEachReading('JS heap committed', (m) => m.heapTotalMb),
+      ...atEachReading('JS heap committed to the young generation', (m) => m.youngGenerationMb),
       row(
         `${name} external (Buffers) after a full GC, after ${2 * apps}`,
         mb(second.afterGc.externalMb),

@@ -174,6 +174,8 @@ export function childPidsMatching(parent: number, needle: string): number[] {
 
 export interface ProbedMemory {
   memory: NodeJS.MemoryUsage;
+  /** Bytes V8 holds for the young generation (new space), part of memory.heapTotal. */
+  youngGeneration: number;
   collected: boolean;
 }
 
