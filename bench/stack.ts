@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
 import { withMallocSettings } from '../lib/malloc-settings';
-import { lowerPriority, servicesNice } from '../lib/process-priority';
+import { childPidsByParent, lowerPriority, servicesNice } from '../lib/process-priority';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
@@ -154,20 +154,13 @@ export function procThreadCpuSeconds(pid: number): { main: number; core: number;
 
 /** Child processes of `parent` whose command line contains `needle`. */
 export function childPidsMatching(parent: number, needle: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return (childPidsByParent().get(parent) ?? []).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parent) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(needle)) found.push(Number(entry));
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle);
     } catch {
-      // the process ended while we looked
+      return false; // the process ended while we looked
     }
-  }
-  return found;
+  });
 }
 
 // ---- child processes ----------------------------------------------------------------------------

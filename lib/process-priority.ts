@@ -23,7 +23,8 @@ export function servicesNice(env: NodeJS.ProcessEnv): number {
   return value;
 }
 
-function childPids(): Map<number, number[]> {
+/** Every process's children, by parent pid, from /proc. */
+export function childPidsByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -48,7 +49,7 @@ export function lowerPriority(pid: number, nice: number): number {
   let changed = 0;
   let children: Map<number, number[]>;
   try {
-    children = childPids();
+    children = childPidsByParent();
   } catch {
     return 0;
   }
