@@ -362,6 +362,7 @@ export interface BenchStackOptions {
  * on a fresh DATA_DIR, the API listening on a free loopback port.
  */
 export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
+  const nice = servicesNice(process.env);
   const temporal = await startTemporalDevServer();
   const temporalPid = childPidsMatching(process.pid, 'start-dev')[0];
   const dataDir = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
@@ -394,7 +395,6 @@ export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
     throw error;
   }
   // As `npm start` runs them (lib/process-priority.ts).
-  const nice = servicesNice(process.env);
   for (const pid of [temporalPid, api.pid]) if (pid) lowerPriority(pid, nice);
   const tokens = new Map<string, string>();
   return {

@@ -5,7 +5,8 @@
 // while the Temporal dev server, the API and the worker's own threads ran. Those services have
 // slack: they are idle most of a second and want a core in short bursts. So whoever starts them
 // next to the worker gives them a higher nice value; they still get any CPU that is free, and
-// the OCR thread goes first when both cores are wanted. README "Performance" has the figures.
+// the OCR thread goes first when both cores are wanted. The price is the API's tail latency while
+// the machine is busy; SERVICES_NICE=0 turns it off. README "Performance" has both sides' figures.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { ConfigError } from './config';
