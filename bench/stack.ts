@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
 import { withMallocSettings } from '../lib/malloc-settings';
-import { childPidsByParent, lowerPriority, servicesNice } from '../lib/process-priority';
+import { lowerPriority, servicesNice } from '../lib/process-priority';
+import { childPidsByParent, STAT, statFields } from '../lib/proc-stat';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
@@ -120,12 +121,12 @@ export function procMemory(pid: number): ProcMemory {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+const cpuSeconds = (fields: string[]) =>
+  (Number(fields[STAT.utime]) + Number(fields[STAT.stime])) / CLOCK_TICKS;
+
 /** User + system CPU seconds a process has used so far (threads included). */
 export function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces: fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return cpuSeconds(statFields(`/proc/${pid}/stat`));
 }
 
 /**
@@ -140,9 +141,7 @@ export function procThreadCpuSeconds(pid: number): { main: number; core: number;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      const seconds = cpuSeconds(statFields(`/proc/${pid}/task/${tid}/stat`));
       if (Number(tid) === pid) main += seconds;
       else if (/^(tokio|temporal|workflow)/.test(comm)) core += seconds;
     } catch {

@@ -82,12 +82,19 @@ function readPort(env: Env, name: string, fallback: number): number {
   return port;
 }
 
-function readCount(env: Env, name: string, fallback: number, max: number): number {
+/** A whole number from `min` to `max`, `fallback` when unset (lib/process-priority.ts too). */
+export function readWholeNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max)
-    throw new ConfigError(name, `must be a whole number from 1 to ${max} (got "${raw}")`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
   return value;
 }
 
@@ -237,7 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseFile: join(dataDir, 'app.db'),
     photosDir: join(dataDir, 'photos'),
-    ocrWorkers: readCount(env, 'OCR_WORKERS', 1, 16),
+    ocrWorkers: readWholeNumber(env, 'OCR_WORKERS', 1, 1, 16),
     temporal,
     authSecret,
     piiKey,

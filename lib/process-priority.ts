@@ -7,37 +7,17 @@
 // next to the worker gives them a higher nice value; they still get any CPU that is free, and
 // the OCR thread goes first when both cores are wanted. The price is the API's tail latency while
 // the machine is busy; SERVICES_NICE=0 turns it off. README "Performance" has both sides' figures.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { ConfigError } from './config';
+import { readWholeNumber } from './config';
+import { childPidsByParent } from './proc-stat';
 
 /** Nice value for the Temporal dev server and the API next to the worker (SERVICES_NICE). */
 export const DEFAULT_SERVICES_NICE = 10;
 
 /** SERVICES_NICE: 0 (no change) to 19 (lowest priority); default DEFAULT_SERVICES_NICE. */
 export function servicesNice(env: NodeJS.ProcessEnv): number {
-  const raw = env.SERVICES_NICE?.trim();
-  if (!raw) return DEFAULT_SERVICES_NICE;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 19)
-    throw new ConfigError('SERVICES_NICE', `must be a whole number from 0 to 19 (got "${raw}")`);
-  return value;
-}
-
-/** Every process's children, by parent pid, from /proc. */
-export function childPidsByParent(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return children;
+  return readWholeNumber(env, 'SERVICES_NICE', DEFAULT_SERVICES_NICE, 0, 19);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config';
 import { DEFAULT_SERVICES_NICE, lowerPriority, servicesNice } from '../../lib/process-priority';
+import { STAT, statFields } from '../../lib/proc-stat';
 
 // A service as the stack runs them: a process with threads of its own (a worker thread besides
 // Node's), a child process, and threads it starts later (as tesseract's or Go's runtime do).
@@ -22,10 +23,9 @@ setTimeout(() => process.send({ child: child.pid }), 300);
 `;
 
 function threadNices(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
+  return readdirSync(`/proc/${pid}/task`).map((tid) =>
+    Number(statFields(`/proc/${pid}/task/${tid}/stat`)[STAT.nice]),
+  );
 }
 
 function nextMessage<T>(proc: ChildProcess): Promise<T> {
