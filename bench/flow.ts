@@ -98,6 +98,23 @@ async function ocrPoolThroughput(cards: readonly Buffer[], size: number) {
 
 // ---- the automatic reviewer -----------------------------------------------------------------------
 
+/** Runs `step` again `intervalMs` after each run ends, until `stop()` (which awaits the last run). */
+function repeatUntilStopped(intervalMs: number, step: () => Promise<void>) {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await step();
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
 /**
  * Reads the review queue (GET /v1/reviews) every `pollMs` and approves what it finds through the
  * decision endpoint; when the application still waits for review after one approval (four eyes:
@@ -107,8 +124,7 @@ class AutoReviewer {
   private readonly decided = new Map<string, Error | null>();
   private readonly waiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly inFlight = new Set<string>();
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private polling: ReturnType<typeof repeatUntilStopped> | null = null;
   decisions = 0;
   fourEyes = 0;
   polls = 0;
@@ -119,12 +135,11 @@ class AutoReviewer {
   ) {}
 
   start() {
-    this.loop = this.run();
+    this.polling = repeatUntilStopped(this.pollMs, () => this.poll());
   }
 
   async stop() {
-    this.stopped = true;
-    await this.loop;
+    await this.polling?.stop();
     await Promise.all([...this.inFlight].map((id) => this.approved(id).catch(() => undefined)));
   }
 
@@ -135,25 +150,22 @@ class AutoReviewer {
     return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 
-  private async run() {
-    while (!this.stopped) {
-      try {
-        const page = await this.stack.http('GET', '/v1/reviews?status=PENDING_REVIEW&limit=100', {
-          token: this.stack.staffToken('reviewer', 'rita'),
-        });
-        this.polls++;
-        for (const item of expectStatus(page, 200, 'review queue').items as {
-          applicationId: string;
-        }[]) {
-          const id = item.applicationId;
-          if (this.inFlight.has(id) || this.decided.has(id)) continue;
-          this.inFlight.add(id);
-          void this.decide(id);
-        }
-      } catch (error) {
-        console.error('reviewer:', error);
+  private async poll() {
+    try {
+      const page = await this.stack.http('GET', '/v1/reviews?status=PENDING_REVIEW&limit=100', {
+        token: this.stack.staffToken('reviewer', 'rita'),
+      });
+      this.polls++;
+      for (const item of expectStatus(page, 200, 'review queue').items as {
+        applicationId: string;
+      }[]) {
+        const id = item.applicationId;
+        if (this.inFlight.has(id) || this.decided.has(id)) continue;
+        this.inFlight.add(id);
+        void this.decide(id);
       }
-      await new Promise((r) => setTimeout(r, this.pollMs));
+    } catch (error) {
+      console.error('reviewer:', error);
     }
   }
 
@@ -236,36 +248,30 @@ class StatusReader {
   latest: { id: string; token: string } | null = null;
   readonly times: number[] = [];
   errors = 0;
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private reading: ReturnType<typeof repeatUntilStopped> | null = null;
 
   constructor(private readonly stack: BenchStack) {}
 
   start() {
-    this.loop = this.run();
+    this.reading = repeatUntilStopped(STATUS_READ_INTERVAL_MS, () => this.read());
   }
 
   async stop() {
-    this.stopped = true;
-    await this.loop;
+    await this.reading?.stop();
   }
 
-  private async run() {
-    while (!this.stopped) {
-      const target = this.latest;
-      if (target) {
-        const t = performance.now();
-        try {
-          const answer = await this.stack.http('GET', `/v1/applications/${target.id}`, {
-            token: target.token,
-          });
-          if (answer.status === 200) this.times.push(performance.now() - t);
-          else this.errors++;
-        } catch {
-          this.errors++;
-        }
-      }
-      await new Promise((r) => setTimeout(r, STATUS_READ_INTERVAL_MS));
+  private async read() {
+    const target = this.latest;
+    if (!target) return;
+    const t = performance.now();
+    try {
+      const answer = await this.stack.http('GET', `/v1/applications/${target.id}`, {
+        token: target.token,
+      });
+      if (answer.status === 200) this.times.push(performance.now() - t);
+      else this.errors++;
+    } catch {
+      this.errors++;
     }
   }
 }

@@ -1,8 +1,8 @@
 /* global process */
 // Preloaded into the worker and API processes by the benchmarks (never by `npm start`). On an IPC
 // message "memory", runs a full garbage collection (the process runs with --expose-gc) and answers
-// process.memoryUsage() and the young generation's committed size, so that the memory benchmark can tell a growing heap from one that V8
-// simply has not collected yet. On "gcs", answers how many full collections V8 has run on the
+// process.memoryUsage() and the young generation's committed size, so that the memory benchmark
+// can tell a growing heap from one that V8 simply has not collected yet. On "gcs", answers how many full collections V8 has run on the
 // main thread so far (forced ones included), without causing one.
 // No signal: the Temporal runtime treats SIGUSR2 as shutdown.
 // Plain JavaScript: worker threads inherit the preload, and not the TypeScript loader's hooks.
