@@ -3,7 +3,7 @@
 // pool's own throughput on the same cards measured just before, in the same run. Then the RSS of
 // the worker and API processes after one batch and after a second one.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIdCardReader } from '../activities/photo/ocr';
 import {
@@ -282,6 +282,8 @@ interface BatchResult {
   failures: string[];
   perAppMs: number[];
   cpuSeconds: Record<string, number>;
+  /** CPU time of every process of the stack and of the bench driver, together. */
+  totalCpuSeconds: number;
   /** Full garbage collections on each process's main thread during the batch, where it answered. */
   fullGcs: Record<string, number>;
   active: { applicationId: string; token: string }[];
@@ -337,6 +339,7 @@ async function runBatch(
   await Promise.all([reviewer.stop(), statusReader.stop()]);
   const cpuSeconds: Record<string, number> = {};
   processes.forEach((p, i) => (cpuSeconds[p.name] = procCpuSeconds(p.pid) - cpuBefore[i]!));
+  const totalCpuSeconds = processes.reduce((sum, p) => sum + cpuSeconds[p.name]!, 0);
   const workerThreads = procThreadCpuSeconds(stack.worker.pid);
   cpuSeconds['worker: main JS thread'] = workerThreads.main - workerThreadsBefore.main;
   cpuSeconds['worker: OCR and other threads'] = workerThreads.other - workerThreadsBefore.other;
@@ -354,6 +357,7 @@ async function runBatch(
     failures,
     perAppMs,
     cpuSeconds,
+    totalCpuSeconds,
     fullGcs,
     active,
     fourEyes: reviewer.fourEyes,
@@ -509,6 +513,10 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
 
   const appsPerSecond = first.completed / first.seconds;
   const ratio = appsPerSecond / ocr.cardsPerSecond;
+  // Where the OCR is cheap next to the rest of an application's work, the machine's CPU runs out
+  // before the OCR thread does: these rows say which limit the batch met.
+  const cpuPerAppMs = (first.totalCpuSeconds / Math.max(1, first.completed)) * 1000;
+  const cpuCeiling = (availableParallelism() * 1000) / Math.max(1, cpuPerAppMs);
   const flow: BenchRow[] = [
     row(
       `OCR pool alone before the batch (${ocrWorkers} worker, ${cards.length} cards)`,
@@ -554,6 +562,18 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
         round((s / Math.max(1, first.completed)) * 1000, 0),
         'ms',
       ),
+    ),
+    row('CPU per application: all processes together', round(cpuPerAppMs, 0), 'ms'),
+    row(
+      `most applications a second the CPU allows (${availableParallelism()} cores / CPU per application)`,
+      round(cpuCeiling, 3),
+      'apps/s',
+    ),
+    row('full flow / most the CPU allows', round(appsPerSecond / cpuCeiling, 3), '×'),
+    row(
+      'most the CPU allows / OCR pool alone (the best ratio this CPU time permits)',
+      round(cpuCeiling / ocr.cardsPerSecond, 3),
+      '×',
     ),
     ...Object.entries(first.fullGcs).map(([name, count]) =>
       row(
