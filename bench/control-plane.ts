@@ -384,6 +384,16 @@ export async function runControlPlaneBench(
         ),
       );
     }
+    // The payment password's own cost is the Argon2id hash a bare update does not have; this row
+    // gives the ratio of the rest, medians subtracted (the hash is timed in this process).
+    if (series.password.times.length > 0 && series.hash.times.length > 0)
+      rows.push(
+        row(
+          '(POST payment-password p50 − Argon2id hash p50) / bare update via Fastify p50',
+          round((p50(series.password) - p50(series.hash)) / baseline, 2),
+          '×',
+        ),
+      );
     rows.push(row('rounds measured (after the warm-up)', samples, 'n'));
     rows.push(
       row('four-eyes applications among them', series.decisionFirst.times.length, 'n'),
