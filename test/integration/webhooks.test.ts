@@ -90,18 +90,26 @@ function auditedStatuses(subjectId: string, action: string): string[] {
 describe('event webhooks', () => {
   it('retries the failed deliveries and acknowledges every event exactly once', () => {
     expect(deliveries.slice(0, 2).map((d) => d.answered)).toEqual([500, 500]);
-    // The first two failures were of one event, retried until acknowledged on the third try.
-    expect(deliveries[0]!.raw.equals(deliveries[1]!.raw)).toBe(true);
-    expect(
-      deliveries.filter((d) => d.raw.equals(deliveries[0]!.raw)).map((d) => d.answered),
-    ).toEqual([500, 500, 204]);
     const rows = stack.database.db.select().from(webhookEvents).all();
+    // The two refusals may be of one event or, while the first waits for its retry, of an event
+    // of another subject (the wallet's): each refused event is sent again, the same bytes, until
+    // acknowledged once, and its row counts every attempt.
+    const eventIdOf = (d: Delivery) => (JSON.parse(d.raw.toString()) as Body).eventId;
+    for (const eventId of new Set(deliveries.slice(0, 2).map(eventIdOf))) {
+      const sent = deliveries.filter((d) => eventIdOf(d) === eventId);
+      expect(sent.map((d) => d.answered).slice(-1)).toEqual([204]);
+      expect(sent.slice(0, -1).every((d) => d.answered === 500)).toBe(true);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(sent.map((d) => d.raw.toString())).size).toBe(1);
+      expect(rows.find((r) => r.eventId === eventId)).toMatchObject({
+        attempts: sent.length,
+        lastError: null,
+      });
+    }
     expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
     const acked = acknowledged();
     expect(acked.map((b) => b.eventId).sort()).toEqual(rows.map((r) => r.eventId).sort());
     expect(new Set(acked.map((b) => b.eventId)).size).toBe(acked.length);
-    const first = rows.find((r) => r.eventId === JSON.parse(deliveries[0]!.raw.toString()).eventId);
-    expect(first).toMatchObject({ attempts: 3, lastError: null });
   });
 
   it('carries every status change, in order per subject', () => {
