@@ -516,7 +516,8 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
   // Where the OCR is cheap next to the rest of an application's work, the machine's CPU runs out
   // before the OCR thread does: these rows say which limit the batch met.
   const cpuPerAppMs = (first.totalCpuSeconds / Math.max(1, first.completed)) * 1000;
-  const cpuCeiling = (availableParallelism() * 1000) / Math.max(1, cpuPerAppMs);
+  const cores = availableParallelism();
+  const cpuCeiling = (cores * 1000) / Math.max(1, cpuPerAppMs);
   const flow: BenchRow[] = [
     row(
       `OCR pool alone before the batch (${ocrWorkers} worker, ${cards.length} cards)`,
@@ -565,7 +566,7 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
     ),
     row('CPU per application: all processes together', round(cpuPerAppMs, 0), 'ms'),
     row(
-      `most applications a second the CPU allows (${availableParallelism()} cores / CPU per application)`,
+      `most applications a second the CPU allows (${cores} cores / CPU per application)`,
       round(cpuCeiling, 3),
       'apps/s',
     ),

@@ -2,8 +2,9 @@
 // Preloaded into the worker and API processes by the benchmarks (never by `npm start`). On an IPC
 // message "memory", runs a full garbage collection (the process runs with --expose-gc) and answers
 // process.memoryUsage() and the young generation's committed size, so that the memory benchmark
-// can tell a growing heap from one that V8 simply has not collected yet. On "gcs", answers how many full collections V8 has run on the
-// main thread so far (forced ones included), without causing one.
+// can tell a growing heap from one that V8 simply has not collected yet. On "gcs", answers how
+// many full collections V8 has run on the main thread so far (forced ones included), without
+// causing one.
 // No signal: the Temporal runtime treats SIGUSR2 as shutdown.
 // Plain JavaScript: worker threads inherit the preload, and not the TypeScript loader's hooks.
 import { constants, PerformanceObserver } from 'node:perf_hooks';
@@ -22,7 +23,8 @@ if (process.send && isMainThread) {
     if (message === 'gcs') process.send?.({ gcs: { full: fullGcs } });
     if (message !== 'memory') return;
     collect?.();
-    // The young generation's share of heapTotal: V8 grows it under load and keeps it after a GC.
+    // The young generation's share of heapTotal: V8 resizes it as it goes (1 to 32 MB in the
+    // benchmarks), and a full GC need not shrink it, so it can move heapTotal by that much.
     const youngGeneration = getHeapSpaceStatistics()
       .filter((space) => space.space_name.startsWith('new_'))
       .reduce((sum, space) => sum + space.space_size, 0);
