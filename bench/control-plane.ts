@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { openDatabase } from '../db/client';
 import {
   decideUpdate,
   getApplicationQuery,
@@ -20,7 +21,6 @@ import {
   type StepResult,
 } from '../domain/contract';
 import { hashPassword } from '../lib/password-hash';
-import { openDatabase } from '../db/client';
 import { createDataConverter } from '../lib/payload-codec';
 import { temporalSubjectKeys } from '../lib/temporal-subjects';
 import { bare, bareApplication, bareUpdate, finishSignal } from './bare-workflows';
