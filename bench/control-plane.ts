@@ -386,8 +386,14 @@ export async function runControlPlaneBench(
         const standInActive = await timed(pick(series.passwordBare), () =>
           setPaymentPassword(stack, standIns[i]!, standIn),
         );
-        if (standInActive.status !== 'ACTIVE')
-          throw new Error(`the bare workflow answered ${standInActive.status}`);
+        // Only the bare workflow answers with the measured application's wallet: a real one
+        // would have made a wallet of its own.
+        if (
+          standInActive.status !== 'ACTIVE' ||
+          !active.walletId ||
+          standInActive.walletId !== active.walletId
+        )
+          throw new Error(`not the bare workflow's answer: ${JSON.stringify(standInActive)}`);
         await client.workflow.getHandle(onboardingWorkflowId(standIn.id)).signal(finishSignal);
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
