@@ -9,8 +9,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import Fastify from 'fastify';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../db/client';
 import { createDataConverter } from '../lib/payload-codec';
 import { temporalSubjectKeys } from '../lib/temporal-subjects';
