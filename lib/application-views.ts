@@ -65,6 +65,15 @@ export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: Appli
   });
 }
 
+// Every GET of an application and every step that reads it first goes through this read.
+const viewOf = preparedPerDatabase((db) =>
+  db
+    .select({ view: applications.view, personId: applications.personId })
+    .from(applications)
+    .where(eq(applications.id, sql.placeholder('id')))
+    .prepare(),
+);
+
 /**
  * The last published view; null when there is none yet; 'ERASED' when there was one and its
  * person's key has since been erased (the wallet closed): the application is gone.
@@ -74,11 +83,7 @@ export function loadApplicationView(
   piiKey: Buffer,
   applicationId: string,
 ): ApplicationView | 'ERASED' | null {
-  const row = db
-    .select({ view: applications.view, personId: applications.personId })
-    .from(applications)
-    .where(eq(applications.id, applicationId))
-    .get();
+  const row = viewOf(db).get({ id: applicationId });
   if (!row?.view || !row.personId) return null;
   const key = loadPersonKey(db, piiKey, row.personId);
   if (!key) return 'ERASED';
