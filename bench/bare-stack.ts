@@ -9,9 +9,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import Fastify from 'fastify';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../db/client';
+import { databaseFileIn } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
 import { temporalSubjectKeys } from '../lib/temporal-subjects';
 import { bareUpdate } from './bare-workflows';
@@ -23,7 +23,7 @@ const piiKey = Buffer.from(process.env.PII_KEY ?? '', 'base64');
 async function worker() {
   const dataDir = process.env.DATA_DIR;
   if (!dataDir) throw new Error('DATA_DIR?');
-  const database = openDatabase(join(dataDir, 'app.db'));
+  const database = openDatabase(databaseFileIn(dataDir));
   const connection = await NativeConnection.connect({ address });
   const w = await Worker.create({
     connection,

@@ -21,6 +21,7 @@ import {
   type StepResult,
 } from '../domain/contract';
 import { hashPassword } from '../lib/password-hash';
+import { databaseFileIn } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
 import { temporalSubjectKeys } from '../lib/temporal-subjects';
 import { bare, bareApplication, bareUpdate, finishSignal } from './bare-workflows';
@@ -160,7 +161,7 @@ export async function runControlPlaneBench(
   const rounds = samples + warmup;
   const bareSide = await startBareProcesses(stack);
   // The app's database, for the persons' keys of the applications' payloads (as the API reads them).
-  const database = openDatabase(join(stack.dataDir, 'app.db'));
+  const database = openDatabase(databaseFileIn(stack.dataDir));
   const client = new Client({
     connection: await Connection.connect({ address: stack.temporal.address }),
     dataConverter: createDataConverter(

@@ -159,6 +159,11 @@ function decodeKey(variable: string, raw: string): Buffer {
   return key;
 }
 
+/** The app's SQLite file in a data directory (DATA_DIR). */
+export function databaseFileIn(dataDir: string): string {
+  return join(dataDir, 'app.db');
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(readString(env, 'DATA_DIR', './data'));
   mkdirSync(dataDir, { recursive: true });
@@ -242,7 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, 'PORT', 3000),
     dataDir,
-    databaseFile: join(dataDir, 'app.db'),
+    databaseFile: databaseFileIn(dataDir),
     photosDir: join(dataDir, 'photos'),
     ocrWorkers: readWholeNumber(env, 'OCR_WORKERS', 1, 1, 16),
     temporal,
