@@ -282,8 +282,6 @@ interface BatchResult {
   failures: string[];
   perAppMs: number[];
   cpuSeconds: Record<string, number>;
-  /** CPU time of every process of the stack and of the bench driver, together. */
-  totalCpuSeconds: number;
   /** Full garbage collections on each process's main thread during the batch, where it answered. */
   fullGcs: Record<string, number>;
   active: { applicationId: string; token: string }[];
@@ -339,7 +337,6 @@ async function runBatch(
   await Promise.all([reviewer.stop(), statusReader.stop()]);
   const cpuSeconds: Record<string, number> = {};
   processes.forEach((p, i) => (cpuSeconds[p.name] = procCpuSeconds(p.pid) - cpuBefore[i]!));
-  const totalCpuSeconds = processes.reduce((sum, p) => sum + cpuSeconds[p.name]!, 0);
   const workerThreads = procThreadCpuSeconds(stack.worker.pid);
   cpuSeconds['worker: main JS thread'] = workerThreads.main - workerThreadsBefore.main;
   cpuSeconds['worker: OCR and other threads'] = workerThreads.other - workerThreadsBefore.other;
@@ -357,7 +354,6 @@ async function runBatch(
     failures,
     perAppMs,
     cpuSeconds,
-    totalCpuSeconds,
     fullGcs,
     active,
     fourEyes: reviewer.fourEyes,
@@ -515,7 +511,11 @@ export async function runFlowBench(stack: BenchStack, options: FlowOptions): Pro
   const ratio = appsPerSecond / ocr.cardsPerSecond;
   // Where the OCR is cheap next to the rest of an application's work, the machine's CPU runs out
   // before the OCR thread does: these rows say which limit the batch met.
-  const cpuPerAppMs = (first.totalCpuSeconds / Math.max(1, first.completed)) * 1000;
+  // Every process of the stack and the bench driver, not the per-thread rows beside them.
+  const totalCpuSeconds = stack
+    .processes()
+    .reduce((sum, p) => sum + (first.cpuSeconds[p.name] ?? 0), 0);
+  const cpuPerAppMs = (totalCpuSeconds / Math.max(1, first.completed)) * 1000;
   const cores = availableParallelism();
   const cpuCeiling = (cores * 1000) / Math.max(1, cpuPerAppMs);
   const flow: BenchRow[] = [
