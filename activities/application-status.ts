@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { excluded, preparedPerDatabase } from '../db/client';
-import { applications } from '../db/schema';
+import { applicantLogins, applications } from '../db/schema';
 import type { ApplicationView } from '../domain/contract';
 import { saveApplicationView } from '../lib/application-views';
 import { appendAudit } from '../lib/audit-log';
+import { blindIndex } from '../lib/pii';
 import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
 import type { ActivityDeps } from './index';
 
@@ -63,6 +64,16 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
           at,
         });
         if (input.view) saveApplicationView(tx, config.piiKey, input.view);
+        // The photo step is reached only once the phone's code was right: from then on this
+        // phone signs this applicant in, and no unverified application can shadow it.
+        if (input.status === 'AWAITING_ID_PHOTO' && input.view)
+          tx.update(applicantLogins)
+            .set({
+              phoneIndex: blindIndex(config.piiKey, 'phone', input.view.applicant.phone),
+              phoneVerifiedAt: at,
+            })
+            .where(eq(applicantLogins.applicationId, input.applicationId))
+            .run();
         appendAudit(tx, {
           eventKey,
           at,

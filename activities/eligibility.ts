@@ -1,6 +1,6 @@
 // Eligibility against the bank's core system and this app's own records (SPEC §1 step 1).
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { applicantLogins, applications, personClaims } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { compareVersions, normalizeIdNumber, normalizeName } from '../domain/fields';
@@ -105,7 +105,8 @@ export function createEligibilityActivities(
               set: { applicationId: input.applicationId, kind: 'IN_PROGRESS', updatedAt: now },
             })
             .run();
-          // A resubmission may change the phone: the latest one is how the applicant signs in.
+          // A resubmission may change the phone: the latest one is how the applicant signs in,
+          // once verified (a changed phone is unverified again).
           tx.insert(applicantLogins)
             .values({
               applicationId: input.applicationId,
@@ -115,7 +116,11 @@ export function createEligibilityActivities(
             })
             .onConflictDoUpdate({
               target: applicantLogins.applicationId,
-              set: { phoneIndex, passwordHash: input.loginPasswordHash },
+              set: {
+                phoneIndex,
+                passwordHash: input.loginPasswordHash,
+                phoneVerifiedAt: sql`CASE WHEN ${applicantLogins.phoneIndex} = ${phoneIndex} THEN ${applicantLogins.phoneVerifiedAt} END`,
+              },
             })
             .run();
           return { ok: true };

@@ -155,8 +155,14 @@ export const applicantLogins = sqliteTable(
     phoneIndex: text('phone_index').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * When this application's applicant proved the phone with its code; null until then and
+     * again after the phone changes. Only a verified phone signs anyone in (issue: a stranger
+     * applying with someone else's number must not take over their sign-in).
+     */
+    phoneVerifiedAt: integer('phone_verified_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('applicant_logins_phone_idx').on(t.phoneIndex, t.createdAt)],
+  (t) => [index('applicant_logins_phone_idx').on(t.phoneIndex, t.phoneVerifiedAt)],
 );
 
 /**

@@ -1,7 +1,7 @@
 // Signing in again as an applicant (SPEC §5): phone and login password → applicant token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { applicantLogins } from '../../db/schema';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../lib/config';
@@ -40,8 +40,14 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
         ? db
             .select()
             .from(applicantLogins)
-            .where(eq(applicantLogins.phoneIndex, blindIndex(config.piiKey, 'phone', phone)))
-            .orderBy(desc(applicantLogins.createdAt))
+            .where(
+              and(
+                eq(applicantLogins.phoneIndex, blindIndex(config.piiKey, 'phone', phone)),
+                // A phone counts only once verified, and for whoever verified it last.
+                isNotNull(applicantLogins.phoneVerifiedAt),
+              ),
+            )
+            .orderBy(desc(applicantLogins.phoneVerifiedAt))
             .get()
         : undefined;
       const { ok, rehashed } = await verifyAndRehash(

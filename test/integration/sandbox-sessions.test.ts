@@ -8,6 +8,8 @@ import { createActivities } from '../../activities';
 import { applicantLogins, watchlist } from '../../db/schema';
 import { hashPassword, needsRehash } from '../../lib/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
+import { PEOPLE } from '../fixtures/id-card';
+import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';
 import { applicant, bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -251,45 +253,40 @@ describe('POST /v1/sessions', () => {
   const phone = '13698765432';
   let newest: string;
 
-  /** An application of `phone` past the eligibility check, whose login is `loginPasswordHash`. */
-  async function eligibleApplication(applicantPhone: string, loginPasswordHash: string) {
-    const p = applicant({ phone: applicantPhone });
-    await stack.api.inject({
-      method: 'POST',
-      url: '/v1/sandbox/bank-accounts',
-      headers: { authorization: ops },
-      payload: accountBody({
-        holderName: p.name,
-        idNumber: p.idNumber,
-        cardNumber: p.bankCardNumber,
-      }),
-    });
-    const applicationId = randomUUID();
-    const acts = createActivities({ db: stack.database.db, config: stack.config });
-    expect(
-      await acts.checkEligibility({
-        applicationId,
-        applicant: p,
-        appVersion: '3.2.0',
-        loginPasswordHash,
-      }),
-    ).toEqual({ ok: true });
-    return applicationId;
+  /** An application of `phone` whose applicant proved the phone with its code. */
+  async function verifiedApplication(applicantPhone: string, loginPassword: string) {
+    const { applicationId, applicantToken } = await unverifiedApplication(
+      applicantPhone,
+      loginPassword,
+    );
+    await verifyPhone(stack, applicationId, applicantToken, applicantPhone);
+    return { applicationId, applicantToken };
   }
 
+  /** An eligible application of `phone` (its own person and bank account), code not entered. */
+  async function unverifiedApplication(applicantPhone: string, loginPassword: string) {
+    const a = { ...freshPerson(PEOPLE[1]!), phone: applicantPhone };
+    await openBankAccount(stack, a);
+    const res = await apply(stack, a, { loginPassword });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ applicationId: string; applicantToken: string }>();
+  }
+
+  const signIn = (signInPhone: string, password: string) =>
+    stack.api.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: { phone: signInPhone, password },
+    });
+
   beforeAll(async () => {
-    // Two applications by one phone: the session is for the more recent one.
-    await eligibleApplication(phone, await hashPassword('oldpass123'));
-    await new Promise((r) => setTimeout(r, 5));
-    newest = await eligibleApplication(phone, await hashPassword('newpass456'));
+    // Two verified applications by one phone: the session is for the more recent one.
+    await verifiedApplication(phone, 'oldpass123');
+    newest = (await verifiedApplication(phone, 'newpass456')).applicationId;
   });
 
   it('answers an applicant token for the most recent application', async () => {
-    const response = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/sessions',
-      payload: { phone, password: 'newpass456' },
-    });
+    const response = await signIn(phone, 'newpass456');
     expect(response.statusCode).toBe(200);
     const { token, applicationId } = response.json<{ token: string; applicationId: string }>();
     expect(applicationId).toBe(newest);
@@ -299,9 +296,41 @@ describe('POST /v1/sessions', () => {
     });
   });
 
+  it("is not taken over by a stranger's unverified application with the same phone", async () => {
+    const victimPhone = '13655501234';
+    const victim = await verifiedApplication(victimPhone, 'victim1234');
+    expect((await signIn(victimPhone, 'victim1234')).json().applicationId).toBe(
+      victim.applicationId,
+    );
+
+    // The stranger applies with their own bank account and the victim's phone, and never
+    // enters the code that went to the victim.
+    const stranger = await unverifiedApplication(victimPhone, 'stranger99');
+    const afterStranger = await signIn(victimPhone, 'victim1234');
+    expect(afterStranger.statusCode, afterStranger.body).toBe(200);
+    expect(afterStranger.json().applicationId).toBe(victim.applicationId);
+    expect((await signIn(victimPhone, 'stranger99')).statusCode).toBe(401);
+
+    const cancelled = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/applications/${stranger.applicationId}/cancel`,
+      headers: bearer(stranger.applicantToken),
+      payload: {},
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    const afterCancel = await signIn(victimPhone, 'victim1234');
+    expect(afterCancel.statusCode).toBe(200);
+    expect(afterCancel.json().applicationId).toBe(victim.applicationId);
+  });
+
   it('replaces a login hash of the old scheme on the first right password', async () => {
     const legacyPhone = '13612345678';
-    const applicationId = await eligibleApplication(legacyPhone, LEGACY_SCRYPT.secret123);
+    const { applicationId } = await verifiedApplication(legacyPhone, 'secret123');
+    stack.database.db
+      .update(applicantLogins)
+      .set({ passwordHash: LEGACY_SCRYPT.secret123 })
+      .where(eq(applicantLogins.applicationId, applicationId))
+      .run();
     const stored = () =>
       stack.database.db
         .select({ hash: applicantLogins.passwordHash })
