@@ -19,6 +19,46 @@ const bannedInWorkflows = [
   '@temporalio/activity',
 ];
 
+// Layer boundaries (docs/architecture.md): for each folder, the imports it must not make.
+// Type-only imports may cross where allowed: they vanish at run time and carry no side effect.
+const NOT_API = { regex: '/api(/|$)', message: 'Only the API imports the API.' };
+const NOT_ACTIVITIES = {
+  regex: '/activities(/|$)',
+  allowTypeImports: true,
+  message: 'Activities are reached through workflows; only the worker assembles them.',
+};
+const ONLY_MESSAGES_OF_WORKFLOWS = {
+  regex: '/workflows/(?!messages$)',
+  allowTypeImports: true,
+  message: 'Workflow code is for the worker; others import its messages only.',
+};
+const BOUNDARIES = {
+  domain: [
+    { regex: '^(?!\\./)', message: 'domain/ holds pure rules: it imports nothing outside it.' },
+  ],
+  workflows: [
+    {
+      regex: '^\\.\\./(?!domain/)',
+      allowTypeImports: true,
+      message: 'Workflows are deterministic: domain/ and workflow code only, types from elsewhere.',
+    },
+  ],
+  api: [NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  db: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  crypto: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  config: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  webhooks: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  adapters: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  notifications: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  // The worker is assembled here from the activities.
+  temporal: [NOT_API, ONLY_MESSAGES_OF_WORKFLOWS],
+  activities: [NOT_API],
+};
+const boundaries = Object.entries(BOUNDARIES).map(([folder, patterns]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', '.temporal', '.tmp', 'db/migrations', 'dist', 'coverage'] },
   js.configs.recommended,
@@ -46,6 +86,7 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'Buffer'],
     },
   },
+  ...boundaries,
   {
     // Tests read JSON answers whose shapes the assertions themselves check.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -1,105 +1,23 @@
-// What reviewers see of an application (fields, screening flags, OCR result), kept sealed on the
-// applications row so the review queue can be served from the database.
+// The review file of an application, saved by the workflow before the case enters the queue.
 import { ApplicationFailure } from '@temporalio/common';
-import { desc, eq } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
-import { applications, personClaims } from '../db/schema';
 import {
-  loadPersonKey,
-  openJson,
-  personIdOf,
-  personKey,
-  sealJson,
-  SealedDataError,
-} from '../lib/pii';
+  saveReviewSnapshot,
+  type SaveReviewSnapshotInput,
+} from '../db/repositories/review-snapshots';
 import type { ActivityDeps } from './index';
-
-export interface SaveReviewSnapshotInput {
-  applicationId: string;
-  riskLevel: string;
-  /** ISO 8601, or null when no review is due. */
-  reviewDueAt: string | null;
-  snapshot: unknown;
-  /** Whose key seals the snapshot; when absent, the person this application claimed. */
-  idNumber?: string;
-}
-
-const snapshotContext = (applicationId: string) => `review-snapshot:${applicationId}`;
-
-function personOfApplication(db: AppDatabase, applicationId: string): string | null {
-  const claim = db
-    .select({ personId: personClaims.personId })
-    .from(personClaims)
-    .where(eq(personClaims.applicationId, applicationId))
-    .orderBy(desc(personClaims.updatedAt))
-    .get();
-  return claim?.personId ?? null;
-}
-
-/**
- * The snapshot saved for an application, or null when there is none or the person's key has
- * been erased (the data is gone by design).
- */
-export function readReviewSnapshot<T = unknown>(
-  db: AppDatabase,
-  piiKey: Buffer,
-  applicationId: string,
-): T | null {
-  const row = db
-    .select({ sealed: applications.reviewSnapshot, personId: applications.personId })
-    .from(applications)
-    .where(eq(applications.id, applicationId))
-    .get();
-  if (!row?.sealed) return null;
-  const key = row.personId ? loadPersonKey(db, piiKey, row.personId) : piiKey;
-  if (!key) return null;
-  try {
-    return openJson<T>(key, row.sealed, snapshotContext(applicationId));
-  } catch (error) {
-    if (error instanceof SealedDataError) return null;
-    throw error;
-  }
-}
 
 export function createReviewSnapshotActivities({
   db,
   config,
 }: Pick<ActivityDeps, 'db' | 'config'>) {
   return {
-    /**
-     * Upsert: the status mirror (recordApplicationStatus) may not have created the row yet. A
-     * row made here has status_seq 0, so the mirror's first write still lands on it.
-     */
     async saveReviewSnapshot(input: SaveReviewSnapshotInput): Promise<void> {
       if (typeof input.applicationId !== 'string' || input.applicationId === '')
         throw ApplicationFailure.nonRetryable('applicationId is missing', 'INVALID_INPUT');
       const reviewDueAt = input.reviewDueAt === null ? null : new Date(input.reviewDueAt);
       if (reviewDueAt && Number.isNaN(reviewDueAt.getTime()))
         throw ApplicationFailure.nonRetryable('reviewDueAt is not a date', 'INVALID_INPUT');
-      const personId = input.idNumber
-        ? personIdOf(config.piiKey, input.idNumber)
-        : personOfApplication(db, input.applicationId);
-      const key = personId ? personKey(db, config.piiKey, personId) : config.piiKey;
-      const reviewSnapshot = sealJson(key, input.snapshot, snapshotContext(input.applicationId));
-      const now = new Date();
-      db.insert(applications)
-        .values({
-          id: input.applicationId,
-          status: 'PENDING_REVIEW',
-          nextAction: 'WAIT_FOR_REVIEW',
-          statusSeq: 0,
-          createdAt: now,
-          updatedAt: now,
-          riskLevel: input.riskLevel,
-          reviewDueAt,
-          reviewSnapshot,
-          personId,
-        })
-        .onConflictDoUpdate({
-          target: applications.id,
-          set: { riskLevel: input.riskLevel, reviewDueAt, reviewSnapshot, personId },
-        })
-        .run();
+      saveReviewSnapshot(db, config.piiKey, { ...input, reviewDueAt });
     },
   };
 }

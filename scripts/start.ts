@@ -6,9 +6,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { searchAttributes } from '../domain/contract';
-import { withMallocSettings } from '../lib/malloc-settings';
-import { lowerPriority, servicesNice } from '../lib/process-priority';
+import { searchAttributes } from '../workflows/messages';
+import { withMallocSettings } from '../config/malloc-settings';
 import { temporalReady, waitForHttp, waitForTemporal } from './wait-for';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -245,14 +244,6 @@ function resolveTemporalCli(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const nice = servicesNice(env);
-  /** The Temporal dev server and the API give way to the worker's OCR (lib/process-priority.ts). */
-  const yieldToWorker = (child: Child) => {
-    if (nice > 0 && child.running && child.proc.pid !== undefined)
-      say(
-        `${child.name}: nice ${nice} (SERVICES_NICE) on its ${lowerPriority(child.proc.pid, nice)} threads, behind the worker`,
-      );
-  };
   const nodeTs = (file: string): [string, string[]] => [
     process.execPath,
     ['--import', 'tsx', file],
@@ -262,7 +253,7 @@ async function main(): Promise<void> {
     // Find (or install, which can take a while) the CLI before the start-up clock runs.
     const cli = await resolveTemporalCli();
     abort.signal.throwIfAborted();
-    const temporal = start('temporal', 'bash', [path.join(ROOT, 'temporal-dev.sh')], {
+    start('temporal', 'bash', [path.join(ROOT, 'temporal-dev.sh')], {
       ...env,
       TEMPORAL_CLI: cli,
       // The UI decodes payloads through the API's codec server (ops only; SPEC §6).
@@ -276,19 +267,17 @@ async function main(): Promise<void> {
       searchAttributes: SEARCH_ATTRIBUTES,
     });
     say('Temporal is ready');
-    yieldToWorker(temporal);
   } else {
     say(`TEMPORAL_ADDRESS=${temporalAddress} is remote: not starting a local Temporal`);
   }
 
   start('worker', ...nodeTs('worker.ts'), withMallocSettings(env));
-  const api = start('api', ...nodeTs('api/server.ts'), withMallocSettings(env));
+  start('api', ...nodeTs('api/server.ts'), withMallocSettings(env));
   say(`waiting for ${apiBase}/readyz`);
   await waitForHttp(`${apiBase}/readyz`, {
     timeoutMs: API_READY_TIMEOUT_MS,
     signal: abort.signal,
   });
-  yieldToWorker(api);
   banner();
 }
 

@@ -2,13 +2,12 @@
 // a header read, never the memory of its claimed size.
 import sharp from 'sharp';
 import type { ReasonCode } from '../../domain/codes';
-
-/** SPEC §1 step 3: "over 10 MB" (binary megabytes, as upload limits are usually shown). */
-export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
-/** SPEC §1 step 3: "over 40 megapixels". */
-export const MAX_PHOTO_PIXELS = 40_000_000;
-export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
-export type PhotoFormat = (typeof ACCEPTED_FORMATS)[number];
+import {
+  ACCEPTED_FORMATS,
+  MAX_PHOTO_BYTES,
+  MAX_PHOTO_PIXELS,
+  type PhotoFormat,
+} from '../../domain/photo-limits';
 
 export type GuardResult =
   | { ok: true; format: PhotoFormat; width: number; height: number }

@@ -8,9 +8,9 @@ import {
   resubmitUpdate,
   setPaymentPasswordUpdate,
   verifyOtpUpdate,
-} from '../../domain/contract';
+} from '../../workflows/messages';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
-import { hashPassword } from '../../lib/password-hash';
+import { hashPassword } from '../../crypto/password-hash';
 import { readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';

@@ -1,12 +1,12 @@
 // The reviewers' side of SPEC §1 step 6: the queue and the decisions.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
-import { readReviewSnapshot } from '../../activities/review-snapshot';
+import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
 import { applications } from '../../db/schema';
 import { APPLICATION_STATUSES } from '../../domain/codes';
-import { decideUpdate } from '../../domain/contract';
-import { appendAudit } from '../../lib/audit-log';
-import type { Config } from '../../lib/config';
+import { decideUpdate } from '../../workflows/messages';
+import { appendAudit } from '../../db/repositories/audit-log';
+import type { Config } from '../../config/config';
 import { recordPersonalDataViews } from '../audit';
 import { sendStep, updateApplication } from '../onboarding-calls';
 import { Problem } from '../problem';

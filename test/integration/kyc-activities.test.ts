@@ -6,14 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { httpCoreBanking, insertSandboxAccount } from '../../activities/core-banking';
+import { httpCoreBanking } from '../../adapters/core-banking';
+import { insertSandboxAccount } from '../../db/repositories/sandbox-bank-accounts';
 import {
   outboxTransport,
   webhookTransport,
   type NotifyInput,
   type OutboundMessage,
-} from '../../activities/notify';
-import { readReviewSnapshot } from '../../activities/review-snapshot';
+} from '../../notifications/notify';
+import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
 import {
   applicantLogins,
   applications,
@@ -22,9 +23,9 @@ import {
   wallets,
   watchlist,
 } from '../../db/schema';
-import { readOutbox } from '../../lib/outbox';
-import { hashPassword } from '../../lib/password-hash';
-import { erasePersonKey, personIdOf } from '../../lib/pii';
+import { readOutbox } from '../../db/repositories/outbox';
+import { hashPassword } from '../../crypto/password-hash';
+import { erasePersonKey, personIdOf } from '../../crypto/pii';
 import { applicant as person, bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 

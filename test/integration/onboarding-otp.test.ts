@@ -6,7 +6,7 @@ import {
   resendOtpUpdate,
   submitApplicationUpdate,
   verifyOtpUpdate,
-} from '../../domain/contract';
+} from '../../workflows/messages';
 import type { Applicant as WorkflowApplicant } from '../../domain/contract';
 import { PEOPLE } from '../fixtures/id-card';
 import {

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { applicantLogins, watchlist } from '../../db/schema';
-import { hashPassword, needsRehash } from '../../lib/password-hash';
+import { hashPassword, needsRehash } from '../../crypto/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';

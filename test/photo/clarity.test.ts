@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLARITY_THRESHOLDS, checkClarity, judgeClarity } from '../../activities/photo/clarity';
-import { inspectPhoto, MAX_PHOTO_BYTES } from '../../activities/photo/guards';
+import { inspectPhoto } from '../../activities/photo/guards';
+import { MAX_PHOTO_BYTES } from '../../domain/photo-limits';
 import {
   LEGIBLE_VARIANTS,
   PEOPLE,

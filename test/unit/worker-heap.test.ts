@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { WORKER_HEAP_GROWING_PERCENT } from '../../lib/worker-heap';
+import { WORKER_HEAP_GROWING_PERCENT } from '../../config/worker-heap';
 import { repoRoot } from '../helpers/processes';
 
 const run = promisify(execFile);
-const module = pathToFileURL(join(repoRoot, 'lib', 'worker-heap.ts')).href;
+const module = pathToFileURL(join(repoRoot, 'config', 'worker-heap.ts')).href;
 
 /**
  * V8's cached-data version tag hashes the V8 flags in force, so two processes share it only when

@@ -1,4 +1,4 @@
-// When the whole stack shares one machine (`npm start`, the benchmarks), the worker's OCR thread is
+// When the whole stack shares one machine in the benchmarks, the worker's OCR thread is
 // what limits how many applications an hour get through, and it was losing its CPU to everything
 // else: sampled from /proc/<pid>/task/<tid>/schedstat during 150-application flow runs, the thread
 // was runnable all the time yet on a CPU only 80 % of it, waiting in the run queue the other 20 %
@@ -6,10 +6,11 @@
 // slack: they are idle most of a second and want a core in short bursts. So whoever starts them
 // next to the worker gives them a higher nice value; they still get any CPU that is free, and
 // the OCR thread goes first when both cores are wanted. The price is the API's tail latency while
-// the machine is busy; SERVICES_NICE=0 turns it off. README "Performance" has both sides' figures.
+// the machine is busy; SERVICES_NICE=0 turns it off. Benchmark tuning only: `npm start` leaves every
+// priority as it is. docs/performance.md has both sides' figures.
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { readWholeNumber } from './config';
+import { readWholeNumber } from '../config/config';
 import { childPidsByParent } from './proc-stat';
 
 /** Nice value for the Temporal dev server and the API next to the worker (SERVICES_NICE). */

@@ -7,20 +7,17 @@
 // too, and a refusal that freezes the wallet commits the freeze before it is thrown.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../client';
 import {
   walletTransactions,
   wallets,
   type LedgerTransactionStatus,
   type LedgerTransactionType,
   type WalletStatus,
-} from '../db/schema';
-import { TIER_LIMITS, type Limits, type Tier } from '../domain/tiers';
-import { createNotifyActivities, type SmsTransport } from '../activities/notify';
-import { readReviewSnapshot } from '../activities/review-snapshot';
-import type { Config } from './config';
+} from '../schema';
+import { TIER_LIMITS, type Limits, type Tier } from '../../domain/tiers';
 import { appendAudit } from './audit-log';
-import { verifyAndRehash } from './password-hash';
+import { verifyAndRehash } from '../../crypto/password-hash';
 import { queueStatusEvent } from './status-events';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
@@ -126,7 +123,7 @@ export interface LedgerOptions {
   /** The clock (tests move it across day boundaries and lock expiries). */
   now?: () => Date;
   /**
-   * Queue an event webhook (lib/status-events.ts) with every freeze and unfreeze, in its
+   * Queue an event webhook (db/repositories/status-events.ts) with every freeze and unfreeze, in its
    * transaction: pass `webhooksEnabled(config)`.
    */
   webhookEvents?: boolean;
@@ -769,34 +766,4 @@ export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<Ledg
       return { ok: false, code: error.code, message: error.message, details: error.details };
     throw error;
   }
-}
-
-/**
- * Delivers wallet notices by SMS to the owner. The ledger keeps no contact details of its own:
- * the phone is read from the application's review file, sealed under the person's key (every
- * wallet was reviewed, and a resubmission is reviewed again, so that copy is the latest one).
- * Erasing the person's key at deregistration erases it too. Without it, nothing is sent.
- */
-export function ownerNotifier(deps: {
-  db: AppDatabase;
-  config: Config;
-  smsTransport?: SmsTransport;
-}): (notice: WalletNotice) => Promise<void> {
-  const messaging = createNotifyActivities(deps);
-  return async (notice) => {
-    const snapshot = readReviewSnapshot<{ submitted?: { phone?: unknown } }>(
-      deps.db,
-      deps.config.piiKey,
-      notice.applicationId,
-    );
-    const phone = snapshot?.submitted?.phone;
-    if (typeof phone !== 'string') throw new Error(`No contact for wallet ${notice.walletId}`);
-    await messaging.notify({
-      key: notice.key,
-      recipient: phone,
-      channel: 'sms',
-      template: notice.kind,
-      params: {},
-    });
-  };
 }

@@ -3,6 +3,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open as openFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Config } from '../../config/config';
+import { createPhotoCodec } from '../../crypto/photo-codec';
 
 /**
  * Where encryption at rest plugs in: `seal` before bytes reach the disk, `open` after they are
@@ -122,4 +124,9 @@ async function writeFileExclusive(path: string, data: Buffer): Promise<void> {
   } finally {
     await file.close();
   }
+}
+
+/** The store as the API and the worker build it: DATA_DIR's photos folder, sealed under PII_KEY. */
+export function photoStoreFor(config: Config): PhotoStore {
+  return createPhotoStore({ dir: config.photosDir, codec: createPhotoCodec(config.piiKey) });
 }

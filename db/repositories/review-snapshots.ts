@@ -1,0 +1,96 @@
+// What reviewers see of an application (fields, screening flags, OCR result), kept sealed on the
+// applications row so the review queue can be served from the database.
+import { desc, eq } from 'drizzle-orm';
+import type { AppDatabase } from '../client';
+import { applications, personClaims } from '../schema';
+import {
+  loadPersonKey,
+  openJson,
+  personIdOf,
+  personKey,
+  sealJson,
+  SealedDataError,
+} from '../../crypto/pii';
+
+export interface SaveReviewSnapshotInput {
+  applicationId: string;
+  riskLevel: string;
+  /** ISO 8601, or null when no review is due. */
+  reviewDueAt: string | null;
+  snapshot: unknown;
+  /** Whose key seals the snapshot; when absent, the person this application claimed. */
+  idNumber?: string;
+}
+
+const snapshotContext = (applicationId: string) => `review-snapshot:${applicationId}`;
+
+function personOfApplication(db: AppDatabase, applicationId: string): string | null {
+  const claim = db
+    .select({ personId: personClaims.personId })
+    .from(personClaims)
+    .where(eq(personClaims.applicationId, applicationId))
+    .orderBy(desc(personClaims.updatedAt))
+    .get();
+  return claim?.personId ?? null;
+}
+
+/**
+ * The snapshot saved for an application, or null when there is none or the person's key has
+ * been erased (the data is gone by design).
+ */
+export function readReviewSnapshot<T = unknown>(
+  db: AppDatabase,
+  piiKey: Buffer,
+  applicationId: string,
+): T | null {
+  const row = db
+    .select({ sealed: applications.reviewSnapshot, personId: applications.personId })
+    .from(applications)
+    .where(eq(applications.id, applicationId))
+    .get();
+  if (!row?.sealed) return null;
+  const key = row.personId ? loadPersonKey(db, piiKey, row.personId) : piiKey;
+  if (!key) return null;
+  try {
+    return openJson<T>(key, row.sealed, snapshotContext(applicationId));
+  } catch (error) {
+    if (error instanceof SealedDataError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Upsert: the status mirror (recordApplicationStatus) may not have created the row yet. A row
+ * made here has status_seq 0, so the mirror's first write still lands on it.
+ */
+export function saveReviewSnapshot(
+  db: AppDatabase,
+  piiKey: Buffer,
+  input: Omit<SaveReviewSnapshotInput, 'reviewDueAt'> & { reviewDueAt: Date | null },
+): void {
+  const { reviewDueAt } = input;
+  const personId = input.idNumber
+    ? personIdOf(piiKey, input.idNumber)
+    : personOfApplication(db, input.applicationId);
+  const key = personId ? personKey(db, piiKey, personId) : piiKey;
+  const reviewSnapshot = sealJson(key, input.snapshot, snapshotContext(input.applicationId));
+  const now = new Date();
+  db.insert(applications)
+    .values({
+      id: input.applicationId,
+      status: 'PENDING_REVIEW',
+      nextAction: 'WAIT_FOR_REVIEW',
+      statusSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+      riskLevel: input.riskLevel,
+      reviewDueAt,
+      reviewSnapshot,
+      personId,
+    })
+    .onConflictDoUpdate({
+      target: applications.id,
+      set: { riskLevel: input.riskLevel, reviewDueAt, reviewSnapshot, personId },
+    })
+    .run();
+}
