@@ -1,13 +1,10 @@
 // The worker process: runs the workflows and activities against TEMPORAL_ADDRESS. Temporal's
 // runtime turns SIGINT/SIGTERM into a graceful shutdown; resources close after `run()` returns.
-import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from './db/client';
 import { loadConfig } from './config/config';
 import { connectWorker, createAppWorker } from './temporal/worker';
-import { createDataConverter } from './temporal/payload-codec';
+import { createTemporalClient } from './temporal/client';
 import { startPhotoPipeline } from './activities/photo/pipeline';
-import { temporalConnectionOptions } from './temporal/connection';
-import { temporalSubjectKeys } from './db/repositories/temporal-subjects';
 import { startWebhookDispatcher } from './webhooks/dispatcher';
 import { setWorkerHeapGrowth } from './config/worker-heap';
 
@@ -17,15 +14,7 @@ async function main() {
   const database = openDatabase(config.databaseFile);
   const connection = await connectWorker(config);
   // A client for the activities that act on Temporal itself (erasing a closed wallet's histories).
-  const clientConnection = Connection.lazy(temporalConnectionOptions(config.temporal));
-  const temporalClient = new Client({
-    connection: clientConnection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(
-      config.piiKey,
-      temporalSubjectKeys(database.db, config.piiKey),
-    ),
-  });
+  const temporalClient = createTemporalClient({ config, db: database.db });
   const photo = await startPhotoPipeline(config);
   // Event webhooks (SPEC §6): delivered from the outbox table until acknowledged.
   const webhooks =
@@ -56,7 +45,7 @@ async function main() {
   } finally {
     await webhooks?.stop();
     await photo.close();
-    await clientConnection.close();
+    await temporalClient.connection.close();
     await connection.close();
     database.close();
   }

@@ -1,22 +1,16 @@
 // One lazily connected Temporal client per API instance. grpc-js reconnects by itself, so the
 // API starts while Temporal is down, answers 503 meanwhile, and recovers with no restart.
-import {
-  Client,
-  Connection,
-  defaultGrpcRetryOptions,
-  makeGrpcRetryInterceptor,
-} from '@temporalio/client';
+import { Client, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/config';
-import { createDataConverter } from '../../temporal/payload-codec';
-import { temporalConnectionOptions } from '../../temporal/connection';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { createTemporalClient } from '../../temporal/client';
 import { isDeadlineExceeded, WorkflowNotAnswering } from '../temporal-errors';
 
 export interface TemporalAccess {
   client: Client;
-  connection: Connection;
+  connection: ConnectionLike;
   taskQueue: string;
   /**
    * Runs Temporal calls under a deadline so an outage answers 503 quickly, not after minutes. A
@@ -35,26 +29,21 @@ declare module 'fastify' {
 export default fp(
   async function temporal(app: FastifyInstance, opts: { config: Config }) {
     const { config } = opts;
-    const connection = Connection.lazy({
-      ...temporalConnectionOptions(config.temporal),
-      connectTimeout: '5 seconds',
-      // A person waits on the other end: a few quick retries, then a 503 they can retry.
-      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
-      // Reconnect quickly once Temporal is back instead of backing off for up to two minutes.
-      channelArgs: {
-        'grpc.initial_reconnect_backoff_ms': 250,
-        'grpc.max_reconnect_backoff_ms': 3000,
+    const client = createTemporalClient({
+      config,
+      db: app.database.db,
+      connection: {
+        connectTimeout: '5 seconds',
+        // A person waits on the other end: a few quick retries, then a 503 they can retry.
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+        // Reconnect quickly once Temporal is back instead of backing off for up to two minutes.
+        channelArgs: {
+          'grpc.initial_reconnect_backoff_ms': 250,
+          'grpc.max_reconnect_backoff_ms': 3000,
+        },
       },
     });
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      // Personal data in workflow inputs, updates and queries is encrypted (SPEC §6).
-      dataConverter: createDataConverter(
-        config.piiKey,
-        temporalSubjectKeys(app.database.db, config.piiKey),
-      ),
-    });
+    const connection = client.connection;
     const isHealthy = async () => {
       try {
         await connection.withDeadline(Date.now() + 2000, () =>

@@ -1,6 +1,5 @@
 // A real stack for one test file: an in-process worker on its own task queue and the API app,
 // both against the run's Temporal dev server and a fresh SQLite file.
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,9 +10,8 @@ import { buildApi } from '../../api/build';
 import { openDatabase } from '../../db/client';
 import { loadConfig } from '../../config/config';
 import { createAppWorker } from '../../temporal/worker';
-import { createDataConverter } from '../../temporal/payload-codec';
+import { createTemporalClient } from '../../temporal/client';
 import { startPhotoPipeline } from '../../activities/photo/pipeline';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { startWebhookDispatcher } from '../../webhooks/dispatcher';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
@@ -42,13 +40,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const database = openDatabase(config.databaseFile);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const photo = options.photo ? await startPhotoPipeline(config) : null;
-  const temporalClient = new Client({
-    connection: await Connection.connect({ address: config.temporal.address }),
-    dataConverter: createDataConverter(
-      config.piiKey,
-      temporalSubjectKeys(database.db, config.piiKey),
-    ),
-  });
+  const temporalClient = createTemporalClient({ config, db: database.db });
   const worker = await createAppWorker({
     connection,
     config,

@@ -1,10 +1,8 @@
 // SPEC §1 cancellation and SPEC §5 Idempotency-Key, through HTTP against a real worker and Temporal.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { createDataConverter } from '../../temporal/payload-codec';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -21,22 +19,12 @@ import { applicationFor } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
-let connection: Connection;
 let client: Client;
 beforeAll(async () => {
   stack = await startStack({}, { photo: true });
-  connection = await Connection.connect({ address: stack.config.temporal.address });
-  client = new Client({
-    connection,
-    namespace: stack.config.temporal.namespace,
-    dataConverter: createDataConverter(
-      stack.config.piiKey,
-      temporalSubjectKeys(stack.database.db, stack.config.piiKey),
-    ),
-  });
+  client = stack.temporalClient;
 });
 afterAll(async () => {
-  await connection?.close();
   await stack?.close();
 });
 
