@@ -22,7 +22,7 @@ import {
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
 import { loadApplicationView, saveApplicationView } from '../db/repositories/application-views';
-import { notFound, Problem, readLater } from './problem';
+import { notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
 export function applicationHandle(app: FastifyInstance, id: string): WorkflowHandle {
@@ -91,7 +91,7 @@ export async function updateApplicationWorkflow<Ret, Args extends [any, ...any[]
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const code = error.cause.type === WorkflowErrors.InvalidState ? 'INVALID_STATE' : 'CONFLICT';
-      throw new Problem(409, code, error.cause.message);
+      throw new Problem(code, error.cause.message);
     }
     // A finished workflow takes no more updates: it exists, but it is closed.
     if (error instanceof WorkflowNotFoundError) {
@@ -104,7 +104,7 @@ export async function updateApplicationWorkflow<Ret, Args extends [any, ...any[]
             throw e;
           },
         );
-      if (exists) throw new Problem(409, 'INVALID_STATE', 'This is already finished.');
+      if (exists) throw new Problem('INVALID_STATE', 'This is already finished.');
       throw notFound('workflow');
     }
     throw error;
@@ -139,8 +139,6 @@ export function publicView(view: ApplicationView, masked: boolean) {
   return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
 }
 
-const TOO_MANY: readonly string[] = ['OTP_RESEND_TOO_SOON'];
-
 /** 200 with the application for a step that went through; a problem for one that did not. */
 export function sendStep(
   reply: FastifyReply,
@@ -151,9 +149,8 @@ export function sendStep(
   const application = publicView(result.view, masked);
   if (result.ok) return reply.code(200).send({ ...extra, ...application });
   const code = result.code ?? 'INVALID_STATE';
-  const status = TOO_MANY.includes(code) ? 429 : 422;
+  const status = statusOf(code);
   throw new Problem(
-    status,
     code,
     result.message,
     {

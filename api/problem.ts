@@ -30,16 +30,56 @@ export function statusTitle(status: number): string {
   return TITLES[status] ?? 'Error';
 }
 
+/**
+ * The one table of which HTTP status a problem code answers with (SPEC §5). A code not listed is
+ * a rule saying no: 422.
+ */
+const STATUS_OF: Partial<Record<ProblemCode, number>> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
+  INVALID_NAME: 400,
+  INVALID_ID_NUMBER: 400,
+  INVALID_PHONE: 400,
+  INVALID_BANK_CARD: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  // A duplicate: another application in progress, or a wallet already.
+  APPLICATION_IN_PROGRESS: 409,
+  ALREADY_HAS_WALLET: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  OTP_RESEND_TOO_SOON: 429,
+  INTERNAL_ERROR: 500,
+  TEMPORAL_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
+  REQUEST_PENDING: 503,
+};
+
+export function statusOf(code: ProblemCode): number {
+  return STATUS_OF[code] ?? 422;
+}
+
 export class Problem extends Error {
+  readonly status: number;
+
+  /**
+   * `status` is the table's unless given: only a framework error of a 4xx the table has no code
+   * for (405, 406, 414, …) keeps its own, as MALFORMED_REQUEST.
+   */
   constructor(
-    readonly status: number,
     readonly code: ProblemCode,
     detail?: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    status?: number,
   ) {
     super(detail ?? defaultDetail(code));
     this.name = 'Problem';
+    this.status = status ?? statusOf(code);
   }
 }
 
@@ -51,13 +91,13 @@ function defaultDetail(code: ProblemCode): string {
   }
 }
 
-export const notFound = (what = 'resource') => new Problem(404, 'NOT_FOUND', `No such ${what}.`);
-export const forbidden = () => new Problem(403, 'FORBIDDEN', 'Your role may not do this.');
+export const notFound = (what = 'resource') => new Problem('NOT_FOUND', `No such ${what}.`);
+export const forbidden = () => new Problem('FORBIDDEN', 'Your role may not do this.');
 export const unauthorized = (detail = 'A valid bearer token is required.') =>
-  new Problem(401, 'UNAUTHORIZED', detail, {}, { 'WWW-Authenticate': 'Bearer' });
+  new Problem('UNAUTHORIZED', detail, {}, { 'WWW-Authenticate': 'Bearer' });
 /** 503 with the Retry-After every "try again shortly" answer carries. */
 const retryShortly = (code: ProblemCode, detail: string) =>
-  new Problem(503, code, detail, {}, { 'Retry-After': '5' });
+  new Problem(code, detail, {}, { 'Retry-After': '5' });
 export const temporalUnavailable = () =>
   retryShortly('TEMPORAL_UNAVAILABLE', 'The workflow service is unreachable; try again shortly.');
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */

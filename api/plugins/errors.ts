@@ -76,21 +76,17 @@ function toProblem(
     );
     const code =
       ruleCodes.length === errors.length && errors[0] ? errors[0].code : 'VALIDATION_FAILED';
-    return new Problem(400, code as Problem['code'], 'The request is not valid.', { errors });
+    return new Problem(code as Problem['code'], 'The request is not valid.', { errors });
   }
   const status = error.statusCode ?? 500;
-  if (status === 413)
-    return new Problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  if (status === 413) return new Problem('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   if (status === 415)
-    return new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here.');
-  if (status === 429) return new Problem(429, 'TOO_MANY_REQUESTS', 'Too many requests; slow down.');
-  if (status === 401) return new Problem(401, 'UNAUTHORIZED', 'A valid bearer token is required.');
+    return new Problem('UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here.');
+  if (status === 429) return new Problem('TOO_MANY_REQUESTS', 'Too many requests; slow down.');
+  if (status === 401) return new Problem('UNAUTHORIZED', 'A valid bearer token is required.');
+  if (status === 404) return new Problem('NOT_FOUND', 'The request could not be understood.');
   if (status >= 400 && status < 500)
-    return new Problem(
-      status,
-      status === 404 ? 'NOT_FOUND' : 'MALFORMED_REQUEST',
-      'The request could not be understood.',
-    );
+    return new Problem('MALFORMED_REQUEST', 'The request could not be understood.', {}, {}, status);
   return null;
 }
 
@@ -106,7 +102,7 @@ export function frameworkErrors(
 ): void {
   const problem =
     toProblem(error, request.method) ??
-    new Problem(400, 'MALFORMED_REQUEST', 'The request could not be understood.');
+    new Problem('MALFORMED_REQUEST', 'The request could not be understood.');
   void sendProblem(request, reply, problem);
 }
 
@@ -122,11 +118,11 @@ export default fp(
       return sendProblem(
         request,
         reply,
-        new Problem(500, 'INTERNAL_ERROR', 'Something went wrong on our side.'),
+        new Problem('INTERNAL_ERROR', 'Something went wrong on our side.'),
       );
     });
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new Problem(404, 'NOT_FOUND', 'No such route.')),
+      sendProblem(request, reply, new Problem('NOT_FOUND', 'No such route.')),
     );
   },
   { name: 'errors' },

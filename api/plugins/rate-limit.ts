@@ -88,7 +88,6 @@ export default fp(
       errorResponseBuilder: (_request, context) => {
         const seconds = String(Math.max(1, Math.ceil(context.ttl / 1000)));
         return new Problem(
-          429,
           'TOO_MANY_REQUESTS',
           `Too many attempts; try again in ${context.after}.`,
           {},

@@ -124,10 +124,10 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
       ownApplication(request, id);
       const view = await readApplication(app, id);
       if (view.status !== 'AWAITING_PAYMENT_PASSWORD')
-        throw new Problem(409, 'INVALID_STATE', `The application is ${view.status}.`);
+        throw new Problem('INVALID_STATE', `The application is ${view.status}.`);
       const birth = parseIdNumber(view.applicant.idNumber, chinaDate(Date.now()))?.birthDate;
       if (!birth || !isStrongPaymentPassword(request.body.paymentPassword, birth))
-        throw new Problem(422, 'PAYMENT_PASSWORD_WEAK', undefined, {
+        throw new Problem('PAYMENT_PASSWORD_WEAK', undefined, {
           errors: [{ field: 'paymentPassword', code: 'PAYMENT_PASSWORD_WEAK' }],
         });
       // Only the hash reaches the workflow: the password never enters Temporal's history.

@@ -122,16 +122,13 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const view = remember(app, answer);
       if (idempotencyKey && !sameApplicant(view, request.body))
         throw new Problem(
-          422,
           'IDEMPOTENCY_KEY_REUSED',
           'This Idempotency-Key was already used for a different application.',
         );
       if (view.status === 'FAILED') {
         const first = view.reasons[0];
-        // SPEC §5: a duplicate (another application in progress, or a wallet already) is a 409.
-        const conflict =
-          first?.code === 'APPLICATION_IN_PROGRESS' || first?.code === 'ALREADY_HAS_WALLET';
-        throw new Problem(conflict ? 409 : 422, first?.code ?? 'INVALID_STATE', first?.message, {
+        // SPEC §5: a duplicate (another application in progress, a wallet already) is a 409.
+        throw new Problem(first?.code ?? 'INVALID_STATE', first?.message, {
           applicationId,
           // Not `status`: in problem+json that is the HTTP status (RFC 9457).
           applicationStatus: view.status,

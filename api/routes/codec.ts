@@ -120,7 +120,7 @@ const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) =
           return { payloads: out.map(payloadToJson) };
         } catch (error) {
           if (error instanceof PayloadDecryptionError)
-            throw new Problem(400, 'MALFORMED_REQUEST', error.message);
+            throw new Problem('MALFORMED_REQUEST', error.message);
           throw error;
         }
       },

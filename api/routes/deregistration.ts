@@ -95,7 +95,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   function answerStep(reply: FastifyReply, result: DeregistrationStepResult) {
     if (result.ok) return answer(reply, result.view);
     const code = result.code ?? 'INVALID_STATE';
-    throw new Problem(code === 'INVALID_STATE' ? 409 : 422, code, result.message, {
+    throw new Problem(code, result.message, {
       deregistrationStatus: result.view.status,
       balance: result.view.balance,
     });
@@ -125,7 +125,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     async (request, reply) => {
       const wallet = ownWallet(request, request.params.id);
       if (wallet.status === 'CLOSED')
-        throw new Problem(409, 'INVALID_STATE', 'The wallet is already closed.');
+        throw new Problem('INVALID_STATE', 'The wallet is already closed.');
       await confirmIdentity(wallet.walletId, request.body.paymentPassword);
       const file = await queryOnboarding(app, wallet.applicationId, getReviewFileQuery);
       const input: DeregistrationInput = {
@@ -153,15 +153,10 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       );
       const refusal = view.status === 'CANCELLED' ? view.reasons[0] : undefined;
       if (refusal)
-        throw new Problem(
-          refusal.code === 'INVALID_STATE' ? 409 : 422,
-          refusal.code,
-          refusal.message,
-          {
-            deregistrationStatus: view.status,
-            balance: view.balance,
-          },
-        );
+        throw new Problem(refusal.code, refusal.message, {
+          deregistrationStatus: view.status,
+          balance: view.balance,
+        });
       return answer(reply, view, 202);
     },
   );

@@ -21,16 +21,16 @@ async function uploadedBytes(request: FastifyRequest): Promise<Buffer> {
   if (request.isMultipart()) {
     const file = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
     if (!file || file.fieldname !== 'photo')
-      throw new Problem(400, 'MALFORMED_REQUEST', 'Send the image in the multipart field "photo".');
+      throw new Problem('MALFORMED_REQUEST', 'Send the image in the multipart field "photo".');
     const bytes = await file.toBuffer();
-    if (file.file.truncated) throw new Problem(413, 'PHOTO_TOO_LARGE');
+    if (file.file.truncated)
+      throw new Problem('PAYLOAD_TOO_LARGE', 'A photo may be at most 10 MB.');
     return bytes;
   }
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!IMAGE_TYPES.includes(type) || !Buffer.isBuffer(request.body))
     throw new Problem(
-      415,
-      'PHOTO_UNSUPPORTED_FORMAT',
+      'UNSUPPORTED_MEDIA_TYPE',
       'Send a JPEG, PNG or WebP image as the body, or multipart/form-data with a "photo" field.',
     );
   return request.body;
@@ -53,7 +53,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     );
   app.setErrorHandler((error: FastifyError) => {
     if (error.statusCode === 413 || error.code === 'FST_REQ_FILE_TOO_LARGE')
-      throw new Problem(413, 'PHOTO_TOO_LARGE');
+      throw new Problem('PAYLOAD_TOO_LARGE', 'A photo may be at most 10 MB.');
     throw error;
   });
 

@@ -73,7 +73,6 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
         list = [{ name: single.name, source: single.source, birthDate: single.birthDate }];
       else
         throw new Problem(
-          400,
           'VALIDATION_FAILED',
           'Send either one entry {name, birthDate?, source} or {entries: [...]}.',
           {

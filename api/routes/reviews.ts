@@ -52,7 +52,7 @@ function decodeCursor(raw: string): Cursor {
   } catch {
     // falls through to the problem below
   }
-  throw new Problem(400, 'VALIDATION_FAILED', 'The cursor is not one this API gave out.', {
+  throw new Problem('VALIDATION_FAILED', 'The cursor is not one this API gave out.', {
     errors: [{ field: 'cursor', code: 'INVALID_VALUE' }],
   });
 }
@@ -134,7 +134,7 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request, reply) => {
       const body = request.body;
       if (body.decision === 'REJECT' && !body.reasonCode)
-        throw new Problem(400, 'VALIDATION_FAILED', 'A rejection needs a reasonCode.', {
+        throw new Problem('VALIDATION_FAILED', 'A rejection needs a reasonCode.', {
           errors: [{ field: 'reasonCode', code: 'REQUIRED' }],
         });
       const result = await updateApplication(app, request.params.id, decideUpdate, [

@@ -40,7 +40,7 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         account = insertSandboxAccount(db, config.piiKey, request.body);
       } catch (error) {
         if (error instanceof DuplicateCardError)
-          throw new Problem(409, 'CONFLICT', 'An account with this card number already exists.');
+          throw new Problem('CONFLICT', 'An account with this card number already exists.');
         throw error;
       }
       appendAudit(db, {

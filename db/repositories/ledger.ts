@@ -56,20 +56,6 @@ export class LedgerError extends Error {
   }
 }
 
-/** The HTTP status of a refusal (SPEC §5): 404 unknown, 409 wrong state, 422 a rule says no. */
-export function ledgerErrorStatus(code: LedgerErrorCode): 400 | 404 | 409 | 422 {
-  switch (code) {
-    case 'NOT_FOUND':
-      return 404;
-    case 'INVALID_INPUT':
-      return 400;
-    case 'INVALID_STATE':
-      return 409;
-    default:
-      return 422;
-  }
-}
-
 export interface LedgerTransaction {
   transactionId: string;
   type: LedgerTransactionType;
