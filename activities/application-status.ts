@@ -14,8 +14,8 @@ export interface RecordStatusInput {
   seq: number;
   at: string;
   reasons: string[];
-  /** The view after this change, for the read model; absent in histories recorded before it. */
-  view?: ApplicationView;
+  /** The view after this change, for the read model. */
+  view: ApplicationView;
 }
 
 const upsertStatus = preparedPerDatabase((db) =>
@@ -62,7 +62,7 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
           seq: input.seq,
           at,
         });
-        if (input.view) saveApplicationView(tx, config.piiKey, input.view);
+        saveApplicationView(tx, config.piiKey, input.view);
         appendAudit(tx, {
           eventKey,
           at,
