@@ -57,7 +57,7 @@ const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) =
     opts.config.piiKey,
     temporalSubjectKeys(app.database.db, opts.config.piiKey),
   );
-  // What was never encrypted (search attributes, payloads other tools wrote) shows as it is, and an
+  // What was never encrypted (search attributes, local-activity markers) shows as it is, and an
   // erased person's payloads stay as they are: the rest of the history still shows.
   const decodeOne = async (payload: Payload) =>
     !isEncrypted(payload)
