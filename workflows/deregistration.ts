@@ -228,7 +228,6 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       const closed = await db.closeWallet({
         walletId,
         applicationId: input.applicationId,
-        ...(input.ownerPhone ? { ownerPhone: input.ownerPhone } : {}),
         photoRefs: input.photoRefs,
       });
       if (closed.ok) {

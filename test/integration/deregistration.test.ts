@@ -359,7 +359,6 @@ describe('the balance window', () => {
         version: 1,
         walletId,
         applicationId: 'app-ts',
-        ownerPhone: a.phone,
         photoRefs: [],
       };
       const handle = await ts.env.client.workflow.start(DEREGISTRATION_WORKFLOW, {

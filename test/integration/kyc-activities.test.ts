@@ -272,6 +272,7 @@ describe('checkEligibility', () => {
       idNumber: p.idNumber,
       tier: 'STANDARD',
       paymentPasswordHash: await hashPassword('135792'),
+      ownerPhone: p.phone,
     });
     await acts.releaseApplicant({ applicationId: input.applicationId, idNumber: p.idNumber });
     expect(claimOf(p.idNumber)?.kind).toBe('WALLET');
@@ -301,6 +302,7 @@ describe('createWallet', () => {
       idNumber: p.idNumber,
       tier: 'RESTRICTED' as const,
       paymentPasswordHash: await hashPassword('135792'),
+      ownerPhone: p.phone,
     };
     const results = await Promise.all([
       acts.createWallet(wallet),
@@ -333,6 +335,7 @@ describe('createWallet', () => {
       idNumber: p.idNumber,
       tier: 'STANDARD',
       paymentPasswordHash: hash,
+      ownerPhone: p.phone,
     });
     const other = await failure(
       acts.createWallet({
@@ -340,6 +343,7 @@ describe('createWallet', () => {
         idNumber: p.idNumber,
         tier: 'STANDARD',
         paymentPasswordHash: hash,
+        ownerPhone: p.phone,
       }),
     );
     expect(other).toMatchObject({ nonRetryable: true, type: 'ALREADY_HAS_WALLET' });
@@ -349,6 +353,7 @@ describe('createWallet', () => {
         idNumber: p.idNumber,
         tier: 'GOLD' as never,
         paymentPasswordHash: hash,
+        ownerPhone: p.phone,
       }),
     );
     expect(badTier).toMatchObject({ nonRetryable: true, type: 'INVALID_INPUT' });
