@@ -1,5 +1,5 @@
 // Invented applicants with field values that pass every rule. Never a real person's data.
-import { idCheckChar, luhnValid } from '../../domain/fields';
+import { chinaDate, idCheckChar, luhnValid } from '../../domain/fields';
 
 export function idNumber(region: string, birth: string, sequence: string): string {
   const first17 = `${region}${birth}${sequence}`;
@@ -57,4 +57,14 @@ export function applicationFor(a: InventedApplicant) {
     appVersion: '3.2.0',
     loginPassword: 'secret123',
   };
+}
+
+/**
+ * A birth date (YYYYMMDD) that makes a person `age` today in China, `daysPast` days after their
+ * birthday: far enough from the next one that a test skipping a few weeks keeps the age.
+ */
+export function birthDateForAge(age: number, daysPast = 60, now = Date.now()): string {
+  const today = chinaDate(now);
+  const birthday = Date.UTC(today.year - age, today.month - 1, today.day) - daysPast * 86_400_000;
+  return new Date(birthday).toISOString().slice(0, 10).replaceAll('-', '');
 }
