@@ -197,6 +197,10 @@ export async function startWorkflowTier() {
     ): T[] {
       return calls.filter((c) => c.name === name && where(c.input)).map((c) => c.input as T);
     },
+    /** The calls `where` picks, in the order they were made. */
+    sequence(where: (input: Record<string, unknown>) => boolean): Call[] {
+      return calls.filter((c) => where(c.input));
+    },
     /** Waits until at least `count` calls of `name` match (activities run after the task). */
     async waitForCalls(
       name: ActivityName,
