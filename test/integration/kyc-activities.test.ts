@@ -26,7 +26,7 @@ import {
 import { readOutbox } from '../../lib/outbox';
 import { hashPassword } from '../../lib/password-hash';
 import { erasePersonKey, personIdOf } from '../../lib/pii';
-import { applicant as person, bankCard, idNumber } from '../helpers/people';
+import { applicant as person, bankCard, birthDateForAge, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
 /** A status record as the workflow sends it; its view has no revision, so the read model skips it. */
@@ -294,7 +294,7 @@ describe('checkEligibility', () => {
 
 describe('createWallet', () => {
   it('creates one wallet per application however often it is retried', async () => {
-    const p = newPerson({}, '20080101');
+    const p = newPerson({}, birthDateForAge(17));
     const input = eligibilityInput(p);
     await acts.checkEligibility(input);
     const wallet = {
