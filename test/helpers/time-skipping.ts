@@ -1,11 +1,11 @@
 // The workflow tier's harness: the real workflow code on Temporal's time-skipping test server, with
 // every activity a plain function that records its input and answers from a small in-memory
-// world (no database, no sharp, no OCR), so that days of timers pass in milliseconds.
+// world (no database, no sharp, no OCR), so that days of timers pass without waiting for them.
 // Caveats (FIELD-NOTES): the server skips no time while a client waits on an update, and it has no
 // visibility API (no list()). Skipping is global to the server: tests in a file run one at a time.
 // Time moves only when a test says so (`sleep`): the client is a plain one, whose result() does not
 // unlock skipping (the test environment's own client does, and then the server jumps to the next
-// timer of any workflow on it, however far: ten years for a run timeout).
+// timer of any workflow on it, however far: a jump of ten years was seen).
 import { Client } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
