@@ -11,7 +11,7 @@ import {
   personKey,
   sealJson,
   SealedDataError,
-} from '../lib/pii';
+} from '../crypto/pii';
 import type { ActivityDeps } from './index';
 
 export interface SaveReviewSnapshotInput {

@@ -5,7 +5,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
 import { cardUses, photoUses, watchlist } from '../db/schema';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
-import { blindIndex, personIdOf } from '../lib/pii';
+import { blindIndex, personIdOf } from '../crypto/pii';
 import type { ActivityDeps } from './index';
 
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';

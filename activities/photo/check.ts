@@ -5,7 +5,7 @@ import type { ReasonCode } from '../../domain/codes';
 import { checkClarity, type PhotoMetrics } from './clarity';
 import { inspectPhoto } from './guards';
 import { compareWithSubmitted, type IdCardReader } from './ocr';
-import type { PhotoStore } from './store';
+import type { PhotoStore } from '../../db/repositories/photo-store';
 
 export interface IdPhotoOcrResult {
   name: string | null;

@@ -1,4 +1,4 @@
-// Password hashes under weaker Argon2id parameters than lib/password-hash writes today, as a
+// Password hashes under weaker Argon2id parameters than crypto/password-hash writes today, as a
 // database would hold them after the parameters are raised: they verify and must be replaced.
 import { hash, type Algorithm } from '@node-rs/argon2';
 

@@ -16,17 +16,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Activities } from '../../activities';
-import {
-  DEREGISTRATION_WORKFLOW,
-  deregistrationWorkflowId,
-  ONBOARDING_WORKFLOW,
-  onboardingWorkflowId,
-  searchAttributes,
-  type Applicant,
-  type DeregistrationInput,
-  type OnboardingInput,
-  type PhotoCheckView,
-} from '../../domain/contract';
+import { DEREGISTRATION_WORKFLOW, deregistrationWorkflowId, ONBOARDING_WORKFLOW, onboardingWorkflowId, type Applicant, type DeregistrationInput, type OnboardingInput, type PhotoCheckView } from '../../domain/contract';
+import { searchAttributes } from '../../workflows/messages';
 import type { deregistration } from '../../workflows/deregistration';
 import type { onboarding } from '../../workflows/onboarding';
 import { repoRoot } from './processes';

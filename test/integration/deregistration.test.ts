@@ -16,11 +16,8 @@ import {
   walletTransactions,
   wallets,
 } from '../../db/schema';
-import {
-  deregistrationWorkflowId,
-  getReviewFileQuery,
-  onboardingWorkflowId,
-} from '../../domain/contract';
+import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
+import { getReviewFileQuery } from '../../workflows/messages';
 import {
   createPayloadCodec,
   ENCRYPTED_ENCODING,
@@ -28,9 +25,9 @@ import {
   payloadFromJson,
   SUBJECT_KEY_ID,
   type JsonPayload,
-} from '../../lib/payload-codec';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
-import { outboxRecipientIndex } from '../../lib/outbox';
+} from '../../temporal/payload-codec';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { outboxRecipientIndex } from '../../db/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { httpCoreBanking, insertSandboxAccount } from '../../activities/core-banking';
+import { httpCoreBanking, insertSandboxAccount } from '../../adapters/core-banking';
 import {
   outboxTransport,
   webhookTransport,
   type NotifyInput,
   type OutboundMessage,
-} from '../../activities/notify';
+} from '../../notifications/notify';
 import type { RecordStatusInput } from '../../activities/application-status';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
 import {
@@ -23,9 +23,9 @@ import {
   wallets,
   watchlist,
 } from '../../db/schema';
-import { readOutbox } from '../../lib/outbox';
-import { hashPassword } from '../../lib/password-hash';
-import { erasePersonKey, personIdOf } from '../../lib/pii';
+import { readOutbox } from '../../db/repositories/outbox';
+import { hashPassword } from '../../crypto/password-hash';
+import { erasePersonKey, personIdOf } from '../../crypto/pii';
 import { applicant as person, bankCard, birthDateForAge, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -1,4 +1,4 @@
-// lib/password-hash.ts: Argon2id at OWASP's baseline for new hashes; hashes under other
+// crypto/password-hash.ts: Argon2id at OWASP's baseline for new hashes; hashes under other
 // parameters still verify and are flagged for replacement; nothing else is a hash.
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +7,7 @@ import {
   needsRehash,
   verifyAndRehash,
   verifyPassword,
-} from '../../lib/password-hash';
+} from '../../crypto/password-hash';
 import { hashUnderOlderParameters } from '../helpers/older-hashes';
 
 describe('password hashes', () => {

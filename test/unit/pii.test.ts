@@ -19,7 +19,7 @@ import {
   sealJson,
   UNWRAPPED_KEY_TTL_MS,
   unwrapPersonKey,
-} from '../../lib/pii';
+} from '../../crypto/pii';
 
 const master = randomBytes(32);
 

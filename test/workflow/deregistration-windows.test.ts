@@ -2,16 +2,9 @@
 // signals), the 7 days to confirm, and the closure's order of erasures.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { NotifyInput } from '../../activities/notify';
-import {
-  balanceChangedSignal,
-  cancelDeregistrationUpdate,
-  confirmDeregistrationUpdate,
-  getDeregistrationQuery,
-  requestDeregistrationUpdate,
-  withdrawAllUpdate,
-  type DeregistrationView,
-} from '../../domain/contract';
+import type { NotifyInput } from '../../notifications/notify';
+import { type DeregistrationView } from '../../domain/contract';
+import { balanceChangedSignal, cancelDeregistrationUpdate, confirmDeregistrationUpdate, getDeregistrationQuery, requestDeregistrationUpdate, withdrawAllUpdate } from '../../workflows/messages';
 import { startWorkflowTier, type WorkflowTier } from '../helpers/time-skipping';
 
 let tier: WorkflowTier;

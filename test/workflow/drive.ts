@@ -3,19 +3,9 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import type { NotifyInput } from '../../activities/notify';
-import {
-  decideUpdate,
-  getApplicationQuery,
-  guardianConsentUpdate,
-  resubmitUpdate,
-  submitApplicationUpdate,
-  submitIdPhotoUpdate,
-  verifyOtpUpdate,
-  type Applicant,
-  type Guardian,
-  type ReviewDecision,
-} from '../../domain/contract';
+import type { NotifyInput } from '../../notifications/notify';
+import { type Applicant, type Guardian, type ReviewDecision } from '../../domain/contract';
+import { decideUpdate, getApplicationQuery, guardianConsentUpdate, resubmitUpdate, submitApplicationUpdate, submitIdPhotoUpdate, verifyOtpUpdate } from '../../workflows/messages';
 import type { onboarding } from '../../workflows/onboarding';
 import { photoRef, type WorkflowTier } from '../helpers/time-skipping';
 import { applicantAged } from './applicants';

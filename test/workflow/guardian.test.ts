@@ -1,13 +1,8 @@
 // SPEC §1 step 4 and 8: a guardian consents for an applicant under 16 within 7 days; 16 and 17 need
 // none; the wallet's tier follows the age.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  getApplicationQuery,
-  guardianConsentUpdate,
-  setPaymentPasswordUpdate,
-  submitApplicationUpdate,
-  type Applicant,
-} from '../../domain/contract';
+import { type Applicant } from '../../domain/contract';
+import { getApplicationQuery, guardianConsentUpdate, setPaymentPasswordUpdate, submitApplicationUpdate } from '../../workflows/messages';
 import { startWorkflowTier, type WorkflowTier } from '../helpers/time-skipping';
 import { adult, applicantAged } from './applicants';
 import { consent, decide, guardianFor, toPendingReview, uploadPhoto, verifyPhone } from './drive';

@@ -1,14 +1,8 @@
 // SPEC §1 step 2 over time: a code is valid 5 minutes, resends wait 60 s and stop at 5, and the
 // phone must be verified within 24 h.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  cancelUpdate,
-  getApplicationQuery,
-  resendOtpUpdate,
-  submitApplicationUpdate,
-  verifyOtpUpdate,
-} from '../../domain/contract';
-import type { NotifyInput } from '../../activities/notify';
+import { cancelUpdate, getApplicationQuery, resendOtpUpdate, submitApplicationUpdate, verifyOtpUpdate } from '../../workflows/messages';
+import type { NotifyInput } from '../../notifications/notify';
 import { startWorkflowTier, type WorkflowTier } from '../helpers/time-skipping';
 import { adult } from './applicants';
 

@@ -1,8 +1,9 @@
 // SPEC §1 step 7: after a RETRY rejection the applicant may correct fields within 7 days, at most
 // 3 times; what was changed decides which steps run again.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { NotifyInput } from '../../activities/notify';
-import { getApplicationQuery, type Applicant, type ApplicationView } from '../../domain/contract';
+import type { NotifyInput } from '../../notifications/notify';
+import { type Applicant, type ApplicationView } from '../../domain/contract';
+import { getApplicationQuery } from '../../workflows/messages';
 import { bankCard } from '../helpers/people';
 import { startWorkflowTier, type WorkflowTier } from '../helpers/time-skipping';
 import { adult, applicantAged } from './applicants';

@@ -1,14 +1,9 @@
 // SPEC §1 step 6: the review's reminder, escalation and expiry, and four-eyes review of high-risk
 // applications (two approvals from two different reviewers).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { NotifyInput } from '../../activities/notify';
-import {
-  cancelUpdate,
-  getApplicationQuery,
-  getReviewFileQuery,
-  WorkflowErrors,
-  type ApplicationView,
-} from '../../domain/contract';
+import type { NotifyInput } from '../../notifications/notify';
+import { WorkflowErrors, type ApplicationView } from '../../domain/contract';
+import { cancelUpdate, getApplicationQuery, getReviewFileQuery } from '../../workflows/messages';
 import { ACCEPTED_PHOTO, startWorkflowTier, type WorkflowTier } from '../helpers/time-skipping';
 import { adult, applicantAged } from './applicants';
 import { decide, refusal, toPendingReview, type Onboarding } from './drive';
