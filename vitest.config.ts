@@ -14,6 +14,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'workflow',
+          include: ['test/workflow/**/*.test.ts'],
+          // Bundles the workflow code once; each file runs its own time-skipping test server.
+          globalSetup: ['test/workflow/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'photo',
           include: ['test/photo/**/*.test.ts'],
           testTimeout: 120_000,

@@ -15,8 +15,8 @@ export interface RecordStatusInput {
   seq: number;
   at: string;
   reasons: string[];
-  /** The view after this change, for the read model; absent in histories recorded before it. */
-  view?: ApplicationView;
+  /** The view after this change, for the read model. */
+  view: ApplicationView;
 }
 
 const upsertStatus = preparedPerDatabase((db) =>
@@ -63,10 +63,10 @@ export function createStatusActivities({ db, config }: Pick<ActivityDeps, 'db' |
           seq: input.seq,
           at,
         });
-        if (input.view) saveApplicationView(tx, config.piiKey, input.view);
+        saveApplicationView(tx, config.piiKey, input.view);
         // The photo step is reached only once the phone's code was right: from then on this
         // phone signs this applicant in, and no unverified application can shadow it.
-        if (input.status === 'AWAITING_ID_PHOTO' && input.view)
+        if (input.status === 'AWAITING_ID_PHOTO')
           tx.update(applicantLogins)
             .set({
               phoneIndex: blindIndex(config.piiKey, 'phone', input.view.applicant.phone),

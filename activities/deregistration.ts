@@ -34,8 +34,6 @@ export interface WalletBalance {
 export interface CloseWalletInput {
   walletId: string;
   applicationId: string;
-  /** Only in workflows started before the number was kept with the wallet (db/repositories/wallet-owner.ts). */
-  ownerPhone?: string;
   photoRefs: string[];
 }
 
@@ -139,8 +137,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
           .map((r) => r.id);
         const applicationIds = [...new Set([input.applicationId, ...personApplications])];
         // While the wallet is still open, so that the number is read under the person's key.
-        const ownerPhone =
-          resealOwnerPhoneForClosure(tx, deps.config.piiKey, wallet.id) ?? input.ownerPhone;
+        const ownerPhone = resealOwnerPhoneForClosure(tx, deps.config.piiKey, wallet.id);
         tx.update(wallets)
           .set({ status: 'CLOSED', balance: 0, paymentPasswordHash: '', updatedAt: now })
           .where(eq(wallets.id, wallet.id))
@@ -244,16 +241,13 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
 
     /**
      * After the closing notice: the sandbox SMS outbox (a stand-in for the carrier) keeps nothing
-     * of a closed wallet's owner, and neither does the wallet row. `recipient` is what workflows
-     * started before the number was kept with the wallet pass.
+     * of a closed wallet's owner, and neither does the wallet row.
      */
-    async eraseOutboxFor(input: { walletId?: string; recipient?: string }): Promise<void> {
+    async eraseOutboxFor(input: { walletId: string }): Promise<void> {
       db.transaction((tx) => {
-        const phone = input.walletId
-          ? walletOwnerPhone(tx, deps.config.piiKey, input.walletId)
-          : input.recipient;
+        const phone = walletOwnerPhone(tx, deps.config.piiKey, input.walletId);
         if (phone) deleteOutboxFor(tx, deps.config.piiKey, phone);
-        if (input.walletId) forgetOwnerPhone(tx, input.walletId);
+        forgetOwnerPhone(tx, input.walletId);
       });
     },
   };

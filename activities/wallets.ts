@@ -16,8 +16,8 @@ export interface CreateWalletInput {
   idNumber: string;
   tier: Tier;
   paymentPasswordHash: string;
-  /** Where closure notices will go (db/repositories/wallet-owner.ts); absent in workflows started earlier. */
-  ownerPhone?: string;
+  /** Where closure notices will go (db/repositories/wallet-owner.ts). */
+  ownerPhone: string;
 }
 
 export function newWalletId(): string {
@@ -49,7 +49,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
           'INVALID_INPUT',
         );
       const personId = personIdOf(config.piiKey, input.idNumber);
-      const ownerKey = input.ownerPhone ? personKey(db, config.piiKey, personId) : null;
+      const ownerKey = personKey(db, config.piiKey, personId);
       const now = new Date();
       return db.transaction(
         (tx) => {
@@ -81,10 +81,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
               status: 'ACTIVE',
               balance: 0,
               paymentPasswordHash: input.paymentPasswordHash,
-              ownerPhone:
-                ownerKey && input.ownerPhone
-                  ? sealOwnerPhone(ownerKey, walletId, input.ownerPhone)
-                  : null,
+              ownerPhone: sealOwnerPhone(ownerKey, walletId, input.ownerPhone),
               createdAt: now,
               updatedAt: now,
             })

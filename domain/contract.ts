@@ -211,11 +211,6 @@ export interface DeregistrationInput {
   version: 1;
   walletId: string;
   applicationId: string;
-  /**
-   * Only in workflows started before the number was kept with the wallet; the owner is now found
-   * through `walletId`, so that this history holds none of their data.
-   */
-  ownerPhone?: string;
   /** Every ID photo the application stored: deleted with the wallet. */
   photoRefs: string[];
 }

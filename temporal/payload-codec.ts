@@ -10,10 +10,10 @@
 // or in any copy of it, can no longer be decrypted. Every other payload is under the master-derived
 // key (`m1`: HKDF of PII_KEY, purpose "temporal"), shared by the API and every worker without
 // another secret. Each payload names its key (`encryption-key-id`), so new keys can be introduced
-// while old histories still decode.
+// while histories under an older one still decode.
 //
-// Decoding passes through payloads that were never encrypted (histories recorded before the codec,
-// and the few payloads Temporal itself writes), so they replay and display as before.
+// Decoding refuses a payload that is not encrypted: every payload of this app's workflows went
+// through this codec, so a plaintext one was written by something else and is not to be trusted.
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
@@ -114,8 +114,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const encoding = payload.metadata?.encoding;
-      if (!encoding || fromUtf8.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (!isEncrypted(payload)) throw new PayloadDecryptionError('not encrypted');
       const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
       if (!keyIdBytes) throw new PayloadDecryptionError('no key id');
       const keyId = fromUtf8.decode(keyIdBytes);
@@ -134,6 +133,14 @@ export class EncryptionCodec implements PayloadCodec {
       return open(payload, key, SUBJECT_KEY_ID, subject);
     });
   }
+}
+
+/** Whether `payload` is one of this codec's envelopes (whichever key it is under). */
+export function isEncrypted(payload: Payload): boolean {
+  const encoding = payload.metadata?.encoding;
+  return (
+    encoding !== undefined && encoding !== null && fromUtf8.decode(encoding) === ENCRYPTED_ENCODING
+  );
 }
 
 // The key id and the subject are bound as associated data: an envelope relabelled with another

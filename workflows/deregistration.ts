@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -33,17 +32,6 @@ import { noticeQueue } from './notice-queue';
 import { db, messaging } from './onboarding-activities';
 
 const FINAL: DeregistrationStatus[] = ['CLOSED', 'CANCELLED'];
-
-/** Changes to running workflows' logic, each kept until no history without it remains. */
-const PATCHES = {
-  eraseHistories: 'erase-histories',
-  /**
-   * Steps answer once the new status is recorded, and the process goes on without waiting for the
-   * owner's SMS about it: the notices go out in order behind it. An SMS gateway that is down no
-   * longer holds up a closure (its answers used to wait for each notice and time out).
-   */
-  answerBeforeNotice: 'answer-before-notice',
-} as const;
 
 function reason(code: ReasonCode): Reason {
   return { code, message: reasonMessage(code) };
@@ -87,7 +75,10 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     view,
   });
 
-  /** The owner's notices, in status order behind the process (`answer-before-notice`). */
+  /**
+   * The owner's notices, in status order behind the process: steps answer once the new status is
+   * recorded, and an SMS gateway that is down never holds up a closure.
+   */
   const notices = noticeQueue();
 
   async function moveTo(status: DeregistrationStatus, reasons: Reason[] = [], deadlineMs?: number) {
@@ -98,15 +89,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     statusSeq += 1;
     const seq = statusSeq;
     upsertSearchAttributes([{ key: searchAttributes.deregistrationStatus, value: status }]);
-    const record = () =>
-      db.recordDeregistrationStatus({
-        walletId,
-        status,
-        seq,
-        at: view.updatedAt,
-        reasons: reasons.map((r) => r.code),
-      });
-    const notify = () =>
+    notices.enqueue(seq, () =>
       messaging.notify({
         key: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${seq}`,
         // The number stays in the app database: this history holds nothing of the owner.
@@ -114,13 +97,15 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
         channel: 'sms',
         template: 'DEREGISTRATION_STATUS',
         params: { status, reason: reasons[0]?.message ?? '' },
-      });
-    if (patched(PATCHES.answerBeforeNotice)) {
-      notices.enqueue(seq, notify);
-      await record();
-    } else {
-      await Promise.all([record(), notify()]);
-    }
+      }),
+    );
+    await db.recordDeregistrationStatus({
+      walletId,
+      status,
+      seq,
+      at: view.updatedAt,
+      reasons: reasons.map((r) => r.code),
+    });
     recordedSeq = Math.max(recordedSeq, seq);
   }
 
@@ -245,28 +230,18 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       const closed = await db.closeWallet({
         walletId,
         applicationId: input.applicationId,
-        ...(input.ownerPhone ? { ownerPhone: input.ownerPhone } : {}),
         photoRefs: input.photoRefs,
       });
       if (closed.ok) {
         view.balance = 0;
         await moveTo('CLOSED');
-        if (patched(PATCHES.answerBeforeNotice)) {
-          // Temporal keeps no history of the person's applications (SPEC §6); then the owner is
-          // answered. The sandbox outbox keeps no trace of the number once the closing message,
-          // the last one, is out.
-          await db.eraseWorkflowHistories({ walletId });
-          erased = true;
-          await notices.drained();
-          await db.eraseOutboxFor({ walletId });
-          return;
-        }
-        // The closing message was the last one: the sandbox outbox keeps no trace of the number.
-        await db.eraseOutboxFor({ walletId });
-        // And Temporal keeps no history of the person's applications (SPEC §6). Patched: closures
-        // recorded before this step replay without it.
-        if (patched(PATCHES.eraseHistories)) await db.eraseWorkflowHistories({ walletId });
+        // Temporal keeps no history of the person's applications (SPEC §6); then the owner is
+        // answered. The sandbox outbox keeps no trace of the number once the closing message,
+        // the last one, is out.
+        await db.eraseWorkflowHistories({ walletId });
         erased = true;
+        await notices.drained();
+        await db.eraseOutboxFor({ walletId });
         return;
       }
       // Money arrived after the owner was asked to confirm: back to clearing it.

@@ -5,7 +5,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -57,24 +56,6 @@ import { validateGuardian } from './guardian';
 
 const TERMINAL: ApplicationStatus[] = ['ACTIVE', 'FAILED', 'CANCELLED'];
 
-/** Changes to running workflows' logic, each kept until no history without it remains. */
-const PATCHES = {
-  cancelAnswersAfterRecord: 'cancel-answers-after-record',
-  /** Status records, screening, the review file and the wallet as local activities. */
-  localDatabaseActivities: 'local-database-activities',
-  /**
-   * Handlers answer once the new status is recorded, without waiting for the applicant's SMS about
-   * it: the record is a local activity in the same workflow task, the SMS a round trip more.
-   */
-  answerBeforeNotice: 'answer-before-notice',
-  /**
-   * The application also moves on without waiting for the SMS: the status notices go out in order
-   * behind it, so an SMS gateway that is down no longer holds up the next step (a photo upload or
-   * a payment password used to wait for the previous notice, and time out).
-   */
-  noticesBehind: 'notices-behind',
-} as const;
-
 class Ended extends Error {}
 
 function invalidState(action: string, status: ApplicationStatus): never {
@@ -112,10 +93,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     updatedAt: iso(startedAt),
   };
   let statusSeq = 0;
-  /**
-   * The last status recorded in the app database (and, in histories from before
-   * `answer-before-notice`, also sent to the applicant): what handlers answer after.
-   */
+  /** The last status recorded in the app database: what handlers answer after. */
   let recordedSeq = 0;
   let evaluated = false;
   let cancelRequested = false;
@@ -175,13 +153,9 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   }));
 
   /**
-   * The quick app-database activities (status records, screening, the review file, the wallet),
-   * local from the patch on: each saves the handler waiting on it a round trip through the server
-   * and a workflow task. Histories recorded before it replay with regular activities, as recorded.
-   * Notifications stay regular activities: delivery to people is retried for a day.
+   * The applicant's status notices, in status order behind the process: an SMS gateway that is
+   * down never holds up the next step.
    */
-  const store = () => (patched(PATCHES.localDatabaseActivities) ? localDb : db);
-  /** The applicant's status notices, in status order behind the process (`notices-behind`). */
   const notices = noticeQueue();
 
   // ---- transitions: only the main function calls these -------------------------------------
@@ -210,20 +184,6 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
         value: extra.reviewDueAtMs ? new Date(extra.reviewDueAtMs) : null,
       },
     ]);
-    const answerBeforeNotice = patched(PATCHES.answerBeforeNotice);
-    const markRecorded = () => {
-      recordedSeq = Math.max(recordedSeq, seq);
-    };
-    const record = () =>
-      store().recordApplicationStatus({
-        applicationId,
-        status,
-        nextAction,
-        seq,
-        at: view.updatedAt,
-        reasons: reasons.map((r) => r.code),
-        view: snapshot(),
-      });
     // The first status is the answer to the request itself; every later change is news. With
     // invalid fields there may be no phone to tell.
     const notice: NotifyInput | null =
@@ -240,19 +200,18 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
             },
           }
         : null;
-    if (answerBeforeNotice && patched(PATCHES.noticesBehind)) {
-      if (notice) notices.enqueue(seq, () => messaging.notify(notice));
-      await record();
-      markRecorded();
-      return;
-    }
-    await Promise.all([
-      record().then(() => {
-        if (answerBeforeNotice) markRecorded();
-      }),
-      notice ? messaging.notify(notice) : Promise.resolve(),
-    ]);
-    markRecorded();
+    if (notice) notices.enqueue(seq, () => messaging.notify(notice));
+    // A local activity: the handler waiting on it is answered in the same workflow task.
+    await localDb.recordApplicationStatus({
+      applicationId,
+      status,
+      nextAction,
+      seq,
+      at: view.updatedAt,
+      reasons: reasons.map((r) => r.code),
+      view: snapshot(),
+    });
+    recordedSeq = Math.max(recordedSeq, seq);
   }
 
   async function end(status: 'FAILED' | 'CANCELLED', reasons: Reason[] = []): Promise<never> {
@@ -470,14 +429,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     cancelUpdate,
     async () => {
       cancelRequested = true;
-      // Like every other handler: answer once the final status is recorded. Applications started
-      // before this change keep answering as they did.
-      const afterRecord = patched(PATCHES.cancelAnswersAfterRecord);
-      await condition(() =>
-        afterRecord
-          ? TERMINAL.includes(view.status) && recordedSeq === statusSeq
-          : TERMINAL.includes(view.status),
-      );
+      // Like every other handler: answer once the final status is recorded.
+      await condition(() => TERMINAL.includes(view.status) && recordedSeq === statusSeq);
       return result(view.status === 'CANCELLED');
     },
     {
@@ -556,7 +509,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   }
 
   async function screen() {
-    const screening = await store().screenApplicant({
+    const screening = await localDb.screenApplicant({
       applicationId,
       name: view.applicant.name,
       idNumber: view.applicant.idNumber,
@@ -580,7 +533,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     reviewOutcome = null;
     const opened = Date.now();
     const dueAt = opened + input.settings.reviewExpireAfterMs;
-    await store().saveReviewSnapshot({
+    await localDb.saveReviewSnapshot({
       applicationId,
       riskLevel: riskLevel ?? 'LOW',
       reviewDueAt: iso(dueAt),
@@ -655,7 +608,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     await moveTo('AWAITING_PAYMENT_PASSWORD', 'SET_PAYMENT_PASSWORD');
     await waitFor(() => paymentPasswordHash !== null);
     const tier: Tier = tierForAge(age());
-    const { walletId } = await store().createWallet({
+    const { walletId } = await localDb.createWallet({
       applicationId,
       idNumber: view.applicant.idNumber,
       tier,

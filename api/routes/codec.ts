@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config';
 import {
   createPayloadCodec,
+  isEncrypted,
   payloadFromJson,
   payloadToJson,
   PayloadDecryptionError,
@@ -56,15 +57,18 @@ const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) =
     opts.config.piiKey,
     temporalSubjectKeys(app.database.db, opts.config.piiKey),
   );
-  // An erased person's payloads stay as they are: the rest of the history still shows.
-  const decodeOne = (payload: Payload) =>
-    payloadCodec.decode([payload]).then(
-      ([decoded]) => decoded!,
-      (error: unknown) => {
-        if (error instanceof PayloadDecryptionError && error.erased) return payload;
-        throw error;
-      },
-    );
+  // What was never encrypted (search attributes, local-activity markers) shows as it is, and an
+  // erased person's payloads stay as they are: the rest of the history still shows.
+  const decodeOne = async (payload: Payload) =>
+    !isEncrypted(payload)
+      ? payload
+      : payloadCodec.decode([payload]).then(
+          ([decoded]) => decoded!,
+          (error: unknown) => {
+            if (error instanceof PayloadDecryptionError && error.erased) return payload;
+            throw error;
+          },
+        );
 
   await app.register(cookie);
   const requireOps = app.requireRole('ops');

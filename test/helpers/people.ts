@@ -1,5 +1,5 @@
 // Invented applicants with field values that pass every rule. Never a real person's data.
-import { idCheckChar, luhnValid } from '../../domain/fields';
+import { chinaDate, idCheckChar, luhnValid, type CalendarDate } from '../../domain/fields';
 
 export function idNumber(region: string, birth: string, sequence: string): string {
   const first17 = `${region}${birth}${sequence}`;
@@ -57,4 +57,26 @@ export function applicationFor(a: InventedApplicant) {
     appVersion: '3.2.0',
     loginPassword: 'secret123',
   };
+}
+
+/**
+ * The birth date that makes a person `age` today in China, `daysPast` days after their birthday:
+ * far enough from the next one that a test skipping a few weeks keeps the age.
+ */
+export function birthForAge(age: number, daysPast = 60, now = Date.now()): CalendarDate {
+  const today = chinaDate(now);
+  const birthday = new Date(
+    Date.UTC(today.year - age, today.month - 1, today.day) - daysPast * 86_400_000,
+  );
+  return {
+    year: birthday.getUTCFullYear(),
+    month: birthday.getUTCMonth() + 1,
+    day: birthday.getUTCDate(),
+  };
+}
+
+/** `birthForAge` as the ID number writes it, YYYYMMDD. */
+export function birthDateForAge(age: number, daysPast = 60, now = Date.now()): string {
+  const b = birthForAge(age, daysPast, now);
+  return `${b.year}${String(b.month).padStart(2, '0')}${String(b.day).padStart(2, '0')}`;
 }

@@ -1,30 +1,33 @@
-// Temporal's time-skipping test server with the real onboarding workflow and activities on a fresh
-// SQLite file, for rules that need minutes or days to pass (OTP expiry, resend cooldown, the 24 h
-// phone-verification window). Caveats (FIELD-NOTES): the server skips no time while a client waits
-// on an update, and it has no visibility API (no list()).
+// The workflow tier's harness: the real workflow code on Temporal's time-skipping test server, with
+// every activity a plain function that records its input and answers from a small in-memory
+// world (no database, no sharp, no OCR), so that days of timers pass without waiting for them.
+// Caveats (FIELD-NOTES): the server skips no time while a client waits on an update, and it has no
+// visibility API (no list()). Skipping is global to the server: tests in a file run one at a time.
+// Time moves only when a test says so (`sleep`): the client is a plain one, whose result() does not
+// unlock skipping (the test environment's own client does, and then the server jumps to the next
+// timer of any workflow on it, however far: a jump of ten years was seen).
+import { Client } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createActivities } from '../../activities';
-import { insertSandboxAccount } from '../../db/repositories/sandbox-bank-accounts';
-import { openDatabase } from '../../db/client';
+import type { Activities } from '../../activities';
 import {
+  DEREGISTRATION_WORKFLOW,
+  deregistrationWorkflowId,
   ONBOARDING_WORKFLOW,
   onboardingWorkflowId,
   type Applicant,
+  type DeregistrationInput,
   type OnboardingInput,
+  type PhotoCheckView,
 } from '../../domain/contract';
 import { searchAttributes } from '../../workflows/messages';
-import { loadConfig } from '../../config/config';
-import { readOutbox } from '../../db/repositories/outbox';
-import { createDataConverter } from '../../temporal/payload-codec';
-import { hashPassword } from '../../crypto/password-hash';
+import type { deregistration } from '../../workflows/deregistration';
 import type { onboarding } from '../../workflows/onboarding';
 import { repoRoot } from './processes';
 
@@ -44,7 +47,7 @@ const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, number>> = {
 };
 
 /**
- * The workflow upserts SPEC §6's custom search attributes; the test server refuses unknown ones
+ * The workflows upsert SPEC §6's custom search attributes; the test server refuses unknown ones
  * (failing every workflow task), so they are registered through the operator service first.
  */
 async function registerSearchAttributes(env: TestWorkflowEnvironment) {
@@ -64,97 +67,193 @@ function installQuietRuntime() {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   } catch {
-    // Already installed (by startStack or an earlier environment): keep that one.
+    // Already installed (by an earlier environment in this process): keep that one.
   }
 }
 
-export async function startTimeSkipping(env: Record<string, string> = {}) {
+type ActivityName = keyof Activities;
+type Stub<K extends ActivityName> = (
+  ...args: Parameters<Activities[K]>
+) => ReturnType<Activities[K]> | Awaited<ReturnType<Activities[K]>>;
+/** Replacements for some activities, for the workflows started after `use`. */
+export type Stubs = { [K in ActivityName]?: Stub<K> };
+
+export interface Call {
+  name: ActivityName;
+  input: Record<string, unknown>;
+}
+
+/** A photo the checker accepts, with OCR that matched in full. */
+export const ACCEPTED_PHOTO: PhotoCheckView = {
+  accepted: true,
+  reasons: [],
+  metrics: { width: 1600, height: 1009, sharpness: 900, glare: 0, brightness: 0.5 },
+  ocr: { name: null, idNumber: null, matched: true },
+};
+
+/** Review durations as SPEC §1 step 6 sets them by default. */
+export const REVIEW_DEFAULTS = {
+  reviewRemindAfterMs: 2 * 3600_000,
+  reviewEscalateAfterMs: 4 * 3600_000,
+  reviewExpireAfterMs: 48 * 3600_000,
+};
+
+/** A photo reference as the API makes them (a SHA-256 hex digest). */
+export function photoRef(n = 1): string {
+  return n.toString(16).padStart(64, '0');
+}
+
+export async function startWorkflowTier() {
   installQuietRuntime();
-  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-ts-test-'));
-  // The payload key comes from PII_KEY (made in DATA_DIR on first load): client and worker share it.
-  const dataConverter = createDataConverter(loadConfig({ DATA_DIR: dataDir, ...env }).piiKey);
-  const testEnv = await TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
-    client: { dataConverter },
   });
-  await registerSearchAttributes(testEnv);
-  const taskQueue = `ts-${randomUUID()}`;
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: testEnv.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const database = openDatabase(config.databaseFile);
+  await registerSearchAttributes(env);
+  const taskQueue = `wf-${randomUUID()}`;
+  const calls: Call[] = [];
+  /** Wallet balances of the stand-in ledger, by wallet id. */
+  const balances = new Map<string, number>();
+  let overrides: Stubs = {};
+  let inFlight = 0;
+  let lastCallAt = 0;
+
+  const defaults: { [K in ActivityName]: Stub<K> } = {
+    checkEligibility: () => ({ ok: true }),
+    releaseApplicant: () => undefined,
+    notify: () => undefined,
+    checkIdPhoto: () => ACCEPTED_PHOTO,
+    screenApplicant: () => ({ riskLevel: 'LOW', flags: [] }),
+    saveReviewSnapshot: () => undefined,
+    recordApplicationStatus: () => undefined,
+    createWallet: ({ applicationId }) => ({ walletId: `w_${applicationId.slice(0, 8)}` }),
+    walletBalance: ({ walletId }) => ({
+      status: 'ACTIVE',
+      balance: balances.get(walletId) ?? 0,
+      frozen: false,
+      pending: 0,
+    }),
+    recordDeregistrationStatus: () => undefined,
+    withdrawAllForDeregistration: ({ walletId }) => {
+      const amount = balances.get(walletId) ?? 0;
+      balances.set(walletId, 0);
+      return { ok: true, amount };
+    },
+    closeWallet: ({ walletId }) =>
+      (balances.get(walletId) ?? 0) === 0 ? { ok: true } : { ok: false, code: 'BALANCE_NOT_ZERO' },
+    eraseWorkflowHistories: () => ({ deleted: 0, running: 0 }),
+    eraseOutboxFor: () => undefined,
+  };
+
+  const activities = Object.fromEntries(
+    (Object.keys(defaults) as ActivityName[]).map((name) => [
+      name,
+      async (input: Record<string, unknown>) => {
+        calls.push({ name, input });
+        inFlight += 1;
+        lastCallAt = Date.now();
+        try {
+          const stub = (overrides[name] ?? defaults[name]) as (i: unknown) => unknown;
+          return await stub(input);
+        } finally {
+          inFlight -= 1;
+          lastCallAt = Date.now();
+        }
+      },
+    ]),
+  );
+
   const worker = await Worker.create({
-    connection: testEnv.nativeConnection,
+    connection: env.nativeConnection,
     taskQueue,
-    activities: createActivities({ db: database.db, config, temporalClient: testEnv.client }),
-    dataConverter,
+    activities,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();
-  const loginPasswordHash = await hashPassword('secret123');
+  const client = new Client({ connection: env.connection });
+
+  /** Until no activity has run for a moment: a jump in time must not time out one in flight. */
+  async function quiet() {
+    while (inFlight > 0 || Date.now() - lastCallAt < 50)
+      await new Promise((r) => setTimeout(r, 10));
+  }
 
   return {
-    env: testEnv,
-    config,
-    database,
-    /** Puts the applicant's NORMAL, verified account in the sandbox core-banking table. */
-    openBankAccount(a: Applicant) {
-      insertSandboxAccount(database.db, config.piiKey, {
-        holderName: a.name,
-        idNumber: a.idNumber,
-        cardNumber: a.bankCardNumber,
-        phone: a.phone,
-        status: 'NORMAL',
-        realNameVerified: true,
-      });
+    env,
+    client,
+    balances,
+    /** Lets `duration` pass on the server, once the activities started so far are done. */
+    async sleep(duration: string) {
+      await quiet();
+      await env.sleep(duration);
     },
-    /** Starts an onboarding workflow the way the API would (without update-with-start). */
-    async startOnboarding(a: Applicant, appVersion = '3.2.0') {
+    /** Replaces some activities until the next `use` (each test starts with `use({})`). */
+    use(stubs: Stubs) {
+      overrides = stubs;
+    },
+    /** The inputs `name` was called with, oldest first, optionally only those `where` picks. */
+    inputs<T = Record<string, unknown>>(
+      name: ActivityName,
+      where: (input: Record<string, unknown>) => boolean = () => true,
+    ): T[] {
+      return calls.filter((c) => c.name === name && where(c.input)).map((c) => c.input as T);
+    },
+    /** The calls `where` picks, in the order they were made. */
+    sequence(where: (input: Record<string, unknown>) => boolean): Call[] {
+      return calls.filter((c) => where(c.input));
+    },
+    /** Waits until at least `count` calls of `name` match (activities run after the task). */
+    async waitForCalls(
+      name: ActivityName,
+      count: number,
+      where: (input: Record<string, unknown>) => boolean = () => true,
+      ms = 10_000,
+    ) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const n = calls.filter((c) => c.name === name && where(c.input)).length;
+        if (n >= count) return;
+        if (Date.now() > deadline)
+          throw new Error(`expected ${count} calls of ${name}, saw ${n} within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async startOnboarding(applicant: Applicant, settings: Partial<typeof REVIEW_DEFAULTS> = {}) {
       const applicationId = randomUUID();
       const input: OnboardingInput = {
         version: 1,
         applicationId,
-        applicant: a,
-        appVersion,
-        loginPasswordHash,
-        settings: {
-          reviewRemindAfterMs: config.review.remindAfterMs,
-          reviewEscalateAfterMs: config.review.escalateAfterMs,
-          reviewExpireAfterMs: config.review.expireAfterMs,
-        },
+        applicant,
+        appVersion: '3.2.0',
+        loginPasswordHash: '$argon2id$stub',
+        settings: { ...REVIEW_DEFAULTS, ...settings },
       };
-      const handle = await testEnv.client.workflow.start<typeof onboarding>(ONBOARDING_WORKFLOW, {
+      const handle = await client.workflow.start<typeof onboarding>(ONBOARDING_WORKFLOW, {
         workflowId: onboardingWorkflowId(applicationId),
         taskQueue,
         args: [input],
       });
       return { applicationId, handle };
     },
-    /** Messages delivered to `recipient` with `template`, oldest first. */
-    sent(recipient: string, template: string) {
-      return readOutbox(database.db, config.piiKey, { recipient })
-        .filter((m) => m.template === template)
-        .reverse();
-    },
-    /** The code in the newest OTP message to `phone`. */
-    lastOtp(phone: string): string {
-      const otps = this.sent(phone, 'OTP');
-      const last = otps[otps.length - 1];
-      if (!last) throw new Error(`no OTP sent to ${phone}`);
-      return /\d{6}/.exec(last.text)![0];
+    async startDeregistration(walletId: string, balance: number) {
+      balances.set(walletId, balance);
+      const input: DeregistrationInput = {
+        version: 1,
+        walletId,
+        applicationId: randomUUID(),
+        photoRefs: [],
+      };
+      return client.workflow.start<typeof deregistration>(DEREGISTRATION_WORKFLOW, {
+        workflowId: deregistrationWorkflowId(walletId),
+        taskQueue,
+        args: [input],
+      });
     },
     async close() {
       worker.shutdown();
       await running;
-      await testEnv.teardown();
-      database.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await env.teardown();
     },
   };
 }
 
-export type TimeSkipping = Awaited<ReturnType<typeof startTimeSkipping>>;
+export type WorkflowTier = Awaited<ReturnType<typeof startWorkflowTier>>;

@@ -1,5 +1,5 @@
-// Closing a wallet (SPEC §3) through the HTTP API on the real Temporal dev server, and the 7-day
-// balance window on the time-skipping server.
+// Closing a wallet (SPEC §3) through the HTTP API on the real Temporal dev server. Its 7-day
+// windows: test/workflow/deregistration-windows.test.ts.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { count, eq } from 'drizzle-orm';
 import { existsSync } from 'node:fs';
@@ -16,14 +16,8 @@ import {
   walletTransactions,
   wallets,
 } from '../../db/schema';
-import {
-  DEREGISTRATION_WORKFLOW,
-  deregistrationWorkflowId,
-  onboardingWorkflowId,
-  type DeregistrationInput,
-} from '../../domain/contract';
-import { getDeregistrationQuery, getReviewFileQuery } from '../../workflows/messages';
-import { createLedger } from '../../db/repositories/ledger';
+import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
+import { getReviewFileQuery } from '../../workflows/messages';
 import {
   createPayloadCodec,
   ENCRYPTED_ENCODING,
@@ -47,7 +41,6 @@ import { eventually } from '../helpers/eventually';
 import { payloadsOf, rawHistory } from '../helpers/history';
 import { switchableSmsGateway } from '../helpers/sms-gateway';
 import { startStack, type Stack } from '../helpers/stack';
-import { startTimeSkipping } from '../helpers/time-skipping';
 
 const PIN = TEST_PAYMENT_PASSWORD;
 let stack: Stack;
@@ -330,57 +323,5 @@ describe('closing a wallet', () => {
     const refused = await dereg(walletId, token, '', { paymentPassword: PIN });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().code).toBe('WALLET_FROZEN');
-  });
-});
-
-describe('the balance window', () => {
-  it('cancels the deregistration when the balance is not cleared within 7 days', async () => {
-    const ts = await startTimeSkipping();
-    try {
-      const a = freshPerson(PEOPLE[0]!);
-      const db = ts.database.db;
-      const walletId = `w_${'0'.repeat(16)}${String(process.pid).padStart(8, '0').slice(-8)}`;
-      db.insert(wallets)
-        .values({
-          id: walletId,
-          applicationId: 'app-ts',
-          personId: 'person-ts',
-          tier: 'STANDARD',
-          status: 'ACTIVE',
-          balance: 0,
-          paymentPasswordHash: 'x',
-          createdAt: new Date(),
-          updatedAt: new Date(),
-        })
-        .run();
-      await createLedger(db).topUp(walletId, 100, 'ts-top-up');
-      const input: DeregistrationInput = {
-        version: 1,
-        walletId,
-        applicationId: 'app-ts',
-        ownerPhone: a.phone,
-        photoRefs: [],
-      };
-      const handle = await ts.env.client.workflow.start(DEREGISTRATION_WORKFLOW, {
-        workflowId: deregistrationWorkflowId(walletId),
-        taskQueue: ts.config.temporal.taskQueue,
-        args: [input],
-      });
-      await ts.env.sleep('6 days');
-      expect(await handle.query(getDeregistrationQuery)).toMatchObject({
-        status: 'AWAITING_BALANCE_CLEARANCE',
-      });
-      await ts.env.sleep('2 days');
-      const result = (await handle.result()) as { status: string; reasons: { code: string }[] };
-      expect(result).toMatchObject({
-        status: 'CANCELLED',
-        reasons: [{ code: 'BALANCE_NOT_ZERO' }],
-      });
-      expect(db.select().from(wallets).where(eq(wallets.id, walletId)).get()?.status).toBe(
-        'ACTIVE',
-      );
-    } finally {
-      await ts.close();
-    }
   });
 });

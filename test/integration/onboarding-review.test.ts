@@ -12,6 +12,7 @@ import {
   type Applicant,
 } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
+import { birthForAge } from '../helpers/people';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ async function activate(id: string, token: string) {
 
 describe('minors', () => {
   it('needs a guardian’s consent under 16, then two reviewers, and opens a GUARDIAN wallet', async () => {
-    const child = freshPerson(PEOPLE[1]!, { year: 2013, month: 4, day: 9 });
+    const child = freshPerson(PEOPLE[1]!, birthForAge(13));
     const parent = freshPerson(PEOPLE[0]!);
     const { id, token, photo } = await toReview(child);
     expect(photo.status).toBe('AWAITING_GUARDIAN_CONSENT');
@@ -67,7 +68,7 @@ describe('minors', () => {
     expect(self.json().code).toBe('GUARDIAN_INVALID');
     expect(self.json().errors).toContainEqual({ field: 'idNumber', code: 'GUARDIAN_INVALID' });
 
-    const minorGuardian = freshPerson(PEOPLE[3]!, { year: 2010, month: 1, day: 1 });
+    const minorGuardian = freshPerson(PEOPLE[3]!, birthForAge(17));
     const tooYoung = await post(`/v1/applications/${id}/guardian-consent`, token, {
       name: minorGuardian.person.name,
       idNumber: minorGuardian.person.idNumber,
@@ -108,7 +109,7 @@ describe('minors', () => {
   });
 
   it('gives a 16- or 17-year-old a RESTRICTED wallet without a guardian', async () => {
-    const teen = freshPerson(PEOPLE[2]!, { year: 2009, month: 8, day: 30 });
+    const teen = freshPerson(PEOPLE[2]!, birthForAge(17));
     const { id, token, photo } = await toReview(teen);
     expect(photo.status).toBe('PENDING_REVIEW');
     expect((await decide(stack, id, 'rita')).json().status).toBe('AWAITING_PAYMENT_PASSWORD');

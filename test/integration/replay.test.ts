@@ -1,16 +1,11 @@
-// Every recorded history of the onboarding workflow must replay on the current workflow code,
-// so that a change which would break running applications fails here and not in production.
-// Re-record after a deliberate, patched() change: RECORD_HISTORIES=1 npx vitest run replay
-// Histories recorded before the payload codec are plaintext; those recorded since are encrypted
-// (`*-encrypted.json`, and `*-person-keys.json` since payloads are under per-person keys) under
-// the PII_KEY below. The replayer decodes with the same codec, which passes plaintext payloads
-// through, so every kind replays. Each re-recording writes the newest generation only, named by
-// GENERATION: `answer-before-notice` holds the onboarding patches `local-database-activities` and
-// `answer-before-notice`; `deregistration-answer-before-notice` the deregistration's
-// `answer-before-notice` (only the closure was re-recorded: onboarding did not change);
-// `notices-behind` the onboarding's `notices-behind` (only the onboarding histories re-recorded).
+// Every recorded history must replay on the current workflow code, so that a change which would
+// break running workflows fails here and not in production. One history per outcome of each
+// workflow, recorded from today's code (docs/workflow-versioning.md says when and how):
+//   RECORD_HISTORIES=1 npx vitest run test/integration/replay.test.ts
+// Their payloads are encrypted under the fixed PII_KEY below (persons' keys re-sealed under it),
+// and the replayer decodes with the same codec, which refuses anything unencrypted.
 import { Worker } from '@temporalio/worker';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
@@ -38,8 +33,16 @@ import { startStack, type Stack } from '../helpers/stack';
 
 const historiesDir = join(import.meta.dirname, '..', 'histories');
 const recording = process.env.RECORD_HISTORIES === '1';
-/** The suffix of the histories a re-recording writes; a new one for each patched() change. */
-const GENERATION = 'notices-behind';
+/** One history per outcome: a recording writes exactly these, and replay expects all of them. */
+const OUTCOMES = [
+  'onboarding-active',
+  'onboarding-rejected',
+  'onboarding-cancelled',
+  'onboarding-ineligible',
+  'deregistration-closed',
+  'deregistration-cancelled',
+] as const;
+type Outcome = (typeof OUTCOMES)[number];
 /** A fixed test-only key, so that the encrypted histories can be decoded on every run. */
 const HISTORIES_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -51,6 +54,7 @@ if (recording) {
   describe('recording histories', () => {
     let stack: Stack;
     beforeAll(async () => {
+      for (const file of recorded()) rmSync(join(historiesDir, file));
       stack = await startStack({ PII_KEY: HISTORIES_PII_KEY }, { photo: true });
     });
     afterAll(async () => {
@@ -58,7 +62,7 @@ if (recording) {
     });
 
     async function save(
-      name: string,
+      name: Outcome,
       applicationId: string,
       workflowId = onboardingWorkflowId(applicationId),
     ) {
@@ -77,10 +81,7 @@ if (recording) {
         const [stored] = await withFixedKey.encode([plain!]);
         Object.assign(payload, payloadToJson(stored!));
       }
-      writeFileSync(
-        join(historiesDir, `${name}-${GENERATION}.json`),
-        `${JSON.stringify(history, null, 2)}\n`,
-      );
+      writeFileSync(join(historiesDir, `${name}.json`), `${JSON.stringify(history, null, 2)}\n`);
     }
 
     it('records an application from start to an active wallet', async () => {
@@ -166,12 +167,50 @@ if (recording) {
       expect(closed.json().status).toBe('CLOSED');
       await save('deregistration-closed', id, deregistrationWorkflowId(walletId));
     });
+
+    it('records a deregistration the owner cancels while the balance is not cleared', async () => {
+      const a = freshPerson(PEOPLE[5] ?? PEOPLE[1]!);
+      await openBankAccount(stack, a);
+      const { applicationId: id, applicantToken: token } = (await apply(stack, a)).json();
+      await verifyPhone(stack, id, token, a.phone);
+      await uploadClearCard(stack, id, token, a.person);
+      await decide(stack, id, 'rita');
+      const wallet = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/applications/${id}/payment-password`,
+        headers: bearer(token),
+        payload: { paymentPassword: '580314' },
+      });
+      const walletId = wallet.json().walletId as string;
+      const topUp = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/top-ups`,
+        headers: { ...bearer(token), 'idempotency-key': `replay-${walletId}` },
+        payload: { amount: 100 },
+      });
+      expect(topUp.statusCode, topUp.body).toBe(201);
+      const started = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/deregistration`,
+        headers: bearer(token),
+        payload: { paymentPassword: '580314' },
+      });
+      expect(started.json().status, started.body).toBe('AWAITING_BALANCE_CLEARANCE');
+      const cancelled = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/deregistration/cancel`,
+        headers: bearer(token),
+        payload: {},
+      });
+      expect(cancelled.json().status, cancelled.body).toBe('CANCELLED');
+      await save('deregistration-cancelled', id, deregistrationWorkflowId(walletId));
+    });
   });
 }
 
 describe('replaying recorded histories', () => {
-  it('has histories to replay', () => {
-    expect(recorded().length).toBeGreaterThanOrEqual(4);
+  it('has one history per outcome, and no other', () => {
+    expect(recorded().sort()).toEqual(OUTCOMES.map((o) => `${o}.json`).sort());
   });
 
   it('replays every one without a determinism error', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { applicantLogins, watchlist } from '../../db/schema';
 import { hashPassword, needsRehash } from '../../crypto/password-hash';
-import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
+import { hashUnderOlderParameters } from '../helpers/older-hashes';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';
 import { applicant, bankCard, idNumber } from '../helpers/people';
@@ -323,12 +323,13 @@ describe('POST /v1/sessions', () => {
     expect(afterCancel.json().applicationId).toBe(victim.applicationId);
   });
 
-  it('replaces a login hash of the old scheme on the first right password', async () => {
-    const legacyPhone = '13612345678';
-    const { applicationId } = await verifiedApplication(legacyPhone, 'secret123');
+  it('replaces a login hash under older parameters on the first right password', async () => {
+    const olderPhone = '13612345678';
+    const older = await hashUnderOlderParameters('secret123');
+    const { applicationId } = await verifiedApplication(olderPhone, 'secret123');
     stack.database.db
       .update(applicantLogins)
-      .set({ passwordHash: LEGACY_SCRYPT.secret123 })
+      .set({ passwordHash: older })
       .where(eq(applicantLogins.applicationId, applicationId))
       .run();
     const stored = () =>
@@ -341,11 +342,11 @@ describe('POST /v1/sessions', () => {
       stack.api.inject({
         method: 'POST',
         url: '/v1/sessions',
-        payload: { phone: legacyPhone, password },
+        payload: { phone: olderPhone, password },
       });
 
     expect((await signIn('secret124')).statusCode).toBe(401);
-    expect(stored()).toBe(LEGACY_SCRYPT.secret123);
+    expect(stored()).toBe(older);
     expect((await signIn('secret123')).statusCode).toBe(200);
     const upgraded = stored();
     expect(upgraded).toMatch(/^\$argon2id\$/);

@@ -21,7 +21,7 @@ import {
   type WalletNotice,
 } from '../../db/repositories/ledger';
 import { hashPassword, needsRehash } from '../../crypto/password-hash';
-import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
+import { hashUnderOlderParameters } from '../helpers/older-hashes';
 
 const PASSWORD = '580314';
 const GUARDIAN = TIER_LIMITS.GUARDIAN;
@@ -358,9 +358,9 @@ describe('payment password', () => {
     expect(wrong.details).toMatchObject({ attemptsLeft: 4 });
   });
 
-  it('replaces a hash of the old scheme on the first right password, not on a wrong one', async () => {
-    const legacy = LEGACY_SCRYPT[PASSWORD];
-    const w = newWallet('GUARDIAN', 10_000, legacy);
+  it('replaces a hash under older parameters on the first right password, not on a wrong one', async () => {
+    const older = await hashUnderOlderParameters(PASSWORD);
+    const w = newWallet('GUARDIAN', 10_000, older);
     const stored = () =>
       handle.db
         .select({ hash: wallets.paymentPasswordHash })
@@ -368,7 +368,7 @@ describe('payment password', () => {
         .where(eq(wallets.id, w))
         .get()!.hash;
     await refusal(ledger.pay(w, 100, 'm1', key(), '000000'));
-    expect(stored()).toBe(legacy);
+    expect(stored()).toBe(older);
     expect((await ledger.pay(w, 100, 'm1', key(), PASSWORD)).balance).toBe(9_900);
     const upgraded = stored();
     expect(upgraded).toMatch(/^\$argon2id\$/);

@@ -1,5 +1,5 @@
-// crypto/password-hash.ts: Argon2id at OWASP's baseline for new hashes; the scrypt hashes written
-// before still verify and are flagged for replacement.
+// crypto/password-hash.ts: Argon2id at OWASP's baseline for new hashes; hashes under other
+// parameters still verify and are flagged for replacement; nothing else is a hash.
 import { describe, expect, it } from 'vitest';
 import {
   hashPassword,
@@ -8,9 +8,7 @@ import {
   verifyAndRehash,
   verifyPassword,
 } from '../../crypto/password-hash';
-import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
-
-const LEGACY = LEGACY_SCRYPT.secret123;
+import { hashUnderOlderParameters } from '../helpers/older-hashes';
 
 describe('password hashes', () => {
   it('hashes with Argon2id, 19 MiB, 2 passes, 1 lane, a fresh salt each time', async () => {
@@ -35,21 +33,31 @@ describe('password hashes', () => {
     expect(await verifyPassword('Cafe\u03012024', stored)).toBe(true);
   });
 
-  it('still verifies a scrypt hash written before, and flags it for replacement', async () => {
-    expect(isPasswordHash(LEGACY)).toBe(true);
-    expect(needsRehash(LEGACY)).toBe(true);
-    expect(await verifyPassword('secret123', LEGACY)).toBe(true);
-    expect(await verifyPassword('secret124', LEGACY)).toBe(false);
+  it('still verifies a hash under older parameters, and flags it for replacement', async () => {
+    const older = await hashUnderOlderParameters('secret123');
+    expect(older).toMatch(/^\$argon2id\$v=19\$m=4096,t=1,p=1\$/);
+    expect(isPasswordHash(older)).toBe(true);
+    expect(needsRehash(older)).toBe(true);
+    expect(await verifyPassword('secret123', older)).toBe(true);
+    expect(await verifyPassword('secret124', older)).toBe(false);
   });
 
-  it('hands a fresh hash for a right password under the old scheme, and only then', async () => {
-    const legacy = await verifyAndRehash('secret123', LEGACY);
-    expect(legacy.ok).toBe(true);
-    expect(needsRehash(legacy.rehashed!)).toBe(false);
-    expect(await verifyPassword('secret123', legacy.rehashed!)).toBe(true);
-    expect(await verifyAndRehash('secret124', LEGACY)).toEqual({ ok: false, rehashed: null });
+  it('hands a fresh hash for a right password under older parameters, and only then', async () => {
+    const older = await hashUnderOlderParameters('secret123');
+    const upgraded = await verifyAndRehash('secret123', older);
+    expect(upgraded.ok).toBe(true);
+    expect(needsRehash(upgraded.rehashed!)).toBe(false);
+    expect(await verifyPassword('secret123', upgraded.rehashed!)).toBe(true);
+    expect(await verifyAndRehash('secret124', older)).toEqual({ ok: false, rehashed: null });
     const current = await hashPassword('secret123');
     expect(await verifyAndRehash('secret123', current)).toEqual({ ok: true, rehashed: null });
+  });
+
+  it('refuses a scrypt hash of the kind an unreleased version wrote', async () => {
+    const scrypt =
+      'scrypt$32768$8$1$MDEyMzQ1Njc4OWFiY2RlZg==$YGnDtx1N98s7wKo2vuqrx5l4f/UzVM/SlzP1PLtThz4=';
+    expect(isPasswordHash(scrypt)).toBe(false);
+    expect(await verifyPassword('secret123', scrypt)).toBe(false);
   });
 
   it('flags Argon2id hashes under other parameters for replacement', () => {

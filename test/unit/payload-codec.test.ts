@@ -1,4 +1,4 @@
-// The payload codec of SPEC §6: AES-256-GCM envelopes, tamper-evident, plaintext passes through.
+// The payload codec of SPEC §6: AES-256-GCM envelopes, tamper-evident; plaintext is refused.
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -83,10 +83,19 @@ describe('the payload codec', () => {
     );
   });
 
-  it('passes payloads that were never encrypted through decode (older histories)', async () => {
+  it('refuses payloads that were never encrypted', async () => {
     const codec = createPayloadCodec(piiKey);
-    const plain = [defaultPayloadConverter.toPayload(applicant), { metadata: {}, data: undefined }];
-    expect(await codec.decode(plain)).toEqual(plain);
+    const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(applicant)]);
+    for (const plain of [
+      defaultPayloadConverter.toPayload(applicant),
+      defaultPayloadConverter.toPayload(null),
+      { metadata: {}, data: undefined },
+      {},
+    ] as Payload[]) {
+      await expect(codec.decode([plain])).rejects.toThrow(/not encrypted/);
+      // Not even beside an encrypted one.
+      await expect(codec.decode([sealed!, plain])).rejects.toThrow(PayloadDecryptionError);
+    }
   });
 
   it('converts the codec server JSON form both ways', async () => {
