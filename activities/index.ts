@@ -10,6 +10,7 @@ import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
 import { createNotifyActivities, type SmsTransport } from '../notifications/notify';
+import { createReviewDecisionActivities } from './review-decisions';
 import { createReviewSnapshotActivities } from './review-snapshot';
 import { createScreeningActivities } from './screening';
 import { createWalletActivities } from './wallets';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createScreeningActivities(deps),
     ...createReviewSnapshotActivities(deps),
+    ...createReviewDecisionActivities(deps),
     ...createWalletActivities(deps),
     ...createIdPhotoActivities(deps),
     ...createDeregistrationActivities(deps),

@@ -9,7 +9,7 @@ import { preparedPerDatabase, type AppDatabase } from '../db/client';
 import { personKeys } from '../db/schema';
 import { normalizeBankCard, normalizeIdNumber } from '../domain/fields';
 
-export type KeyPurpose = 'encryption' | 'blind-index' | 'photos' | 'temporal';
+export type KeyPurpose = 'encryption' | 'blind-index' | 'photos' | 'temporal' | 'review-decisions';
 export type BlindIndexPurpose = 'id-number' | 'phone' | 'bank-card' | 'photo' | 'recipient';
 
 const VERSION = 'v1';

@@ -48,7 +48,14 @@ export const guardianConsentUpdate = defineUpdate<StepResult, [{ version: 1; gua
 
 export const decideUpdate = defineUpdate<
   StepResult,
-  [{ version: 1; decision: Omit<ReviewDecision, 'at'> }]
+  [
+    {
+      version: 1;
+      decision: Omit<ReviewDecision, 'at'>;
+      /** The API's signature of this decision (crypto/decision-proof.ts); checked by an activity. */
+      proof: { nonce: string; mac: string };
+    },
+  ]
 >('decide');
 
 export const resubmitUpdate = defineUpdate<

@@ -58,6 +58,14 @@ const TERMINAL: ApplicationStatus[] = ['ACTIVE', 'FAILED', 'CANCELLED'];
 
 class Ended extends Error {}
 
+function sameReviewerTwice(): never {
+  throw ApplicationFailure.create({
+    type: WorkflowErrors.NotAllowed,
+    message: 'This reviewer has already decided; a second approval must come from another reviewer',
+    nonRetryable: true,
+  });
+}
+
 function invalidState(action: string, status: ApplicationStatus): never {
   throw ApplicationFailure.create({
     type: WorkflowErrors.InvalidState,
@@ -357,7 +365,23 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
 
   setHandler(
     decideUpdate,
-    async ({ decision }) => {
+    async ({ decision, proof }) => {
+      // Only a decision the API issued counts; its audit row is written with the check.
+      const issued = await localDb.acceptReviewDecision({
+        applicationId,
+        round: resubmissions,
+        decision,
+        proof,
+      });
+      if (!issued)
+        throw ApplicationFailure.create({
+          type: WorkflowErrors.NotAllowed,
+          message: 'This decision was not issued by the API',
+          nonRetryable: true,
+        });
+      // The validator's checks again: another decision may have been taken while this one waited.
+      if (view.status !== 'PENDING_REVIEW' || reviewOutcome) invalidState('decide', view.status);
+      if (decisions.some((d) => d.reviewer === decision.reviewer)) sameReviewerTwice();
       const seq = statusSeq;
       const recorded: ReviewDecision = { ...decision, at: iso(Date.now()) };
       decisions = [...decisions, recorded];
@@ -377,13 +401,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
             message: 'A rejection needs a reason code',
             nonRetryable: true,
           });
-        if (decisions.some((d) => d.reviewer === decision.reviewer))
-          throw ApplicationFailure.create({
-            type: WorkflowErrors.NotAllowed,
-            message:
-              'This reviewer has already decided; a second approval must come from another reviewer',
-            nonRetryable: true,
-          });
+        if (decisions.some((d) => d.reviewer === decision.reviewer)) sameReviewerTwice();
       },
     },
   );

@@ -5,7 +5,7 @@ import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
 import { applications } from '../../db/schema';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../workflows/messages';
-import { appendAudit } from '../../db/repositories/audit-log';
+import { signDecision } from '../../crypto/decision-proof';
 import type { Config } from '../../config/config';
 import { recordPersonalDataViews } from '../audit';
 import { sendStep, updateApplication } from '../onboarding-calls';
@@ -137,39 +137,23 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         throw new Problem('VALIDATION_FAILED', 'A rejection needs a reasonCode.', {
           errors: [{ field: 'reasonCode', code: 'REQUIRED' }],
         });
+      const decision = {
+        reviewer: request.user.sub,
+        decision: body.decision,
+        ...(body.decision === 'REJECT'
+          ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
+          : {}),
+        ...(body.messageToApplicant ? { messageToApplicant: body.messageToApplicant } : {}),
+        ...(body.internalNote ? { internalNote: body.internalNote } : {}),
+      };
+      // The workflow takes the decision only with this proof, and audits it itself.
       const result = await updateApplication(app, request.params.id, decideUpdate, [
         {
           version: 1,
-          decision: {
-            reviewer: request.user.sub,
-            decision: body.decision,
-            ...(body.decision === 'REJECT'
-              ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
-              : {}),
-            ...(body.messageToApplicant ? { messageToApplicant: body.messageToApplicant } : {}),
-            ...(body.internalNote ? { internalNote: body.internalNote } : {}),
-          },
+          decision,
+          proof: signDecision(config.piiKey, request.params.id, decision),
         },
       ]);
-      // The staff action, once the workflow has taken it. Keyed by the status change it made, so
-      // that the same decision answered twice (a retried update) is one row. Free text (message,
-      // internal note) stays out: it may name the applicant.
-      if (result.ok)
-        appendAudit(db, {
-          eventKey: `application:${request.params.id}:decision:${result.view.updatedAt}`,
-          at: new Date(),
-          actor: request.user.sub,
-          action: body.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
-          subjectType: 'application',
-          subjectId: request.params.id,
-          detail: {
-            decision: body.decision,
-            status: result.view.status,
-            ...(body.decision === 'REJECT'
-              ? { reasonCode: body.reasonCode, rejectType: body.rejectType ?? 'RETRY' }
-              : {}),
-          },
-        });
       return sendStep(reply, result, false);
     },
   );

@@ -1,6 +1,6 @@
 // Appending to the audit log (SPEC §6), with one statement prepared per connection instead of a
 // query built and prepared for every row.
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { auditLog } from '../schema';
 
@@ -28,4 +28,14 @@ const insertOnce = preparedPerDatabase((db) =>
  */
 export function appendAudit(db: AppDatabase, row: AuditRow): boolean {
   return insertOnce(db).run(row).changes === 1;
+}
+
+/** The detail of the row with this event key, or null when there is none. */
+export function auditDetailOf(db: AppDatabase, eventKey: string): Record<string, unknown> | null {
+  const row = db
+    .select({ detail: auditLog.detail })
+    .from(auditLog)
+    .where(eq(auditLog.eventKey, eventKey))
+    .get();
+  return row?.detail ?? null;
 }

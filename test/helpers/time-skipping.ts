@@ -124,6 +124,8 @@ export async function startWorkflowTier() {
     checkIdPhoto: () => ACCEPTED_PHOTO,
     screenApplicant: () => ({ riskLevel: 'LOW', flags: [] }),
     saveReviewSnapshot: () => undefined,
+    // The API's proof is checked by crypto/decision-proof.ts; here a proof is what a test says.
+    acceptReviewDecision: ({ proof }) => (proof as { mac?: string } | null)?.mac !== 'forged',
     recordApplicationStatus: () => undefined,
     createWallet: ({ applicationId }) => ({ walletId: `w_${applicationId.slice(0, 8)}` }),
     walletBalance: ({ walletId }) => ({

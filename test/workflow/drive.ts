@@ -85,9 +85,16 @@ export function decide(
   handle: Onboarding,
   reviewer: string,
   decision: Partial<Omit<ReviewDecision, 'at' | 'reviewer'>> = {},
+  mac?: string,
 ) {
   return handle.executeUpdate(decideUpdate, {
-    args: [{ version: 1, decision: { reviewer, decision: 'APPROVE', ...decision } }],
+    args: [
+      {
+        version: 1,
+        decision: { reviewer, decision: 'APPROVE', ...decision },
+        proof: { nonce: `n-${reviewer}`, mac: mac ?? 'issued' },
+      },
+    ],
   });
 }
 

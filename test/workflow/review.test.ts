@@ -1,6 +1,7 @@
 // SPEC §1 step 6: the review's reminder, escalation and expiry, and four-eyes review of high-risk
 // applications (two approvals from two different reviewers).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AcceptReviewDecisionInput } from '../../activities/review-decisions';
 import type { NotifyInput } from '../../notifications/notify';
 import { WorkflowErrors, type ApplicationView } from '../../domain/contract';
 import { cancelUpdate, getApplicationQuery, getReviewFileQuery } from '../../workflows/messages';
@@ -199,6 +200,37 @@ describe('four-eyes review', () => {
     });
     expect((await decide(handle, 'rita')).view.status).toBe('PENDING_REVIEW');
     expect((await decide(handle, 'sam')).view.status).toBe('AWAITING_PAYMENT_PASSWORD');
+    await cancel(handle);
+  });
+
+  it('refuses a decision without the API proof, and counts only issued ones', async () => {
+    const { applicationId, handle } = await toPendingReview(tier, adult());
+    expect(await refusal(decide(handle, 'mallory', {}, 'forged'))).toBe(WorkflowErrors.NotAllowed);
+    expect(await status(handle)).toMatchObject({ status: 'PENDING_REVIEW' });
+    expect((await handle.query(getReviewFileQuery)).decisions).toEqual([]);
+    const checked = tier.inputs<AcceptReviewDecisionInput>(
+      'acceptReviewDecision',
+      (i) => i.applicationId === applicationId,
+    );
+    expect(checked.map((i) => [i.decision.reviewer, i.round])).toEqual([['mallory', 0]]);
+    expect((await decide(handle, 'rita')).view.status).toBe('AWAITING_PAYMENT_PASSWORD');
+    await cancel(handle);
+  });
+
+  it('does not let one reviewer approve twice with two decisions sent at once', async () => {
+    tier.use({
+      screenApplicant: () => ({
+        riskLevel: 'HIGH',
+        flags: [{ code: 'WATCHLIST_MATCH', detail: 'entry 7' }],
+      }),
+    });
+    const { handle } = await toPendingReview(tier, adult());
+    const answers = await Promise.allSettled([decide(handle, 'rita'), decide(handle, 'rita')]);
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    expect(await status(handle)).toMatchObject({ status: 'PENDING_REVIEW' });
+    expect((await handle.query(getReviewFileQuery)).decisions.map((d) => d.reviewer)).toEqual([
+      'rita',
+    ]);
     await cancel(handle);
   });
 
