@@ -1,21 +1,14 @@
 // Activities of the deregistration workflow (SPEC §3): the wallet's state, the withdrawal of
 // everything left, and the closure that erases the person's data.
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq, inArray, lte } from 'drizzle-orm';
-import {
-  applicantLogins,
-  applications,
-  cardUses,
-  personClaims,
-  photoUses,
-  wallets,
-} from '../db/schema';
+import { and, eq, lte } from 'drizzle-orm';
+import { applications, wallets } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
 import { appendAudit } from '../db/repositories/audit-log';
 import { createLedger, ledgerOutcome } from '../db/repositories/ledger';
 import { deleteOutboxFor } from '../db/repositories/outbox';
-import { erasePersonKey } from '../crypto/pii';
+import { erasePerson } from '../db/repositories/person-erasure';
 import {
   forgetOwnerPhone,
   resealOwnerPhoneForClosure,
@@ -142,23 +135,13 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
           .set({ status: 'CLOSED', balance: 0, paymentPasswordHash: '', updatedAt: now })
           .where(eq(wallets.id, wallet.id))
           .run();
-        ledger.eraseHistory(tx, wallet.id);
-        tx.delete(applicantLogins)
-          .where(inArray(applicantLogins.applicationId, applicationIds))
-          .run();
-        tx.delete(photoUses).where(eq(photoUses.personId, wallet.personId)).run();
-        tx.delete(cardUses).where(eq(cardUses.personId, wallet.personId)).run();
-        tx.update(applications)
-          .set({ reviewSnapshot: null })
-          .where(inArray(applications.id, applicationIds))
-          .run();
-        tx.delete(personClaims)
-          .where(and(eq(personClaims.personId, wallet.personId)))
-          .run();
-        if (ownerPhone) deleteOutboxFor(tx, deps.config.piiKey, ownerPhone);
-        // Crypto-shredding: with the person's key go their sealed rows and, through the payload
-        // codec's per-person keys, whatever Temporal still keeps of their workflows.
-        erasePersonKey(tx, wallet.personId, now);
+        erasePerson(tx, deps.config.piiKey, {
+          personId: wallet.personId,
+          applicationIds,
+          walletId: wallet.id,
+          ownerPhone,
+          now,
+        });
         appendAudit(tx, {
           eventKey: `wallet:${wallet.id}:closed`,
           at: now,

@@ -712,8 +712,7 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
      * wallet moves no money.
      */
     eraseHistory(tx: Tx | AppDatabase, walletId: string): number {
-      return tx.delete(walletTransactions).where(eq(walletTransactions.walletId, walletId)).run()
-        .changes;
+      return eraseWalletHistory(tx, walletId);
     },
   };
 
@@ -752,4 +751,10 @@ export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<Ledg
       return { ok: false, code: error.code, message: error.message, details: error.details };
     throw error;
   }
+}
+
+/** Deletes a wallet's transactions (and with them its idempotency records): see `eraseHistory`. */
+export function eraseWalletHistory(tx: Tx | AppDatabase, walletId: string): number {
+  return tx.delete(walletTransactions).where(eq(walletTransactions.walletId, walletId)).run()
+    .changes;
 }
