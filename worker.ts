@@ -6,6 +6,7 @@ import { connectWorker, createAppWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';
 import { startPhotoPipeline } from './activities/photo/pipeline';
 import { startWebhookDispatcher } from './webhooks/dispatcher';
+import { startNoticeRelay } from './notifications/notice-relay';
 import { setWorkerHeapGrowth } from './config/worker-heap';
 
 async function main() {
@@ -25,6 +26,12 @@ async function main() {
           secret: config.webhookSecret,
         })
       : undefined;
+  // Owner notices the ledger queued (freezes, unfreezes): handed to Temporal one workflow each.
+  const notices = startNoticeRelay({
+    db: database.db,
+    client: temporalClient,
+    taskQueue: config.temporal.taskQueue,
+  });
   try {
     const worker = await createAppWorker({
       connection,
@@ -43,6 +50,7 @@ async function main() {
     await worker.run();
     console.log('worker: stopped');
   } finally {
+    await notices.stop();
     await webhooks?.stop();
     await photo.close();
     await temporalClient.connection.close();

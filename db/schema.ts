@@ -318,3 +318,23 @@ export const webhookEvents = sqliteTable(
     index('webhook_events_subject_idx').on(t.kind, t.subjectId, t.id),
   ],
 );
+
+/**
+ * Notices to a wallet's owner (frozen, unfrozen) queued in the transaction that made the change,
+ * then handed to Temporal by the notice relay (notifications/notice-relay.ts) as one
+ * `walletNotice` workflow each, which sends them through the one notify activity. Ids and kinds
+ * only: the phone is looked up when the notice is sent.
+ */
+export const walletNotices = sqliteTable(
+  'wallet_notices',
+  {
+    key: text('key').primaryKey(),
+    walletId: text('wallet_id').notNull(),
+    kind: text('kind', { enum: ['WALLET_FROZEN', 'WALLET_UNFROZEN'] }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    // Also the lease of a claimed row, as in webhook_events.
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    relayedAt: integer('relayed_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('wallet_notices_due_idx').on(t.relayedAt, t.nextAttemptAt)],
+);

@@ -12,6 +12,8 @@ import type { FieldError } from './fields';
 import type { Tier } from './tiers';
 
 export const ONBOARDING_WORKFLOW = 'onboarding';
+/** One notice to a wallet's owner, queued by the ledger (workflows/wallet-notice.ts). */
+export const WALLET_NOTICE_WORKFLOW = 'walletNotice';
 
 /** Workflow ids carry no personal data: a random or key-derived id with a fixed prefix. */
 export function onboardingWorkflowId(applicationId: string): string {

@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker runs is exported here.
 export { deregistration } from './deregistration';
 export { onboarding } from './onboarding';
+export { walletNotice } from './wallet-notice';

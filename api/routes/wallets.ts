@@ -13,7 +13,6 @@ import {
   type MovementResult,
   type WalletSummary,
 } from '../../db/repositories/ledger';
-import { ownerNotifier } from '../../notifications/owner-notices';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerCall, ledgerProblem } from '../ledger-calls';
 import { notFound } from '../problem';
@@ -35,10 +34,6 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   const { db } = app.database;
   const ledger = createLedger(db, {
     webhookEvents: webhooksEnabled(config),
-    notify: ownerNotifier({ db, config }),
-    // The movement or freeze has committed; a lost message must not turn it into an error.
-    onNotifyError: (error, notice) =>
-      app.log.warn({ err: error, walletId: notice.walletId }, `${notice.kind} notice not sent`),
   });
 
   /** The wallet if the caller may see it: ops any, an applicant only the one it opened. */

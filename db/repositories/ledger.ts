@@ -19,6 +19,7 @@ import { TIER_LIMITS, type Limits, type Tier } from '../../domain/tiers';
 import { appendAudit } from './audit-log';
 import { verifyAndRehash } from '../../crypto/password-hash';
 import { queueStatusEvent } from './status-events';
+import { queueWalletNotice } from './wallet-notices';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
 export const PAYMENT_PASSWORD_LOCK_MS = 24 * 3600_000;
@@ -90,22 +91,7 @@ export interface TransactionPage {
   nextCursor?: string;
 }
 
-/** Told after commit, so that a message never announces a change that was rolled back. */
-export interface WalletNotice {
-  kind: 'WALLET_FROZEN' | 'WALLET_UNFROZEN';
-  walletId: string;
-  applicationId: string;
-  personId: string;
-  actor: string;
-  reason: string;
-  /** Unique per freeze or unfreeze: deliver once per key. */
-  key: string;
-}
-
 export interface LedgerOptions {
-  /** Delivery of owner notices; failures are reported to `onNotifyError`, never to the mover. */
-  notify?: (notice: WalletNotice) => Promise<void> | void;
-  onNotifyError?: (error: unknown, notice: WalletNotice) => void;
   /** The clock (tests move it across day boundaries and lock expiries). */
   now?: () => Date;
   /**
@@ -166,10 +152,7 @@ function toTransaction(row: TransactionRow): LedgerTransaction {
 
 /** A refusal decided inside a transaction that must still commit (a risk freeze). */
 class Refusal {
-  constructor(
-    readonly error: LedgerError,
-    readonly notice: WalletNotice,
-  ) {}
+  constructor(readonly error: LedgerError) {}
 }
 
 function replayOf(row: TransactionRow): MovementResult {
@@ -251,37 +234,14 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
   }
 
   /** Sets FROZEN and audits it, inside the caller's transaction. */
-  function freezeIn(
-    tx: Tx,
-    wallet: WalletRow,
-    actor: string,
-    reason: string,
-    at: Date,
-  ): WalletNotice {
+  function freezeIn(tx: Tx, wallet: WalletRow, actor: string, reason: string, at: Date): void {
     tx.update(wallets)
       .set({ status: 'FROZEN', frozenReason: reason, frozenAt: at, updatedAt: at })
       .where(eq(wallets.id, wallet.id))
       .run();
     const key = audit(tx, wallet.id, actor, 'WALLET_FROZEN', at, { reason, from: wallet.status });
     statusEvent(tx, key, wallet.id, 'FROZEN', at);
-    return {
-      kind: 'WALLET_FROZEN',
-      walletId: wallet.id,
-      applicationId: wallet.applicationId,
-      personId: wallet.personId,
-      actor,
-      reason,
-      key,
-    };
-  }
-
-  async function tell(notice: WalletNotice | null): Promise<void> {
-    if (!notice || !options.notify) return;
-    try {
-      await options.notify(notice);
-    } catch (error) {
-      options.onNotifyError?.(error, notice);
-    }
+    queueWalletNotice(tx, { key, walletId: wallet.id, kind: 'WALLET_FROZEN' }, at);
   }
 
   /** Records the movement and the new balance; the guard on the update is the last line. */
@@ -358,10 +318,7 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
   ): Promise<T> {
     // The clock is read once the write lock is held, so time follows the order of commits.
     const outcome = db.transaction((tx) => decide(tx, now()), { behavior: 'immediate' });
-    if (outcome instanceof Refusal) {
-      await tell(outcome.notice);
-      throw outcome.error;
-    }
+    if (outcome instanceof Refusal) throw outcome.error;
     return outcome;
   }
 
@@ -567,26 +524,26 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
         assertMovable(wallet);
         const limits = TIER_LIMITS[wallet.tier];
         if (amount > limits.singlePayment) {
+          freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at);
           return new Refusal(
             new LedgerError(
               'LIMIT_EXCEEDED',
               'The payment is over the single-payment limit; the wallet has been frozen.',
               { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
             ),
-            freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at),
           );
         }
         const recent = paymentsSince(tx, walletId, {
           after: new Date(at.getTime() - RISK_WINDOW_MS),
         });
         if (recent.count >= RISK_MAX_PAYMENTS) {
+          freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at);
           return new Refusal(
             new LedgerError(
               'WALLET_FROZEN',
               'Too many payments in a short time; the wallet has been frozen.',
               { walletStatus: 'FROZEN', walletFrozen: true },
             ),
-            freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at),
           );
         }
         const today = paymentsSince(tx, walletId, { from: chinaDayStart(at) });
@@ -608,29 +565,27 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
 
     /** Ops (or risk monitoring) freeze; freezing a frozen wallet changes nothing. */
     async freeze(walletId: string, actor: string, reason: string): Promise<WalletSummary> {
-      const notice = db.transaction(
+      db.transaction(
         (tx) => {
           const wallet = walletRow(tx, walletId);
           if (wallet.status === 'CLOSED')
             throw new LedgerError('INVALID_STATE', 'The wallet is closed.');
-          if (wallet.status === 'FROZEN') return null;
-          return freezeIn(tx, wallet, actor, reason, now());
+          if (wallet.status !== 'FROZEN') freezeIn(tx, wallet, actor, reason, now());
         },
         { behavior: 'immediate' },
       );
-      await tell(notice);
       return summary(walletId);
     },
 
     /** Ops unfreeze; unfreezing an active wallet changes nothing. */
     async unfreeze(walletId: string, actor: string, reason?: string): Promise<WalletSummary> {
-      const notice = db.transaction(
-        (tx): WalletNotice | null => {
+      db.transaction(
+        (tx) => {
           const at = now();
           const wallet = walletRow(tx, walletId);
           if (wallet.status === 'CLOSED')
             throw new LedgerError('INVALID_STATE', 'The wallet is closed.');
-          if (wallet.status === 'ACTIVE') return null;
+          if (wallet.status === 'ACTIVE') return;
           tx.update(wallets)
             .set({ status: 'ACTIVE', frozenReason: null, frozenAt: null, updatedAt: at })
             .where(eq(wallets.id, walletId))
@@ -641,19 +596,10 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
             frozenAt: wallet.frozenAt?.toISOString() ?? null,
           });
           statusEvent(tx, key, walletId, 'ACTIVE', at);
-          return {
-            kind: 'WALLET_UNFROZEN',
-            walletId,
-            applicationId: wallet.applicationId,
-            personId: wallet.personId,
-            actor,
-            reason: reason ?? '',
-            key,
-          };
+          queueWalletNotice(tx, { key, walletId, kind: 'WALLET_UNFROZEN' }, at);
         },
         { behavior: 'immediate' },
       );
-      await tell(notice);
       return summary(walletId);
     },
 

@@ -30,6 +30,7 @@ export const NO_PERSONAL_DATA = {
   watchlist: 'published sanctions and PEP lists, not our customers',
   bank_accounts: "the sandbox bank's own records, sealed under the master key",
   webhook_events: 'ids and statuses only',
+  wallet_notices: 'wallet ids and kinds only (the phone is looked up when sent)',
 } as const;
 
 /** Files outside the database that hold personal data, and how they go. */

@@ -13,6 +13,7 @@ import { createAppWorker } from '../../temporal/worker';
 import { createTemporalClient } from '../../temporal/client';
 import { startPhotoPipeline } from '../../activities/photo/pipeline';
 import { startWebhookDispatcher } from '../../webhooks/dispatcher';
+import { startNoticeRelay } from '../../notifications/notice-relay';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
 
@@ -54,6 +55,12 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();
+  const notices = startNoticeRelay({
+    db: database.db,
+    client: temporalClient,
+    taskQueue: config.temporal.taskQueue,
+    pollMs: 100,
+  });
   // With WEBHOOK_URL given, the worker's webhook dispatcher runs too (polling faster than deployed).
   const webhooks =
     config.webhookUrl && config.webhookSecret
@@ -76,6 +83,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
       signStaffToken(config.authSecret, role, name),
     async close() {
       await api.close();
+      await notices.stop();
       await temporalClient.connection.close();
       worker.shutdown();
       await running;

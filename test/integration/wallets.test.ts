@@ -18,6 +18,7 @@ import {
   outboxFor,
   type Applicant,
 } from '../helpers/onboarding';
+import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
 
 const PASSWORD = TEST_PAYMENT_PASSWORD;
@@ -289,8 +290,12 @@ describe('risk monitoring and ops', () => {
       expect(res.statusCode, path).toBe(422);
       expect(res.json().code, path).toBe('WALLET_FROZEN');
     }
-    const messages = await outboxFor(stack, owner.phone);
-    expect(messages[0]).toMatchObject({ template: 'WALLET_FROZEN', channel: 'sms' });
+    // Queued with the freeze, sent by its own workflow through the one notify path.
+    const frozenNotice = await eventually(
+      async () => (await outboxFor(stack, owner.phone))[0],
+      (m) => m?.template === 'WALLET_FROZEN',
+    );
+    expect(frozenNotice).toMatchObject({ template: 'WALLET_FROZEN', channel: 'sms' });
 
     const asOwner = await post(`/v1/wallets/${walletId}/unfreeze`, ownerToken, {});
     expect(asOwner.statusCode).toBe(403);
@@ -301,9 +306,11 @@ describe('risk monitoring and ops', () => {
     });
     expect(unfrozen.statusCode, unfrozen.body).toBe(200);
     expect(unfrozen.json()).toMatchObject({ walletId, status: 'ACTIVE' });
-    expect((await outboxFor(stack, owner.phone))[0]).toMatchObject({
-      template: 'WALLET_UNFROZEN',
-    });
+    const unfrozenNotice = await eventually(
+      async () => (await outboxFor(stack, owner.phone))[0],
+      (m) => m?.template === 'WALLET_UNFROZEN',
+    );
+    expect(unfrozenNotice).toMatchObject({ template: 'WALLET_UNFROZEN' });
 
     const audit = stack.database.db
       .select()

@@ -1,0 +1,73 @@
+// The queue of notices to wallet owners (db/schema.ts walletNotices): written in the transaction
+// of the change it announces, so that a committed freeze always has its notice, and claimed by the
+// relay with a lease so that several workers never hand one notice over twice at once.
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../client';
+import { walletNotices } from '../schema';
+
+export type WalletNoticeKind = 'WALLET_FROZEN' | 'WALLET_UNFROZEN';
+
+export interface QueuedWalletNotice {
+  /** Unique per freeze or unfreeze (its audit row's key): delivered once per key. */
+  key: string;
+  walletId: string;
+  kind: WalletNoticeKind;
+}
+
+export function queueWalletNotice(tx: AppDatabase, notice: QueuedWalletNotice, at: Date): void {
+  tx.insert(walletNotices)
+    .values({ ...notice, createdAt: at, nextAttemptAt: at })
+    .onConflictDoNothing()
+    .run();
+}
+
+/** Up to `limit` notices due now, each leased to the caller for `leaseMs`. */
+export function claimDueWalletNotices(
+  db: AppDatabase,
+  { limit, leaseMs, now = new Date() }: { limit: number; leaseMs: number; now?: Date },
+): QueuedWalletNotice[] {
+  const due = db
+    .select({ key: walletNotices.key })
+    .from(walletNotices)
+    .where(and(isNull(walletNotices.relayedAt), lte(walletNotices.nextAttemptAt, now)))
+    .orderBy(asc(walletNotices.createdAt))
+    .limit(limit)
+    .all()
+    .map((r) => r.key);
+  const claimed: QueuedWalletNotice[] = [];
+  for (const key of due) {
+    // Claimed only if nobody leased it since the read above.
+    const row = db
+      .update(walletNotices)
+      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+      .where(
+        and(
+          eq(walletNotices.key, key),
+          isNull(walletNotices.relayedAt),
+          lte(walletNotices.nextAttemptAt, now),
+        ),
+      )
+      .returning({
+        key: walletNotices.key,
+        walletId: walletNotices.walletId,
+        kind: walletNotices.kind,
+      })
+      .get();
+    if (row) claimed.push(row);
+  }
+  return claimed;
+}
+
+export function markWalletNoticeRelayed(db: AppDatabase, key: string, at = new Date()): void {
+  db.update(walletNotices).set({ relayedAt: at }).where(eq(walletNotices.key, key)).run();
+}
+
+/** Notices not yet handed over (tests, ops). */
+export function pendingWalletNotices(db: AppDatabase): QueuedWalletNotice[] {
+  return db
+    .select({ key: walletNotices.key, walletId: walletNotices.walletId, kind: walletNotices.kind })
+    .from(walletNotices)
+    .where(isNull(walletNotices.relayedAt))
+    .orderBy(asc(walletNotices.createdAt), sql`rowid`)
+    .all();
+}
