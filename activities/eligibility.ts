@@ -1,7 +1,9 @@
 // Eligibility against the bank's core system and this app's own records (SPEC §1 step 1).
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { applicantLogins, applications, personClaims } from '../db/schema';
+import {
+  claimPersonForApplication,
+  releaseInProgressClaim,
+} from '../db/repositories/person-claims';
 import type { ReasonCode } from '../domain/codes';
 import { compareVersions, normalizeIdNumber, normalizeName } from '../domain/fields';
 import { blindIndex, personIdOf } from '../crypto/pii';
@@ -21,10 +23,6 @@ export interface ReleaseApplicantInput {
   applicationId: string;
   idNumber: string;
 }
-
-// An application in one of these states will never release its claim by itself any more; a
-// claim it still holds (its workflow ended without releasing) must not lock the person out.
-const FINISHED_STATUSES = ['FAILED', 'CANCELLED'];
 
 function requireText(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '')
@@ -71,62 +69,13 @@ export function createEligibilityActivities(
 
       const personId = personIdOf(config.piiKey, applicant.idNumber);
       const phoneIndex = blindIndex(config.piiKey, 'phone', applicant.phone);
-      const now = new Date();
-      return db.transaction(
-        (tx): EligibilityResult => {
-          const claim = tx
-            .select()
-            .from(personClaims)
-            .where(eq(personClaims.personId, personId))
-            .get();
-          if (claim?.kind === 'WALLET') return { ok: false, code: 'ALREADY_HAS_WALLET' };
-          if (claim && claim.applicationId !== input.applicationId) {
-            const holder = tx
-              .select({ status: applications.status })
-              .from(applications)
-              .where(
-                and(
-                  eq(applications.id, claim.applicationId),
-                  inArray(applications.status, FINISHED_STATUSES),
-                ),
-              )
-              .get();
-            if (!holder) return { ok: false, code: 'APPLICATION_IN_PROGRESS' };
-          }
-          tx.insert(personClaims)
-            .values({
-              personId,
-              applicationId: input.applicationId,
-              kind: 'IN_PROGRESS',
-              updatedAt: now,
-            })
-            .onConflictDoUpdate({
-              target: personClaims.personId,
-              set: { applicationId: input.applicationId, kind: 'IN_PROGRESS', updatedAt: now },
-            })
-            .run();
-          // A resubmission may change the phone: the latest one is how the applicant signs in,
-          // once verified (a changed phone is unverified again).
-          tx.insert(applicantLogins)
-            .values({
-              applicationId: input.applicationId,
-              phoneIndex,
-              passwordHash: input.loginPasswordHash,
-              createdAt: now,
-            })
-            .onConflictDoUpdate({
-              target: applicantLogins.applicationId,
-              set: {
-                phoneIndex,
-                passwordHash: input.loginPasswordHash,
-                phoneVerifiedAt: sql`CASE WHEN ${applicantLogins.phoneIndex} = ${phoneIndex} THEN ${applicantLogins.phoneVerifiedAt} END`,
-              },
-            })
-            .run();
-          return { ok: true };
-        },
-        { behavior: 'immediate' },
-      );
+      return claimPersonForApplication(db, {
+        personId,
+        applicationId: input.applicationId,
+        phoneIndex,
+        loginPasswordHash: input.loginPasswordHash,
+        at: new Date(),
+      });
     },
 
     /**
@@ -137,15 +86,7 @@ export function createEligibilityActivities(
     async releaseApplicant(input: ReleaseApplicantInput): Promise<void> {
       requireText(input.applicationId, 'applicationId');
       requireText(input.idNumber, 'idNumber');
-      db.delete(personClaims)
-        .where(
-          and(
-            eq(personClaims.personId, personIdOf(config.piiKey, input.idNumber)),
-            eq(personClaims.applicationId, input.applicationId),
-            eq(personClaims.kind, 'IN_PROGRESS'),
-          ),
-        )
-        .run();
+      releaseInProgressClaim(db, personIdOf(config.piiKey, input.idNumber), input.applicationId);
     },
   };
 }

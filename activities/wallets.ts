@@ -1,14 +1,11 @@
 // Wallet creation at activation (SPEC §1 step 8): exactly once per application.
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
-import { appendAudit } from '../db/repositories/audit-log';
-import { personIdOf, personKey } from '../crypto/pii';
+import { personIdOf } from '../crypto/pii';
 import { isPasswordHash } from '../crypto/password-hash';
-import { sealOwnerPhone } from '../db/repositories/wallet-owner';
-import { queueStatusEvent, webhooksEnabled } from '../db/repositories/status-events';
+import { webhooksEnabled } from '../db/repositories/status-events';
+import { createWalletOnce } from '../db/repositories/wallets';
 import type { ActivityDeps } from './index';
 
 export interface CreateWalletInput {
@@ -49,77 +46,23 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
           'INVALID_INPUT',
         );
       const personId = personIdOf(config.piiKey, input.idNumber);
-      const ownerKey = personKey(db, config.piiKey, personId);
-      const now = new Date();
-      return db.transaction(
-        (tx) => {
-          const existing = tx
-            .select({ id: wallets.id })
-            .from(wallets)
-            .where(eq(wallets.applicationId, input.applicationId))
-            .get();
-          if (existing) return { walletId: existing.id };
-          const claim = tx
-            .select()
-            .from(personClaims)
-            .where(eq(personClaims.personId, personId))
-            .get();
-          if (claim && claim.applicationId !== input.applicationId)
-            throw ApplicationFailure.nonRetryable(
-              claim.kind === 'WALLET'
-                ? 'This person already has a wallet'
-                : 'Another application holds this person',
-              claim.kind === 'WALLET' ? 'ALREADY_HAS_WALLET' : 'APPLICATION_IN_PROGRESS',
-            );
-          const walletId = newWalletId();
-          tx.insert(wallets)
-            .values({
-              id: walletId,
-              applicationId: input.applicationId,
-              personId,
-              tier: input.tier,
-              status: 'ACTIVE',
-              balance: 0,
-              paymentPasswordHash: input.paymentPasswordHash,
-              ownerPhone: sealOwnerPhone(ownerKey, walletId, input.ownerPhone),
-              createdAt: now,
-              updatedAt: now,
-            })
-            .run();
-          tx.insert(personClaims)
-            .values({
-              personId,
-              applicationId: input.applicationId,
-              kind: 'WALLET',
-              updatedAt: now,
-            })
-            .onConflictDoUpdate({
-              target: personClaims.personId,
-              set: { kind: 'WALLET', updatedAt: now },
-            })
-            .run();
-          const eventKey = `wallet:${walletId}:created`;
-          appendAudit(tx, {
-            eventKey,
-            at: now,
-            actor: 'system',
-            action: 'WALLET_CREATED',
-            subjectType: 'wallet',
-            subjectId: walletId,
-            detail: { status: 'ACTIVE', tier: input.tier, applicationId: input.applicationId },
-          });
-          if (webhooks)
-            queueStatusEvent(tx, {
-              eventKey,
-              kind: 'wallet',
-              subjectId: walletId,
-              status: 'ACTIVE',
-              occurredAt: now,
-            });
-          return { walletId };
-        },
-        { behavior: 'immediate' },
-      );
+      const created = createWalletOnce(db, config.piiKey, {
+        walletId: newWalletId(),
+        applicationId: input.applicationId,
+        personId,
+        tier: input.tier,
+        paymentPasswordHash: input.paymentPasswordHash,
+        ownerPhone: input.ownerPhone,
+        webhooks,
+      });
+      if ('refused' in created)
+        throw ApplicationFailure.nonRetryable(
+          created.refused === 'ALREADY_HAS_WALLET'
+            ? 'This person already has a wallet'
+            : 'Another application holds this person',
+          created.refused,
+        );
+      return created;
     },
   };
 }

@@ -1,8 +1,7 @@
 // Signing in again as an applicant (SPEC §5): phone and login password → applicant token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import { applicantLogins } from '../../db/schema';
+import { findVerifiedLogin, replaceLoginHash } from '../../db/repositories/applicant-logins';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../config/config';
 import { hashPassword, verifyAndRehash } from '../../crypto/password-hash';
@@ -37,35 +36,14 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
     async (request) => {
       const phone = request.body.phone.trim();
       const login = isValidPhone(phone)
-        ? db
-            .select()
-            .from(applicantLogins)
-            .where(
-              and(
-                eq(applicantLogins.phoneIndex, blindIndex(config.piiKey, 'phone', phone)),
-                // A phone counts only once verified, and for whoever verified it last.
-                isNotNull(applicantLogins.phoneVerifiedAt),
-              ),
-            )
-            .orderBy(desc(applicantLogins.phoneVerifiedAt))
-            .get()
+        ? findVerifiedLogin(db, blindIndex(config.piiKey, 'phone', phone))
         : undefined;
       const { ok, rehashed } = await verifyAndRehash(
         request.body.password,
         login?.passwordHash ?? (await decoyHash()),
       );
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
-      if (rehashed) {
-        db.update(applicantLogins)
-          .set({ passwordHash: rehashed })
-          .where(
-            and(
-              eq(applicantLogins.applicationId, login.applicationId),
-              eq(applicantLogins.passwordHash, login.passwordHash),
-            ),
-          )
-          .run();
-      }
+      if (rehashed) replaceLoginHash(db, login.applicationId, login.passwordHash, rehashed);
       return {
         token: app.signApplicantToken(applicantClaims(login.applicationId)),
         applicationId: login.applicationId,
