@@ -11,7 +11,8 @@ import { eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
 import { applications } from '../schema';
 import type { ApplicationView } from '../../domain/contract';
-import { loadPersonKey, openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
+import { openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
+import { loadPersonKey } from './person-keys';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;
 

@@ -3,7 +3,7 @@
 // (test/unit/person-erasure.test.ts fails otherwise), so that nobody adds personal data that an
 // erasure would miss.
 import { and, eq, inArray } from 'drizzle-orm';
-import { erasePersonKey } from '../../crypto/pii';
+import { erasePersonKey } from './person-keys';
 import type { AppDatabase } from '../client';
 import { applicantLogins, applications, cardUses, personClaims, photoUses } from '../schema';
 import { eraseWalletHistory } from './ledger';

@@ -3,14 +3,8 @@
 import { desc, eq } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { applications, personClaims } from '../schema';
-import {
-  loadPersonKey,
-  openJson,
-  personIdOf,
-  personKey,
-  sealJson,
-  SealedDataError,
-} from '../../crypto/pii';
+import { openJson, personIdOf, sealJson, SealedDataError } from '../../crypto/pii';
+import { loadPersonKey, personKey } from './person-keys';
 
 export interface SaveReviewSnapshotInput {
   applicationId: string;

@@ -4,7 +4,8 @@ import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import type { SubjectKeys } from '../../temporal/payload-codec';
-import { deriveKey, personKey, unwrapPersonKey } from '../../crypto/pii';
+import { deriveKey } from '../../crypto/pii';
+import { personKey, unwrapPersonKey } from './person-keys';
 
 /**
  * Records that `workflowId` carries the person's data, making their key if need be. Must come

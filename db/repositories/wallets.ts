@@ -3,7 +3,7 @@
 // the row and answers the same id. The wallet's first status (ACTIVE) is audited and, with
 // WEBHOOK_URL set, queued as an event webhook in that same transaction.
 import { eq } from 'drizzle-orm';
-import { personKey } from '../../crypto/pii';
+import { personKey } from './person-keys';
 import type { Tier } from '../../domain/tiers';
 import type { AppDatabase } from '../client';
 import { personClaims, wallets } from '../schema';

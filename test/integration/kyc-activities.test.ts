@@ -26,7 +26,8 @@ import {
 } from '../../db/schema';
 import { readOutbox } from '../../db/repositories/outbox';
 import { hashPassword } from '../../crypto/password-hash';
-import { erasePersonKey, personIdOf } from '../../crypto/pii';
+import { personIdOf } from '../../crypto/pii';
+import { erasePersonKey } from '../../db/repositories/person-keys';
 import { applicant as person, bankCard, birthDateForAge, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 

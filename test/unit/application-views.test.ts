@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client';
 import type { ApplicationView } from '../../domain/contract';
 import { loadApplicationView, saveApplicationView } from '../../db/repositories/application-views';
-import { erasePersonKey, personIdOf, personKey } from '../../crypto/pii';
+import { personIdOf } from '../../crypto/pii';
+import { erasePersonKey, personKey } from '../../db/repositories/person-keys';
 
 const master = randomBytes(32);
 const dir = mkdtempSync(join(tmpdir(), 'wallet-views-'));

@@ -9,17 +9,19 @@ import { personKeys } from '../../db/schema';
 import {
   blindIndex,
   deriveKey,
-  erasePersonKey,
-  loadPersonKey,
   openJson,
   personIdOf,
-  personKey,
-  personKeyErased,
   SealedDataError,
   sealJson,
+} from '../../crypto/pii';
+import {
+  erasePersonKey,
+  loadPersonKey,
+  personKey,
+  personKeyErased,
   UNWRAPPED_KEY_TTL_MS,
   unwrapPersonKey,
-} from '../../crypto/pii';
+} from '../../db/repositories/person-keys';
 
 const master = randomBytes(32);
 
