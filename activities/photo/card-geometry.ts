@@ -1,0 +1,277 @@
+// Finds the ID card in a photo and straightens it: the four corners of the card's outline, then
+// a perspective warp to the canonical upright card (85.6 × 54 mm). Everything after this step
+// (clarity, OCR, the portrait hash) is judged on the card alone, whatever the background.
+// Recipe and measurements: docs/photo-pipeline.md.
+import { num, openCv, type OpenCv } from './opencv';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Corners in reading order of the card: top-left, top-right, bottom-right, bottom-left. */
+export type Quad = [Point, Point, Point, Point];
+
+/** Packed 8-bit RGB pixels. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** The canonical card: 85.6 × 54 mm at 20 px/mm; the layout zones are in these pixels / 2. */
+export const CARD_WIDTH = 1712;
+export const CARD_HEIGHT = 1080;
+
+/** Contours are found at this long side: enough for the card's outline, cheap to search. */
+const DETECT_LONG_SIDE = 800;
+/** A smaller outline is text, a photo on the card, or desk texture, not the card. */
+const MIN_AREA_SHARE = 0.015;
+/** An outline this close to the whole frame is the frame's own border. */
+const MAX_AREA_SHARE = 0.97;
+/** The hull's area over its quad's: a card fills its quad, a card with a hand does not. */
+const MIN_FILL = 0.9;
+/** Long side over short side of an acceptable outline: 1.586 for the card, with perspective. */
+const ASPECT_RANGE = [1.25, 2.0] as const;
+
+const dist = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+
+/**
+ * Orders four points as the card's top-left, top-right, bottom-right, bottom-left, with its long
+ * side first: a card standing on its short side in the frame (a photo turned 90°) comes out
+ * landscape. Which of the two landscape readings is upright is decided later, on the card.
+ */
+export function orderCorners(points: readonly Point[]): Quad {
+  const bySum = [...points].sort((a, b) => a.x + a.y - (b.x + b.y));
+  const byDiff = [...points].sort((a, b) => a.x - a.y - (b.x - b.y));
+  const tl = bySum[0]!;
+  const br = bySum[3]!;
+  const tr = byDiff[3]!;
+  const bl = byDiff[0]!;
+  const quad: Quad = [tl, tr, br, bl];
+  // Long side vertical: start from the bottom-left so that it becomes the top edge.
+  if (dist(tl, tr) + dist(bl, br) < dist(tr, br) + dist(tl, bl)) return [bl, tl, tr, br];
+  return quad;
+}
+
+/** The same card turned half a turn: the other landscape reading of the outline. */
+export function halfTurn(q: Quad): Quad {
+  return [q[2], q[3], q[0], q[1]];
+}
+
+export function quadArea(q: Quad): number {
+  let s = 0;
+  for (let i = 0; i < 4; i++) {
+    const a = q[i]!;
+    const b = q[(i + 1) % 4]!;
+    s += a.x * b.y - b.x * a.y;
+  }
+  return Math.abs(s) / 2;
+}
+
+/** The card's long side in pixels of the image its corners are in (mean of the two edges). */
+export function cardLength(q: Quad): number {
+  return (dist(q[0], q[1]) + dist(q[3], q[2])) / 2;
+}
+
+function aspect(q: Quad): number {
+  const long = cardLength(q);
+  const short = (dist(q[1], q[2]) + dist(q[0], q[3])) / 2;
+  return short > 0 ? long / short : Infinity;
+}
+
+/**
+ * The card's outline in `image`, or null: shrink → grey → blur → Canny → dilate → the largest
+ * contour → its convex hull simplified to four points (a rotated bounding box when it
+ * does not simplify to four). Tried again with a wider blur (desk texture), lower edge
+ * thresholds (a light card on a light desk), then with skin-coloured pixels painted over (a hand
+ * whose outline joins the card's).
+ */
+export async function findCard(image: RgbImage): Promise<Quad | null> {
+  const { cv } = await openCv();
+  const scale = Math.min(1, DETECT_LONG_SIDE / Math.max(image.width, image.height));
+  const small = shrink(cv, image, scale);
+  // [skin painted, blur kernel, Canny low, Canny high], in order of cost and likelihood.
+  const passes: [boolean, number, number, number][] = [
+    [false, 5, 40, 120],
+    [false, 11, 40, 120],
+    [false, 5, 15, 45],
+    [true, 5, 40, 120],
+    [true, 11, 15, 45],
+  ];
+  let painted: RgbImage | undefined;
+  for (const [paint, blur, low, high] of passes) {
+    if (paint) painted ??= paintSkin(small);
+    const quad = outline(cv, paint ? painted! : small, blur, low, high);
+    if (quad) return quad.map((p) => ({ x: p.x / scale, y: p.y / scale })) as Quad;
+  }
+  return null;
+}
+
+function shrink(cv: OpenCv, image: RgbImage, scale: number): RgbImage {
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  if (scale === 1) return image;
+  const src = new cv.Mat(image.height, image.width, num(cv.CV_8UC3));
+  const dst = new cv.Mat();
+  try {
+    src.data.set(image.data);
+    cv.resize(src, dst, new cv.Size(width, height), 0, 0, num(cv.INTER_AREA));
+    return { data: new Uint8Array(dst.data), width, height };
+  } finally {
+    src.delete();
+    dst.delete();
+  }
+}
+
+/**
+ * Skin-coloured pixels (Kovač's RGB rule) replaced by the frame's mean colour, so that a hand
+ * holding the card stops being part of its outline. The card itself is not skin-coloured.
+ */
+function paintSkin(image: RgbImage): RgbImage {
+  const out = new Uint8Array(image.data);
+  const n = image.width * image.height;
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (let i = 0; i < n * 3; i += 3) {
+    r += out[i]!;
+    g += out[i + 1]!;
+    b += out[i + 2]!;
+  }
+  const mean = [r / n, g / n, b / n];
+  for (let i = 0; i < n * 3; i += 3) {
+    const R = out[i]!;
+    const G = out[i + 1]!;
+    const B = out[i + 2]!;
+    if (R > 95 && G > 40 && B > 20 && R > G && R > B && R - Math.min(G, B) > 15 && R - G > 15) {
+      out[i] = mean[0]!;
+      out[i + 1] = mean[1]!;
+      out[i + 2] = mean[2]!;
+    }
+  }
+  return { data: out, width: image.width, height: image.height };
+}
+
+/** One edge pass: the largest plausible card outline, or null. */
+function outline(
+  cv: OpenCv,
+  image: RgbImage,
+  blur: number,
+  low: number,
+  high: number,
+): Quad | null {
+  const { width: w, height: h } = image;
+  const src = new cv.Mat(h, w, num(cv.CV_8UC3));
+  const grey = new cv.Mat();
+  const edges = new cv.Mat();
+  const kernel = cv.Mat.ones(3, 3, num(cv.CV_8U));
+  const contours = new cv.MatVector();
+  const hierarchy = new cv.Mat();
+  try {
+    src.data.set(image.data);
+    cv.cvtColor(src, grey, num(cv.COLOR_RGB2GRAY));
+    cv.GaussianBlur(grey, grey, new cv.Size(blur, blur), 0);
+    cv.Canny(grey, edges, low, high);
+    cv.dilate(edges, edges, kernel, new cv.Point(-1, -1), 2);
+    // Every contour, holes included: when desk texture joins the card's outline from outside,
+    // the inside of the outline is still a clean hole of the card's shape.
+    cv.findContours(edges, contours, hierarchy, num(cv.RETR_LIST), num(cv.CHAIN_APPROX_SIMPLE));
+    const order: { i: number; area: number }[] = [];
+    for (let i = 0; i < contours.size(); i++) {
+      const c = contours.get(i);
+      try {
+        const area = cv.contourArea(c);
+        if (area >= MIN_AREA_SHARE * w * h) order.push({ i, area });
+      } finally {
+        c.delete();
+      }
+    }
+    order.sort((a, b) => b.area - a.area);
+    // The largest few: a bigger blob of desk texture, or the outside of the outline, may come
+    // before the card.
+    for (const { i } of order.slice(0, 6)) {
+      const contour = contours.get(i);
+      try {
+        const quad = quadOf(cv, contour, w, h);
+        if (quad) return quad;
+      } finally {
+        contour.delete();
+      }
+    }
+    return null;
+  } finally {
+    for (const m of [src, grey, edges, kernel, hierarchy]) m.delete();
+    contours.delete();
+  }
+}
+
+/** The contour's hull as a card-shaped quad, or null when it is no card. */
+function quadOf(cv: OpenCv, contour: InstanceType<OpenCv['Mat']>, w: number, h: number) {
+  const hull = new cv.Mat();
+  const poly = new cv.Mat();
+  try {
+    cv.convexHull(contour, hull, false, true);
+    cv.approxPolyDP(hull, poly, 0.02 * cv.arcLength(hull, true), true);
+    let points: Point[];
+    if (poly.rows === 4) {
+      points = [];
+      for (let k = 0; k < 4; k++)
+        points.push({ x: poly.data32S[2 * k]!, y: poly.data32S[2 * k + 1]! });
+    } else {
+      points = cv.RotatedRect.points(cv.minAreaRect(hull)).map((p) => ({ x: p.x, y: p.y }));
+    }
+    const quad = orderCorners(points);
+    const ratio = aspect(quad);
+    const area = quadArea(quad);
+    // Not card-shaped, or the frame itself (edges all along its border), or a blob the quad
+    // fits badly (a hand joined to the card).
+    if (ratio < ASPECT_RANGE[0] || ratio > ASPECT_RANGE[1]) return null;
+    if (area > MAX_AREA_SHARE * w * h) return null;
+    if (cv.contourArea(hull) / area < MIN_FILL) return null;
+    return quad;
+  } finally {
+    hull.delete();
+    poly.delete();
+  }
+}
+
+/** The card inside `quad`, warped to CARD_WIDTH × CARD_HEIGHT RGB. */
+export async function warpCard(image: RgbImage, quad: Quad): Promise<RgbImage> {
+  const { cv } = await openCv();
+  const src = new cv.Mat(image.height, image.width, num(cv.CV_8UC3));
+  const from = cv.matFromArray(
+    4,
+    1,
+    num(cv.CV_32FC2),
+    quad.flatMap((p) => [p.x, p.y]),
+  );
+  const to = cv.matFromArray(4, 1, num(cv.CV_32FC2), [
+    0,
+    0,
+    CARD_WIDTH,
+    0,
+    CARD_WIDTH,
+    CARD_HEIGHT,
+    0,
+    CARD_HEIGHT,
+  ]);
+  const dst = new cv.Mat();
+  let m: InstanceType<OpenCv['Mat']> | undefined;
+  try {
+    src.data.set(image.data);
+    m = cv.getPerspectiveTransform(from, to);
+    cv.warpPerspective(
+      src,
+      dst,
+      m,
+      new cv.Size(CARD_WIDTH, CARD_HEIGHT),
+      num(cv.INTER_LINEAR),
+      num(cv.BORDER_REPLICATE),
+    );
+    return { data: new Uint8Array(dst.data), width: CARD_WIDTH, height: CARD_HEIGHT };
+  } finally {
+    for (const mat of [src, from, to, dst]) mat.delete();
+    m?.delete();
+  }
+}

@@ -1,0 +1,58 @@
+// OpenCV (WebAssembly build) loaded once per process. The loaded module is a thenable whose
+// then() never settles, so it must never be awaited or returned from an async function: we wait
+// for its runtime and hand it out inside a plain object.
+import { createRequire } from 'node:module';
+
+export type OpenCv = typeof import('@techstark/opencv-js');
+
+const require = createRequire(import.meta.url);
+/** The WASM compile takes 0.3–0.5 s here; more than this means it is stuck. */
+const LOAD_TIMEOUT_MS = 20_000;
+
+let loading: Promise<{ cv: OpenCv }> | undefined;
+
+function load(timeoutMs: number): Promise<{ cv: OpenCv }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`OpenCV did not initialise within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const done = (cv: OpenCv) => {
+      clearTimeout(timer);
+      resolve({ cv });
+    };
+    try {
+      const cv = require('@techstark/opencv-js') as OpenCv & { onRuntimeInitialized?: () => void };
+      if (typeof cv.Mat === 'function') done(cv);
+      else cv.onRuntimeInitialized = () => done(cv);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/** The initialised module, wrapped (see above). A failed load is retried on the next call. */
+export function openCv(timeoutMs = LOAD_TIMEOUT_MS): Promise<{ cv: OpenCv }> {
+  loading ??= load(timeoutMs).catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+/** Runs `body` with a list that collects every Mat it makes, and frees them all after. */
+export function withMats<T>(body: (keep: <M extends { delete(): void }>(m: M) => M) => T): T {
+  const mats: { delete(): void }[] = [];
+  try {
+    return body((m) => {
+      mats.push(m);
+      return m;
+    });
+  } finally {
+    for (const m of mats) m.delete();
+  }
+}
+
+/** OpenCV's enum constants are typed `any` by the package; they are plain numbers. */
+export const num = (value: unknown): number => value as number;
