@@ -21,8 +21,17 @@ function load(timeoutMs: number): Promise<{ cv: OpenCv }> {
       clearTimeout(timer);
       resolve({ cv });
     };
+    // Emscripten's Node glue installs process-wide handlers on load: one that rethrows every
+    // uncaught exception and one that aborts the WASM runtime (and prints all of opencv.js) on
+    // any unhandled rejection anywhere in the process. They are not ours to keep.
+    const uncaught = new Set(process.listeners('uncaughtException'));
+    const unhandled = new Set(process.listeners('unhandledRejection'));
     try {
       const cv = require('@techstark/opencv-js') as OpenCv & { onRuntimeInitialized?: () => void };
+      for (const l of process.listeners('uncaughtException'))
+        if (!uncaught.has(l)) process.removeListener('uncaughtException', l);
+      for (const l of process.listeners('unhandledRejection'))
+        if (!unhandled.has(l)) process.removeListener('unhandledRejection', l);
       if (typeof cv.Mat === 'function') done(cv);
       else cv.onRuntimeInitialized = () => done(cv);
     } catch (error) {
