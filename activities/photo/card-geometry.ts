@@ -91,6 +91,21 @@ export async function findCard(image: RgbImage): Promise<Quad | null> {
   const { cv } = await openCv();
   const scale = Math.min(1, DETECT_LONG_SIDE / Math.max(image.width, image.height));
   const small = shrink(cv, image, scale);
+  const quad = searchPasses(cv, small);
+  if (quad) return quad.map((p) => ({ x: p.x / scale, y: p.y / scale })) as Quad;
+  // In a dark room the card's edge is a step of a few grey levels: searched again stretched.
+  // Only then, as stretching a plain dark desk's texture makes outlines of it.
+  const stretched = stretchContrast(small, DARK_FRAME_P99);
+  const again = stretched && searchPasses(cv, stretched);
+  if (again) return again.map((p) => ({ x: p.x / scale, y: p.y / scale })) as Quad;
+  return null;
+}
+
+/**
+ * Every channel mapped so that the 1st–99th percentile of green spans 0–255 (a copy), for a dark
+ * frame only; null for any other.
+ */
+function searchPasses(cv: OpenCv, small: RgbImage): Quad | null {
   // [skin painted, blur kernel, Canny low, Canny high], in order of cost and likelihood.
   const passes: [boolean, number, number, number][] = [
     [false, 5, 40, 120],
@@ -103,9 +118,33 @@ export async function findCard(image: RgbImage): Promise<Quad | null> {
   for (const [paint, blur, low, high] of passes) {
     if (paint) painted ??= paintSkin(small);
     const quad = outline(cv, paint ? painted! : small, blur, low, high);
-    if (quad) return quad.map((p) => ({ x: p.x / scale, y: p.y / scale })) as Quad;
+    if (quad) return quad;
   }
   return null;
+}
+
+/** A frame whose 99th percentile of green is below this is dark. */
+const DARK_FRAME_P99 = 90;
+
+function stretchContrast(image: RgbImage, darkBelow: number): RgbImage | null {
+  const histogram = new Uint32Array(256);
+  const d = image.data;
+  for (let i = 1; i < d.length; i += 3) histogram[d[i]!]!++;
+  const n = d.length / 3;
+  const level = (p: number) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) if ((seen += histogram[v]!) >= p * n) return v;
+    return 255;
+  };
+  const lo = level(0.01);
+  const hi = level(0.99);
+  if (hi >= darkBelow || hi - lo < 4) return null;
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++)
+    lut[v] = Math.max(0, Math.min(255, Math.round(((v - lo) * 255) / (hi - lo))));
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = lut[d[i]!]!;
+  return { data: out, width: image.width, height: image.height };
 }
 
 function shrink(cv: OpenCv, image: RgbImage, scale: number): RgbImage {

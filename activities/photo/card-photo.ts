@@ -1,7 +1,15 @@
 // From an upload to the straightened card: one decode (upright by EXIF, shrunk to a working
 // size), the card's corners, the warp, and which way up the card is.
 import type { Quad, RgbImage } from './card-geometry';
-import { CARD_HEIGHT, CARD_WIDTH, cardLength, findCard, halfTurn, warpCard } from './card-geometry';
+import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  cardLength,
+  findCard,
+  halfTurn,
+  orderCorners,
+  warpCard,
+} from './card-geometry';
 import { openPhoto } from './guards';
 
 /** One channel of 8-bit grey, CARD_WIDTH × CARD_HEIGHT. */
@@ -70,7 +78,7 @@ export interface StraightCard {
 
 /** Finds and straightens the card, or null when there is none. */
 export async function straightenCard(photo: DecodedPhoto): Promise<StraightCard | null> {
-  const found = await findCard(photo.image);
+  const found = (await findCard(photo.image)) ?? wholeFrame(photo.image);
   if (!found) return null;
   const rgb = await warpCard(photo.image, found);
   let grey = toGrey(rgb);
@@ -87,6 +95,25 @@ export async function straightenCard(photo: DecodedPhoto): Promise<StraightCard 
   })) as Quad;
   return { corners, share: cardLength(corners) / photo.width, rgb: image, grey };
 }
+
+/**
+ * A card filling the frame edge to edge has no outline to find: a frame of the card's own
+ * proportions (phones shoot 4:3 or 16:9, far from 1.586) is taken to be the card itself.
+ */
+function wholeFrame({ width, height }: RgbImage): Quad | null {
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (ratio < CARD_RATIO_RANGE[0] || ratio > CARD_RATIO_RANGE[1]) return null;
+  const w = width - 1;
+  const h = height - 1;
+  return orderCorners([
+    { x: 0, y: 0 },
+    { x: w, y: 0 },
+    { x: w, y: h },
+    { x: 0, y: h },
+  ]);
+}
+
+const CARD_RATIO_RANGE = [1.52, 1.65] as const;
 
 /** The card turned half a turn (the other reading of its outline). */
 export function turnStraightCard(card: StraightCard): StraightCard {

@@ -64,7 +64,15 @@ export async function checkIdPhoto(
   const guard = await inspectPhoto(bytes);
   if (!guard.ok) return rejected([guard.reason]);
   if (Math.max(guard.width, guard.height) < CLARITY_THRESHOLDS.minLongSide)
-    return rejected(['PHOTO_TOO_SMALL']);
+    return rejected(['PHOTO_TOO_SMALL'], {
+      width: guard.width,
+      height: guard.height,
+      sharpness: 0,
+      glare: 0,
+      brightness: 0,
+      corners: null,
+      cardShare: null,
+    });
 
   let photo: DecodedPhoto;
   try {
@@ -79,7 +87,7 @@ export async function checkIdPhoto(
     const metrics = frameMetrics(photo);
     return rejected(
       [
-        metrics.brightness < CLARITY_THRESHOLDS.minBrightness
+        metrics.brightness < CLARITY_THRESHOLDS.minFrameBrightness
           ? 'PHOTO_TOO_DARK'
           : 'PHOTO_CARD_NOT_FOUND',
       ],

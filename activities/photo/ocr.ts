@@ -151,16 +151,45 @@ async function lineCrop(
   binarize: boolean,
 ) {
   const width = Math.max(8, Math.round((box.width * target) / lineHeight));
-  // A new pipeline over the same pixels rather than clone(): sharp's clone() structuredClones its
-  // options, input buffer included, so each crop copied the whole photo (1.7 MB at 1600 px).
-  // Stretched to full contrast: uneven light leaves one end of a line darker than the other.
-  let crop = sharp(source.data, { raw: source.info }).extract(box).resize({ width }).normalise();
+  let crop = sharp(stretched(source, box), {
+    raw: { width: box.width, height: box.height, channels: 1 },
+  }).resize({ width });
   if (binarize) crop = crop.threshold(140);
   return crop
     .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
     .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer();
+}
+
+/**
+ * The box's pixels with their 1st–99th percentile grey levels stretched to 0–255: a dim card
+ * then reads like a bright one, and the number's binarisation level means the same on both.
+ * (sharp's normalise() did not apply to an extract of raw one-channel input.)
+ */
+function stretched(source: GreyImage, box: Box): Buffer {
+  const out = Buffer.allocUnsafe(box.width * box.height);
+  const histogram = new Uint32Array(256);
+  for (let y = 0, o = 0; y < box.height; y++) {
+    const row = (box.top + y) * source.info.width + box.left;
+    for (let x = 0; x < box.width; x++, o++) {
+      const v = source.data[row + x]!;
+      out[o] = v;
+      histogram[v]!++;
+    }
+  }
+  const level = (p: number) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) if ((seen += histogram[v]!) >= p * out.length) return v;
+    return 255;
+  };
+  const lo = level(0.01);
+  const hi = level(0.99);
+  if (hi - lo < 8) return out;
+  const scale = 255 / (hi - lo);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.max(0, Math.min(255, Math.round((out[i]! - lo) * scale)));
+  return out;
 }
 
 // Crops carry no density; without it tesseract warns and guesses 70 dpi.
