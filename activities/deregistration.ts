@@ -7,7 +7,7 @@ import {
   applications,
   cardUses,
   personClaims,
-  photoUses,
+  portraitUses,
   wallets,
 } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
@@ -149,7 +149,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
         tx.delete(applicantLogins)
           .where(inArray(applicantLogins.applicationId, applicationIds))
           .run();
-        tx.delete(photoUses).where(eq(photoUses.personId, wallet.personId)).run();
+        tx.delete(portraitUses).where(eq(portraitUses.personId, wallet.personId)).run();
         tx.delete(cardUses).where(eq(cardUses.personId, wallet.personId)).run();
         tx.update(applications)
           .set({ reviewSnapshot: null })

@@ -215,7 +215,7 @@ function outline(
     cv.dilate(edges, edges, kernel, new cv.Point(-1, -1), 2);
     // Every contour, holes included: when desk texture joins the card's outline from outside,
     // the inside of the outline is still a clean hole of the card's shape.
-    cv.findContours(edges, contours, hierarchy, num(cv.RETR_LIST), num(cv.CHAIN_APPROX_SIMPLE));
+    cv.findContours(edges, contours, hierarchy, num(cv.RETR_LIST), num(cv.CHAIN_APPROX_NONE));
     const order: { i: number; area: number }[] = [];
     for (let i = 0; i < contours.size(); i++) {
       const c = contours.get(i);
@@ -233,7 +233,7 @@ function outline(
       const contour = contours.get(i);
       try {
         const quad = quadOf(cv, contour, w, h);
-        if (quad) return quad;
+        if (quad) return refine(quad, contour.data32S);
       } finally {
         contour.delete();
       }
@@ -243,6 +243,67 @@ function outline(
     for (const m of [src, grey, edges, kernel, hierarchy]) m.delete();
     contours.delete();
   }
+}
+
+/**
+ * Corners from straight lines fitted to the middle of each side's contour points, intersected:
+ * the hull's own corners sit inside the card's rounded corners, a few per cent off, which
+ * moves every zone of the straightened card (the portrait's hash most of all).
+ */
+function refine(quad: Quad, contour: Int32Array): Quad {
+  const lines: { p: Point; d: Point }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const a = quad[i]!;
+    const b = quad[(i + 1) % 4]!;
+    const len = dist(a, b);
+    if (len < 8) return quad;
+    const ux = (b.x - a.x) / len;
+    const uy = (b.y - a.y) / len;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let k = 0; k < contour.length; k += 2) {
+      const px = contour[k]! - a.x;
+      const py = contour[k + 1]! - a.y;
+      const t = (px * ux + py * uy) / len;
+      const off = Math.abs(px * -uy + py * ux);
+      if (t > 0.15 && t < 0.85 && off < len * 0.03) {
+        xs.push(contour[k]!);
+        ys.push(contour[k + 1]!);
+      }
+    }
+    if (xs.length < 10) return quad;
+    // Total least squares: the line through the mean along the points' main direction.
+    const mx = xs.reduce((s, v) => s + v, 0) / xs.length;
+    const my = ys.reduce((s, v) => s + v, 0) / ys.length;
+    let sxx = 0;
+    let sxy = 0;
+    let syy = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const dx = xs[k]! - mx;
+      const dy = ys[k]! - my;
+      sxx += dx * dx;
+      sxy += dx * dy;
+      syy += dy * dy;
+    }
+    const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+    lines.push({ p: { x: mx, y: my }, d: { x: Math.cos(angle), y: Math.sin(angle) } });
+  }
+  const corners: Point[] = [];
+  for (let i = 0; i < 4; i++) {
+    // Corner i is where the side before it (i - 1) meets side i.
+    const l1 = lines[(i + 3) % 4]!;
+    const l2 = lines[i]!;
+    const det = l1.d.x * -l2.d.y - l1.d.y * -l2.d.x;
+    if (Math.abs(det) < 1e-6) return quad;
+    const rx = l2.p.x - l1.p.x;
+    const ry = l2.p.y - l1.p.y;
+    const t = (rx * -l2.d.y - ry * -l2.d.x) / det;
+    const c = { x: l1.p.x + t * l1.d.x, y: l1.p.y + t * l1.d.y };
+    // A fit that moved a corner far is a bad fit: the hull's corners stand.
+    if (dist(c, quad[i]!) > 0.06 * cardLength(quad)) return quad;
+    corners.push(c);
+  }
+  return corners as Quad;
 }
 
 /** The contour's hull as a card-shaped quad, or null when it is no card. */
