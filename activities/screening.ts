@@ -14,7 +14,7 @@ import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash
  * Portraits this many bits apart or fewer are the same portrait. Evidence (same person's card
  * photographed again vs other people's): docs/photo-pipeline.md.
  */
-export const REPEAT_PORTRAIT_MAX_DISTANCE = 10;
+export const REPEAT_PORTRAIT_MAX_DISTANCE = 6;
 
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
 export type ScreeningFlagCode =
