@@ -50,18 +50,5 @@ export function openCv(timeoutMs = LOAD_TIMEOUT_MS): Promise<{ cv: OpenCv }> {
   return loading;
 }
 
-/** Runs `body` with a list that collects every Mat it makes, and frees them all after. */
-export function withMats<T>(body: (keep: <M extends { delete(): void }>(m: M) => M) => T): T {
-  const mats: { delete(): void }[] = [];
-  try {
-    return body((m) => {
-      mats.push(m);
-      return m;
-    });
-  } finally {
-    for (const m of mats) m.delete();
-  }
-}
-
 /** OpenCV's enum constants are typed `any` by the package; they are plain numbers. */
 export const num = (value: unknown): number => value as number;
