@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { createIdCardReader } from '../activities/photo/ocr';
 import { createOcrPool } from '../activities/photo/ocr-pool';
+import { openCv } from '../activities/photo/opencv';
 import { createPhotoStore } from '../activities/photo/store';
 import type { Config } from './config';
 import { createPhotoCodec } from './photo-codec';
@@ -15,6 +16,11 @@ export async function startPhotoPipeline(config: Config) {
   const pool = await createOcrPool({
     size: config.ocrWorkers,
     langDir: join(config.dataDir, 'tessdata'),
+  });
+  // Compiled at start rather than on the first photo, so that a broken build fails the start.
+  await openCv().catch(async (error: unknown) => {
+    await pool.terminate();
+    throw error;
   });
   return {
     photoStore: photoStoreFor(config),

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 export type OpenCv = typeof import('@techstark/opencv-js');
 
 const require = createRequire(import.meta.url);
-/** The WASM compile takes 0.3–0.5 s here; more than this means it is stuck. */
+/** A WASM compile still running after this is stuck (load times: docs/photo-pipeline.md). */
 const LOAD_TIMEOUT_MS = 20_000;
 
 let loading: Promise<{ cv: OpenCv }> | undefined;
