@@ -2,14 +2,14 @@
 // runtime turns SIGINT/SIGTERM into a graceful shutdown; resources close after `run()` returns.
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from './db/client';
-import { loadConfig } from './lib/config';
-import { connectWorker, createAppWorker } from './lib/create-worker';
-import { createDataConverter } from './lib/payload-codec';
-import { startPhotoPipeline } from './lib/photo-pipeline';
-import { temporalConnectionOptions } from './lib/temporal-connection';
-import { temporalSubjectKeys } from './lib/temporal-subjects';
-import { startWebhookDispatcher } from './lib/webhook-dispatcher';
-import { setWorkerHeapGrowth } from './lib/worker-heap';
+import { loadConfig } from './config/config';
+import { connectWorker, createAppWorker } from './temporal/worker';
+import { createDataConverter } from './temporal/payload-codec';
+import { startPhotoPipeline } from './activities/photo/pipeline';
+import { temporalConnectionOptions } from './temporal/connection';
+import { temporalSubjectKeys } from './db/repositories/temporal-subjects';
+import { startWebhookDispatcher } from './webhooks/dispatcher';
+import { setWorkerHeapGrowth } from './config/worker-heap';
 
 async function main() {
   setWorkerHeapGrowth();

@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import { excluded, preparedPerDatabase } from '../db/client';
 import { applications } from '../db/schema';
 import type { ApplicationView } from '../domain/contract';
-import { saveApplicationView } from '../lib/application-views';
-import { appendAudit } from '../lib/audit-log';
-import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
+import { saveApplicationView } from '../db/repositories/application-views';
+import { appendAudit } from '../db/repositories/audit-log';
+import { queueStatusEvent, webhooksEnabled } from '../db/repositories/status-events';
 import type { ActivityDeps } from './index';
 
 export interface RecordStatusInput {

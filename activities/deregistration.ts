@@ -12,16 +12,16 @@ import {
 } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
-import { appendAudit } from '../lib/audit-log';
-import { createLedger, ledgerOutcome } from '../lib/ledger';
-import { deleteOutboxFor } from '../lib/outbox';
-import { erasePersonKey } from '../lib/pii';
+import { appendAudit } from '../db/repositories/audit-log';
+import { createLedger, ledgerOutcome } from '../db/repositories/ledger';
+import { deleteOutboxFor } from '../db/repositories/outbox';
+import { erasePersonKey } from '../db/repositories/person-keys';
 import {
   forgetOwnerPhone,
   resealOwnerPhoneForClosure,
   walletOwnerPhone,
-} from '../lib/wallet-owner';
-import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
+} from '../db/repositories/wallet-owner';
+import { queueStatusEvent, webhooksEnabled } from '../db/repositories/status-events';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {
@@ -34,7 +34,7 @@ export interface WalletBalance {
 export interface CloseWalletInput {
   walletId: string;
   applicationId: string;
-  /** Only in workflows started before the number was kept with the wallet (lib/wallet-owner.ts). */
+  /** Only in workflows started before the number was kept with the wallet (db/repositories/wallet-owner.ts). */
   ownerPhone?: string;
   photoRefs: string[];
 }

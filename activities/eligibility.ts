@@ -4,8 +4,8 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { applicantLogins, applications, personClaims } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { compareVersions, normalizeIdNumber, normalizeName } from '../domain/fields';
-import { blindIndex, personIdOf } from '../lib/pii';
-import { defaultCoreBanking, type CoreBanking } from './core-banking';
+import { blindIndex, personIdOf } from '../crypto/pii';
+import { defaultCoreBanking, type CoreBanking } from '../adapters/core-banking';
 import type { ActivityDeps } from './index';
 
 export interface CheckEligibilityInput {

@@ -1,15 +1,15 @@
 // Activities are built from their dependencies (database, config, clients) so that the worker,
 // tests and benchmarks wire real or test doubles of each without module-level state.
 import type { Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import type { PhotoStore } from './photo/store';
+import type { Config } from '../config/config';
+import type { PhotoStore } from '../db/repositories/photo-store';
 import type { AppDatabase } from '../db/client';
 import { createStatusActivities } from './application-status';
-import type { CoreBanking } from './core-banking';
+import type { CoreBanking } from '../adapters/core-banking';
 import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
-import { createNotifyActivities, type SmsTransport } from './notify';
+import { createNotifyActivities, type SmsTransport } from '../notifications/notify';
 import { createReviewSnapshotActivities } from './review-snapshot';
 import { createScreeningActivities } from './screening';
 import { createWalletActivities } from './wallets';

@@ -4,14 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { desc, eq } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
 import { applications, personClaims } from '../db/schema';
-import {
-  loadPersonKey,
-  openJson,
-  personIdOf,
-  personKey,
-  sealJson,
-  SealedDataError,
-} from '../lib/pii';
+import { openJson, personIdOf, sealJson, SealedDataError } from '../crypto/pii';
+import { loadPersonKey, personKey } from '../db/repositories/person-keys';
 import type { ActivityDeps } from './index';
 
 export interface SaveReviewSnapshotInput {

@@ -5,9 +5,9 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
 import { cardUses, portraitUses, watchlist } from '../db/schema';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
-import { blindIndex, personIdOf } from '../lib/pii';
+import { blindIndex, personIdOf } from '../crypto/pii';
 import type { ActivityDeps } from './index';
-import { PhotoNotFoundError } from './photo/store';
+import { PhotoNotFoundError } from '../db/repositories/photo-store';
 import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
 
 /**

@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { personClaims, wallets } from '../db/schema';
 import { TIERS, type Tier } from '../domain/tiers';
-import { appendAudit } from '../lib/audit-log';
-import { personIdOf, personKey } from '../lib/pii';
-import { isPasswordHash } from '../lib/password-hash';
-import { sealOwnerPhone } from '../lib/wallet-owner';
-import { queueStatusEvent, webhooksEnabled } from '../lib/status-events';
+import { appendAudit } from '../db/repositories/audit-log';
+import { personIdOf } from '../crypto/pii';
+import { personKey } from '../db/repositories/person-keys';
+import { isPasswordHash } from '../crypto/password-hash';
+import { sealOwnerPhone } from '../db/repositories/wallet-owner';
+import { queueStatusEvent, webhooksEnabled } from '../db/repositories/status-events';
 import type { ActivityDeps } from './index';
 
 export interface CreateWalletInput {
@@ -16,7 +17,7 @@ export interface CreateWalletInput {
   idNumber: string;
   tier: Tier;
   paymentPasswordHash: string;
-  /** Where closure notices will go (lib/wallet-owner.ts); absent in workflows started earlier. */
+  /** Where closure notices will go (db/repositories/wallet-owner.ts); absent in workflows started earlier. */
   ownerPhone?: string;
 }
 
@@ -45,7 +46,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
         );
       if (!isPasswordHash(input.paymentPasswordHash))
         throw ApplicationFailure.nonRetryable(
-          'paymentPasswordHash must be a hash from lib/password-hash',
+          'paymentPasswordHash must be a hash from crypto/password-hash',
           'INVALID_INPUT',
         );
       const personId = personIdOf(config.piiKey, input.idNumber);

@@ -1,6 +1,6 @@
 // The whole HTTP API as one Fastify plugin: `server.ts` only listens, tests `inject` into it.
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../lib/config';
+import type { Config } from '../config/config';
 import auth from './plugins/auth';
 import bodyLimits from './plugins/body-limit';
 import database from './plugins/database';

@@ -2,7 +2,7 @@
 // ledger record themselves. Rows carry ids, actions and codes, never personal data.
 import { randomUUID } from 'node:crypto';
 import type { AppDatabase } from '../db/client';
-import { appendAudit } from '../lib/audit-log';
+import { appendAudit } from '../db/repositories/audit-log';
 import type { TokenClaims } from './tokens';
 
 export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';

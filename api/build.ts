@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Ajv } from 'ajv';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import type { Config } from '../lib/config';
+import type { Config } from '../config/config';
 import app from './app';
 import { frameworkErrors } from './plugins/errors';
 import { fieldFormats } from './schemas/fields';

@@ -13,15 +13,10 @@ import {
   type UpdateDefinition,
 } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import {
-  getApplicationQuery,
-  onboardingWorkflowId,
-  WorkflowErrors,
-  type ApplicationView,
-  type StepResult,
-} from '../domain/contract';
+import { onboardingWorkflowId, WorkflowErrors, type ApplicationView, type StepResult } from '../domain/contract';
+import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
-import { loadApplicationView, saveApplicationView } from '../lib/application-views';
+import { loadApplicationView, saveApplicationView } from '../db/repositories/application-views';
 import { notFound, Problem, readLater } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
@@ -57,7 +52,7 @@ export async function queryApplication(app: FastifyInstance, id: string): Promis
 }
 
 /**
- * The application as last published to the read model (lib/application-views.ts), else as the
+ * The application as last published to the read model (db/repositories/application-views.ts), else as the
  * workflow answers a query. The read is what makes GET cheap: no round trip through Temporal.
  */
 export async function readApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {

@@ -1,5 +1,5 @@
 // The API process: builds the app and listens; everything else lives in the app plugin.
-import { loadConfig } from '../lib/config';
+import { loadConfig } from '../config/config';
 import { buildApi } from './build';
 
 async function main() {

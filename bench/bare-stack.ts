@@ -11,9 +11,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import Fastify from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../db/client';
-import { databaseFileIn } from '../lib/config';
-import { createDataConverter } from '../lib/payload-codec';
-import { temporalSubjectKeys } from '../lib/temporal-subjects';
+import { databaseFileIn } from '../config/config';
+import { createDataConverter } from '../temporal/payload-codec';
+import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
 import { bareUpdate } from './bare-workflows';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';

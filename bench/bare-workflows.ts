@@ -1,12 +1,8 @@
 // The baselines of the control-plane benchmark: workflows whose update handlers do nothing.
 // Bundled on their own by the bare worker (bench/bare-stack.ts), never by the app's worker.
 import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
-import {
-  decideUpdate,
-  setPaymentPasswordUpdate,
-  verifyOtpUpdate,
-  type StepResult,
-} from '../domain/contract';
+import { type StepResult } from '../domain/contract';
+import { decideUpdate, setPaymentPasswordUpdate, verifyOtpUpdate } from '../workflows/messages';
 
 export const bareUpdate = defineUpdate<{ ok: boolean }, [{ version: 1 }]>('bare');
 export const finishSignal = defineSignal('finish');

@@ -11,19 +11,12 @@ import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openDatabase } from '../db/client';
-import {
-  decideUpdate,
-  getApplicationQuery,
-  onboardingWorkflowId,
-  setPaymentPasswordUpdate,
-  verifyOtpUpdate,
-  type ApplicationView,
-  type StepResult,
-} from '../domain/contract';
-import { hashPassword } from '../lib/password-hash';
-import { databaseFileIn } from '../lib/config';
-import { createDataConverter } from '../lib/payload-codec';
-import { temporalSubjectKeys } from '../lib/temporal-subjects';
+import { onboardingWorkflowId, type ApplicationView, type StepResult } from '../domain/contract';
+import { decideUpdate, getApplicationQuery, setPaymentPasswordUpdate, verifyOtpUpdate } from '../workflows/messages';
+import { hashPassword } from '../crypto/password-hash';
+import { databaseFileIn } from '../config/config';
+import { createDataConverter } from '../temporal/payload-codec';
+import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
 import { bare, bareApplication, bareUpdate, finishSignal } from './bare-workflows';
 import {
   benchApplicant,

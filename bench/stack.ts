@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { signStaffToken } from '../api/tokens';
 import { isStrongPaymentPassword } from '../domain/fields';
-import { withMallocSettings } from '../lib/malloc-settings';
-import { lowerPriority, servicesNice } from '../lib/process-priority';
-import { childPidsByParent, STAT, statFields } from '../lib/proc-stat';
+import { withMallocSettings } from '../config/malloc-settings';
+import { lowerPriority, servicesNice } from './process-priority';
+import { childPidsByParent, STAT, statFields } from './proc-stat';
 import { startTemporalDevServer } from '../scripts/temporal-cli';
 import { idCardPhoto, makeIdNumber, PEOPLE, type FakePerson } from '../test/fixtures/id-card';
 import { applicationFor, bankAccountFor, bankCard } from '../test/helpers/people';
@@ -393,7 +393,7 @@ export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
     await temporal.env.teardown();
     throw error;
   }
-  // As `npm start` runs them (lib/process-priority.ts).
+  // As `npm start` runs them (bench/process-priority.ts).
   for (const pid of [temporalPid, api.pid]) if (pid) lowerPriority(pid, nice);
   const tokens = new Map<string, string>();
   return {

@@ -19,7 +19,7 @@ export const applications = sqliteTable(
     // erases this copy too.
     reviewSnapshot: text('review_snapshot'),
     personId: text('person_id'),
-    // The application as GET shows it (lib/application-views.ts), sealed under the person's key:
+    // The application as GET shows it (db/repositories/application-views.ts), sealed under the person's key:
     // reads come from here, not from a workflow query. `view_revision` is the workflow's history
     // length when the view was taken: a newer view is never overwritten by an older one.
     view: text('view'),
@@ -55,7 +55,7 @@ export const auditLog = sqliteTable(
 
 /**
  * One data key per person (person_id = blind index of the ID number), wrapped under the master
- * PII key. Erasing `wrapped_key` crypto-shreds everything sealed under it (lib/pii.ts).
+ * PII key. Erasing `wrapped_key` crypto-shreds everything sealed under it (crypto/pii.ts).
  */
 export const personKeys = sqliteTable('person_keys', {
   personId: text('person_id').primaryKey(),
@@ -66,7 +66,7 @@ export const personKeys = sqliteTable('person_keys', {
 
 /**
  * Whose personal data a Temporal workflow carries: its payloads are encrypted under a key derived
- * from that person's data key (lib/temporal-subjects.ts), so erasing the person's key makes what
+ * from that person's data key (db/repositories/temporal-subjects.ts), so erasing the person's key makes what
  * is left of those histories undecryptable. Written before the workflow is started.
  */
 export const temporalSubjects = sqliteTable(
@@ -107,7 +107,7 @@ export const bankAccounts = sqliteTable(
 /**
  * Messages as the sandbox delivers them (SANDBOX=1), read back through GET /v1/sandbox/outbox.
  * A developer tool standing in for the SMS gateway, but its rows hold phone numbers and one-time
- * codes, so they are sealed at rest like the rest of the personal data (lib/outbox.ts): the
+ * codes, so they are sealed at rest like the rest of the personal data (db/repositories/outbox.ts): the
  * recipient is found by its blind index, and `{recipient, text}` is sealed under the master key.
  * With SANDBOX=0 nothing is written here.
  */
@@ -230,7 +230,7 @@ export const wallets = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
     // Wrong payment passwords since the last right one, counted before the slow hash is checked
-    // so that parallel guesses cannot get past the limit (lib/ledger.ts).
+    // so that parallel guesses cannot get past the limit (db/repositories/ledger.ts).
     paymentPasswordFailures: integer('payment_password_failures').notNull().default(0),
     paymentPasswordLockedUntil: integer('payment_password_locked_until', { mode: 'timestamp_ms' }),
     // Why and since when the wallet is FROZEN; cleared by unfreeze. The history is in audit_log.
@@ -291,7 +291,7 @@ export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
 /**
  * The outbox of event webhooks (SPEC §6): one row per status change, written in the database
  * transaction of the change itself (only when WEBHOOK_URL is set) and delivered by
- * lib/webhook-dispatcher.ts until the receiver answers 2xx. `body` is the exact JSON sent,
+ * webhooks/dispatcher.ts until the receiver answers 2xx. `body` is the exact JSON sent,
  * ids and statuses only. Rows of one subject are delivered in `id` order.
  */
 export const webhookEvents = sqliteTable(

@@ -1,8 +1,6 @@
 // Workflow types, message definitions and payload types: the one module the API (client side)
 // and the worker (workflow side) both import, so their names and shapes cannot drift apart.
 // Message payloads carry a `version` so that a running workflow can tell old from new shapes.
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ApplicationStatus,
   DeregistrationStatus,
@@ -14,18 +12,6 @@ import type { FieldError } from './fields';
 import type { Tier } from './tiers';
 
 export const ONBOARDING_WORKFLOW = 'onboarding';
-
-/** Custom search attributes of SPEC §6: registered by temporal-dev.sh and the test setup. */
-export const searchAttributes = {
-  onboardingStatus: defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD),
-  nextAction: defineSearchAttributeKey('NextAction', SearchAttributeType.KEYWORD),
-  riskLevel: defineSearchAttributeKey('RiskLevel', SearchAttributeType.KEYWORD),
-  reviewDueAt: defineSearchAttributeKey('ReviewDueAt', SearchAttributeType.DATETIME),
-  deregistrationStatus: defineSearchAttributeKey(
-    'DeregistrationStatus',
-    SearchAttributeType.KEYWORD,
-  ),
-} as const;
 
 /** Workflow ids carry no personal data: a random or key-derived id with a fixed prefix. */
 export function onboardingWorkflowId(applicationId: string): string {
@@ -101,7 +87,7 @@ export interface ApplicationView {
   updatedAt: string;
   /**
    * The workflow's history length when this view was taken: larger is newer. Orders the copies
-   * kept in the read model (lib/application-views.ts); not part of the API's answers.
+   * kept in the read model (db/repositories/application-views.ts); not part of the API's answers.
    */
   revision?: number;
 }
@@ -204,38 +190,7 @@ export interface SubmitApplicationRequest {
   version: 1;
 }
 
-/** Answered in the same request that starts the workflow (update-with-start). */
-export const submitApplicationUpdate = defineUpdate<ApplicationView, [SubmitApplicationRequest]>(
-  'submitApplication',
-);
-export const verifyOtpUpdate = defineUpdate<StepResult, [{ version: 1; code: string }]>(
-  'verifyOtp',
-);
-export const resendOtpUpdate = defineUpdate<StepResult, [{ version: 1 }]>('resendOtp');
-export const submitIdPhotoUpdate = defineUpdate<PhotoStepResult, [{ version: 1; ref: string }]>(
-  'submitIdPhoto',
-);
-export const guardianConsentUpdate = defineUpdate<StepResult, [{ version: 1; guardian: Guardian }]>(
-  'guardianConsent',
-);
-export const decideUpdate = defineUpdate<
-  StepResult,
-  [{ version: 1; decision: Omit<ReviewDecision, 'at'> }]
->('decide');
-export const resubmitUpdate = defineUpdate<
-  StepResult,
-  [{ version: 1; fields: Partial<Applicant> }]
->('resubmit');
 /** The API checks the password's strength and hashes it: the password never reaches Temporal. */
-export const setPaymentPasswordUpdate = defineUpdate<
-  StepResult,
-  [{ version: 1; paymentPasswordHash: string }]
->('setPaymentPassword');
-export const cancelUpdate = defineUpdate<StepResult, [{ version: 1 }]>('cancel');
-
-export const getApplicationQuery = defineQuery<ApplicationView>('getApplication');
-export const getReviewFileQuery = defineQuery<ReviewFile>('getReviewFile');
-
 /** Application failures a workflow raises deliberately; used as `ApplicationFailure` types. */
 export const WorkflowErrors = {
   InvalidState: 'INVALID_STATE',
@@ -287,18 +242,4 @@ export interface DeregistrationStepResult {
   view: DeregistrationView;
 }
 
-export const requestDeregistrationUpdate = defineUpdate<DeregistrationView, [{ version: 1 }]>(
-  'requestDeregistration',
-);
-export const withdrawAllUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
-  'withdrawAll',
-);
-export const confirmDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
-  'confirmDeregistration',
-);
-export const cancelDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
-  'cancelDeregistration',
-);
 /** Sent by the API after every money movement on a wallet whose closure is under way. */
-export const balanceChangedSignal = defineSignal<[]>('balanceChanged');
-export const getDeregistrationQuery = defineQuery<DeregistrationView>('getDeregistration');

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { searchAttributes } from '../domain/contract';
-import { withMallocSettings } from '../lib/malloc-settings';
-import { lowerPriority, servicesNice } from '../lib/process-priority';
+import { searchAttributes } from '../workflows/messages';
+import { withMallocSettings } from '../config/malloc-settings';
+import { lowerPriority, servicesNice } from '../bench/process-priority';
 import { temporalReady, waitForHttp, waitForTemporal } from './wait-for';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -246,7 +246,7 @@ function resolveTemporalCli(): Promise<string> {
 
 async function main(): Promise<void> {
   const nice = servicesNice(env);
-  /** The Temporal dev server and the API give way to the worker's OCR (lib/process-priority.ts). */
+  /** The Temporal dev server and the API give way to the worker's OCR (bench/process-priority.ts). */
   const yieldToWorker = (child: Child) => {
     if (nice > 0 && child.running && child.proc.pid !== undefined)
       say(

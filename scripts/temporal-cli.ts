@@ -3,7 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { searchAttributes } from '../domain/contract';
+import { searchAttributes } from '../workflows/messages';
 
 export function resolveTemporalCli(): string {
   if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;

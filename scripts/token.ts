@@ -1,5 +1,5 @@
 // `npm run token -- <reviewer|ops> <name>` prints a staff token signed with AUTH_SECRET.
-import { loadConfig } from '../lib/config';
+import { loadConfig } from '../config/config';
 import { signStaffToken } from '../api/tokens';
 
 const [role, name] = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { workflowsPath } from '../lib/create-worker';
+import { workflowsPath } from '../temporal/worker';
 import { resolveTemporalCli, startTemporalDevServer } from '../scripts/temporal-cli';
 
 declare module 'vitest' {

@@ -11,21 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeregistrationStatus, ReasonCode } from '../domain/codes';
-import {
-  balanceChangedSignal,
-  cancelDeregistrationUpdate,
-  confirmDeregistrationUpdate,
-  DEREGISTRATION_RULES as RULES,
-  getDeregistrationQuery,
-  requestDeregistrationUpdate,
-  searchAttributes,
-  withdrawAllUpdate,
-  WorkflowErrors,
-  type DeregistrationInput,
-  type DeregistrationStepResult,
-  type DeregistrationView,
-  type Reason,
-} from '../domain/contract';
+import { DEREGISTRATION_RULES as RULES, WorkflowErrors, type DeregistrationInput, type DeregistrationStepResult, type DeregistrationView, type Reason } from '../domain/contract';
+import { balanceChangedSignal, cancelDeregistrationUpdate, confirmDeregistrationUpdate, getDeregistrationQuery, requestDeregistrationUpdate, searchAttributes, withdrawAllUpdate } from './messages';
 import { reasonMessage } from '../domain/messages';
 import { noticeQueue } from './notice-queue';
 import { db, messaging } from './onboarding-activities';

@@ -10,35 +10,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { NotifyInput } from '../activities/notify';
+import type { NotifyInput } from '../notifications/notify';
 import type { ApplicationStatus, NextAction, ReasonCode } from '../domain/codes';
-import {
-  cancelUpdate,
-  decideUpdate,
-  getApplicationQuery,
-  getReviewFileQuery,
-  guardianConsentUpdate,
-  ONBOARDING_RULES as RULES,
-  resendOtpUpdate,
-  resubmitUpdate,
-  searchAttributes,
-  setPaymentPasswordUpdate,
-  submitApplicationUpdate,
-  submitIdPhotoUpdate,
-  verifyOtpUpdate,
-  WorkflowErrors,
-  type Applicant,
-  type ApplicationView,
-  type Guardian,
-  type OnboardingInput,
-  type PhotoCheckView,
-  type Reason,
-  type ReviewDecision,
-  type ReviewFile,
-  type RiskLevel,
-  type ScreeningFlag,
-  type StepResult,
-} from '../domain/contract';
+import { ONBOARDING_RULES as RULES, WorkflowErrors, type Applicant, type ApplicationView, type Guardian, type OnboardingInput, type PhotoCheckView, type Reason, type ReviewDecision, type ReviewFile, type RiskLevel, type ScreeningFlag, type StepResult } from '../domain/contract';
+import { cancelUpdate, decideUpdate, getApplicationQuery, getReviewFileQuery, guardianConsentUpdate, resendOtpUpdate, resubmitUpdate, searchAttributes, setPaymentPasswordUpdate, submitApplicationUpdate, submitIdPhotoUpdate, verifyOtpUpdate } from './messages';
 import {
   ageOn,
   chinaDate,
@@ -149,7 +124,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   };
 
   /**
-   * The view as published to the read model (lib/application-views.ts), ordered by `revision`:
+   * The view as published to the read model (db/repositories/application-views.ts), ordered by `revision`:
    * history length and a count of snapshots, both only ever growing. Queries must not change
    * state, so they reuse the last count: their history length alone makes them newer.
    */

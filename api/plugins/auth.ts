@@ -5,7 +5,7 @@
 import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../../lib/config';
+import type { Config } from '../../config/config';
 import { forbidden, unauthorized } from '../problem';
 import {
   APPLICANT_TOKEN_TTL,

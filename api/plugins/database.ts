@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
-import type { Config } from '../../lib/config';
+import type { Config } from '../../config/config';
 
 declare module 'fastify' {
   interface FastifyInstance {
     database: DatabaseHandle;
-    /** What the database's personal data is sealed under (lib/pii.ts). */
+    /** What the database's personal data is sealed under (crypto/pii.ts). */
     piiKey: Buffer;
   }
 }

@@ -9,7 +9,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../../lib/config';
+import type { Config } from '../../config/config';
 import { Problem } from '../problem';
 
 interface Limit {

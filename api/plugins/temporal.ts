@@ -8,10 +8,10 @@ import {
 } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../../lib/config';
-import { createDataConverter } from '../../lib/payload-codec';
-import { temporalConnectionOptions } from '../../lib/temporal-connection';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+import type { Config } from '../../config/config';
+import { createDataConverter } from '../../temporal/payload-codec';
+import { temporalConnectionOptions } from '../../temporal/connection';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { isDeadlineExceeded, WorkflowNotAnswering } from '../temporal-errors';
 
 export interface TemporalAccess {

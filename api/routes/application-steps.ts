@@ -1,16 +1,9 @@
 // The applicant's steps of SPEC §1, each a workflow update answered in the same request.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import {
-  cancelUpdate,
-  guardianConsentUpdate,
-  resendOtpUpdate,
-  resubmitUpdate,
-  setPaymentPasswordUpdate,
-  verifyOtpUpdate,
-} from '../../domain/contract';
+import { cancelUpdate, guardianConsentUpdate, resendOtpUpdate, resubmitUpdate, setPaymentPasswordUpdate, verifyOtpUpdate } from '../../workflows/messages';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
-import { hashPassword } from '../../lib/password-hash';
+import { hashPassword } from '../../crypto/password-hash';
 import { readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';

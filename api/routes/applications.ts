@@ -4,20 +4,13 @@ import {
 } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHmac, randomUUID } from 'node:crypto';
-import {
-  getReviewFileQuery,
-  ONBOARDING_WORKFLOW,
-  onboardingWorkflowId,
-  searchAttributes,
-  submitApplicationUpdate,
-  type ApplicationView,
-  type OnboardingInput,
-} from '../../domain/contract';
+import { ONBOARDING_WORKFLOW, onboardingWorkflowId, type ApplicationView, type OnboardingInput } from '../../domain/contract';
+import { getReviewFileQuery, searchAttributes, submitApplicationUpdate } from '../../workflows/messages';
 import { normalizeApplicant } from '../../domain/fields';
-import type { Config } from '../../lib/config';
-import { hashPassword } from '../../lib/password-hash';
-import { personIdOf } from '../../lib/pii';
-import { registerTemporalSubject } from '../../lib/temporal-subjects';
+import type { Config } from '../../config/config';
+import { hashPassword } from '../../crypto/password-hash';
+import { personIdOf } from '../../crypto/pii';
+import { registerTemporalSubject } from '../../db/repositories/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
 import {

@@ -14,15 +14,15 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Payload } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import type { Config } from '../../lib/config';
+import type { Config } from '../../config/config';
 import {
   createPayloadCodec,
   payloadFromJson,
   payloadToJson,
   PayloadDecryptionError,
   type JsonPayload,
-} from '../../lib/payload-codec';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+} from '../../temporal/payload-codec';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { forbidden, Problem, unauthorized } from '../problem';
 import type { TokenClaims } from '../tokens';
 import { problemResponses } from '../schemas/common';

@@ -3,23 +3,11 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  cancelDeregistrationUpdate,
-  confirmDeregistrationUpdate,
-  DEREGISTRATION_WORKFLOW,
-  deregistrationWorkflowId,
-  getDeregistrationQuery,
-  getReviewFileQuery,
-  requestDeregistrationUpdate,
-  searchAttributes,
-  withdrawAllUpdate,
-  type DeregistrationInput,
-  type DeregistrationStepResult,
-  type DeregistrationView,
-} from '../../domain/contract';
-import type { Config } from '../../lib/config';
-import { webhooksEnabled } from '../../lib/status-events';
-import { createLedger, type WalletSummary } from '../../lib/ledger';
+import { DEREGISTRATION_WORKFLOW, deregistrationWorkflowId, type DeregistrationInput, type DeregistrationStepResult, type DeregistrationView } from '../../domain/contract';
+import { cancelDeregistrationUpdate, confirmDeregistrationUpdate, getDeregistrationQuery, getReviewFileQuery, requestDeregistrationUpdate, searchAttributes, withdrawAllUpdate } from '../../workflows/messages';
+import type { Config } from '../../config/config';
+import { webhooksEnabled } from '../../db/repositories/status-events';
+import { createLedger, type WalletSummary } from '../../db/repositories/ledger';
 import { queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerProblem } from '../ledger-calls';

@@ -5,10 +5,10 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyError, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_PHOTO_BYTES } from '../../activities/photo/guards';
-import { PhotoNotFoundError } from '../../activities/photo/store';
-import { getReviewFileQuery, submitIdPhotoUpdate } from '../../domain/contract';
-import type { Config } from '../../lib/config';
-import { photoStoreFor } from '../../lib/photo-pipeline';
+import { PhotoNotFoundError } from '../../db/repositories/photo-store';
+import { getReviewFileQuery, submitIdPhotoUpdate } from '../../workflows/messages';
+import type { Config } from '../../config/config';
+import { photoStoreFor } from '../../activities/photo/pipeline';
 import { queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';

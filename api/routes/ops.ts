@@ -5,7 +5,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { auditLog, watchlist } from '../../db/schema';
 import { normalizeName } from '../../domain/fields';
-import { appendAudit } from '../../lib/audit-log';
+import { appendAudit } from '../../db/repositories/audit-log';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';

@@ -1,11 +1,11 @@
 // Developer tools standing in for the bank's systems (SPEC §6): only with SANDBOX=1. With
 // SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DuplicateCardError, insertSandboxAccount } from '../../activities/core-banking';
+import { DuplicateCardError, insertSandboxAccount } from '../../adapters/core-banking';
 import { maskBankCard } from '../../domain/mask';
-import { appendAudit } from '../../lib/audit-log';
-import type { Config } from '../../lib/config';
-import { readOutbox } from '../../lib/outbox';
+import { appendAudit } from '../../db/repositories/audit-log';
+import type { Config } from '../../config/config';
+import { readOutbox } from '../../db/repositories/outbox';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {

@@ -1,19 +1,19 @@
 // Using the wallet (SPEC §2, §5): balance, top-ups, withdrawals, payments, history, and the ops
-// freeze. The ledger (lib/ledger.ts) decides; this file maps its answers onto HTTP.
+// freeze. The ledger (db/repositories/ledger.ts) decides; this file maps its answers onto HTTP.
 //
 // A new movement answers 201; a replay under the same Idempotency-Key answers 200 with the
 // first result and `Idempotent-Replayed: true`. Refusals are 422 with the ledger's reason code,
 // except a closed wallet (409 INVALID_STATE) and someone else's or an unknown wallet (404).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../lib/config';
-import { webhooksEnabled } from '../../lib/status-events';
+import type { Config } from '../../config/config';
+import { webhooksEnabled } from '../../db/repositories/status-events';
 import {
   createLedger,
   ownerNotifier,
   type MovementResult,
   type WalletSummary,
-} from '../../lib/ledger';
+} from '../../db/repositories/ledger';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerCall, ledgerProblem } from '../ledger-calls';
 import { notFound } from '../problem';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { inject } from 'vitest';
-import type { JsonPayload } from '../../lib/payload-codec';
+import type { JsonPayload } from '../../temporal/payload-codec';
 
 /**
  * A workflow's history as Temporal stores it, in the proto3 JSON the CLI writes (and that

@@ -12,7 +12,7 @@ import {
   RISK_MAX_PAYMENTS,
   RISK_WINDOW_MS,
   type Ledger,
-} from '../../lib/ledger';
+} from '../../db/repositories/ledger';
 
 export type Movement =
   | { kind: 'topUp'; walletId: string; amount: number; key: string }

@@ -1,4 +1,4 @@
-// Passwords as the first version of lib/password-hash stored them (scrypt, N=2^15, r=8, p=1),
+// Passwords as the first version of crypto/password-hash stored them (scrypt, N=2^15, r=8, p=1),
 // computed once with node:crypto: databases written then hold hashes like these.
 export const LEGACY_SCRYPT = {
   secret123:

@@ -2,7 +2,7 @@
 // sandbox outbox (as the stack does by default) and remembers it; while down every call fails and
 // Temporal retries the notify activity; while refusing it turns every message away for good.
 import { ApplicationFailure } from '@temporalio/common';
-import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
+import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../notifications/notify';
 import type { Stack } from './stack';
 
 export function switchableSmsGateway(stack: () => Stack) {

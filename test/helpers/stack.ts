@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/build';
 import { openDatabase } from '../../db/client';
-import { loadConfig } from '../../lib/config';
-import { createAppWorker } from '../../lib/create-worker';
-import { createDataConverter } from '../../lib/payload-codec';
-import { startPhotoPipeline } from '../../lib/photo-pipeline';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
-import { startWebhookDispatcher } from '../../lib/webhook-dispatcher';
+import { loadConfig } from '../../config/config';
+import { createAppWorker } from '../../temporal/worker';
+import { createDataConverter } from '../../temporal/payload-codec';
+import { startPhotoPipeline } from '../../activities/photo/pipeline';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { startWebhookDispatcher } from '../../webhooks/dispatcher';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
 

@@ -4,7 +4,7 @@
 import { TypedSearchAttributes } from '@temporalio/common';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { searchAttributes } from '../../domain/contract';
+import { searchAttributes } from '../../workflows/messages';
 import { waitFor } from './processes';
 
 const run = promisify(execFile);

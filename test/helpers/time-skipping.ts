@@ -12,19 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
-import { insertSandboxAccount } from '../../activities/core-banking';
+import { insertSandboxAccount } from '../../adapters/core-banking';
 import { openDatabase } from '../../db/client';
-import {
-  ONBOARDING_WORKFLOW,
-  onboardingWorkflowId,
-  searchAttributes,
-  type Applicant,
-  type OnboardingInput,
-} from '../../domain/contract';
-import { loadConfig } from '../../lib/config';
-import { readOutbox } from '../../lib/outbox';
-import { createDataConverter } from '../../lib/payload-codec';
-import { hashPassword } from '../../lib/password-hash';
+import { ONBOARDING_WORKFLOW, onboardingWorkflowId, type Applicant, type OnboardingInput } from '../../domain/contract';
+import { searchAttributes } from '../../workflows/messages';
+import { loadConfig } from '../../config/config';
+import { readOutbox } from '../../db/repositories/outbox';
+import { createDataConverter } from '../../temporal/payload-codec';
+import { hashPassword } from '../../crypto/password-hash';
 import type { onboarding } from '../../workflows/onboarding';
 import { repoRoot } from './processes';
 

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { applications, auditLog } from '../../db/schema';
-import {
-  getApplicationQuery,
-  ONBOARDING_WORKFLOW,
-  onboardingWorkflowId,
-  type OnboardingInput,
-} from '../../domain/contract';
+import { ONBOARDING_WORKFLOW, onboardingWorkflowId, type OnboardingInput } from '../../domain/contract';
+import { getApplicationQuery } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { applicant, bankAccountFor } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';

@@ -16,7 +16,7 @@ import {
   wallets,
   watchlist,
 } from '../../db/schema';
-import { hashPassword } from '../../lib/password-hash';
+import { hashPassword } from '../../crypto/password-hash';
 import { applicantClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens';
 import { RATE_LIMITS } from '../../api/plugins/rate-limit';
 import { PEOPLE } from '../fixtures/id-card';

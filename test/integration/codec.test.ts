@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_ISSUER } from '../../api/tokens';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { ENCRYPTED_ENCODING, type JsonPayload } from '../../lib/payload-codec';
+import { ENCRYPTED_ENCODING, type JsonPayload } from '../../temporal/payload-codec';
 import { PEOPLE } from '../fixtures/id-card';
 import { apply, bearer, freshPerson, openBankAccount, verifyPhone } from '../helpers/onboarding';
 import { payloadsOf, rawHistory } from '../helpers/history';

@@ -16,15 +16,9 @@ import {
   walletTransactions,
   wallets,
 } from '../../db/schema';
-import {
-  DEREGISTRATION_WORKFLOW,
-  deregistrationWorkflowId,
-  getDeregistrationQuery,
-  getReviewFileQuery,
-  onboardingWorkflowId,
-  type DeregistrationInput,
-} from '../../domain/contract';
-import { createLedger } from '../../lib/ledger';
+import { DEREGISTRATION_WORKFLOW, deregistrationWorkflowId, onboardingWorkflowId, type DeregistrationInput } from '../../domain/contract';
+import { getDeregistrationQuery, getReviewFileQuery } from '../../workflows/messages';
+import { createLedger } from '../../db/repositories/ledger';
 import {
   createPayloadCodec,
   ENCRYPTED_ENCODING,
@@ -32,9 +26,9 @@ import {
   payloadFromJson,
   SUBJECT_KEY_ID,
   type JsonPayload,
-} from '../../lib/payload-codec';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
-import { outboxRecipientIndex } from '../../lib/outbox';
+} from '../../temporal/payload-codec';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { outboxRecipientIndex } from '../../db/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

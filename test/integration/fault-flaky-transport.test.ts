@@ -3,9 +3,9 @@
 // it and the acknowledgement was lost), under several applications driven at once through real
 // flows. Every message the workflows asked for arrives once, and the codes that arrive work.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
+import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../notifications/notify';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { readOutbox } from '../../lib/outbox';
+import { readOutbox } from '../../db/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import {

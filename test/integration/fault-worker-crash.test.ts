@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApi } from '../../api/build';
 import { signStaffToken } from '../../api/tokens';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../config/config';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   bearer,

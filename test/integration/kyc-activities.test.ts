@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createActivities } from '../../activities';
 import { decodePhoto, straightenCard } from '../../activities/photo/card-photo';
-import { createPhotoStore } from '../../activities/photo/store';
-import { httpCoreBanking, insertSandboxAccount } from '../../activities/core-banking';
+import { createPhotoStore } from '../../db/repositories/photo-store';
+import { httpCoreBanking, insertSandboxAccount } from '../../adapters/core-banking';
 import {
   outboxTransport,
   webhookTransport,
   type NotifyInput,
   type OutboundMessage,
-} from '../../activities/notify';
+} from '../../notifications/notify';
 import { readReviewSnapshot } from '../../activities/review-snapshot';
 import {
   applicantLogins,
@@ -26,9 +26,10 @@ import {
   wallets,
   watchlist,
 } from '../../db/schema';
-import { readOutbox } from '../../lib/outbox';
-import { hashPassword } from '../../lib/password-hash';
-import { erasePersonKey, personIdOf } from '../../lib/pii';
+import { readOutbox } from '../../db/repositories/outbox';
+import { hashPassword } from '../../crypto/password-hash';
+import { personIdOf } from '../../crypto/pii';
+import { erasePersonKey } from '../../db/repositories/person-keys';
 import { applicant as person, bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 import { PEOPLE, type FakePerson } from '../fixtures/id-card';

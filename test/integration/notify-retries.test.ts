@@ -1,9 +1,9 @@
-// Notifications exactly once (SPEC §1 step 2, activities/notify.ts): an SMS gateway that fails three
+// Notifications exactly once (SPEC §1 step 2, notifications/notify.ts): an SMS gateway that fails three
 // times for a message and then takes it delivers that message once, through Temporal's real
 // activity retries (1 s, 2 s, 4 s) inside a real application.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../activities/notify';
-import { readOutbox } from '../../lib/outbox';
+import { outboxTransport, type OutboundMessage, type SmsTransport } from '../../notifications/notify';
+import { readOutbox } from '../../db/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import { apply, freshPerson, lastOtp, openBankAccount, verifyPhone } from '../helpers/onboarding';

@@ -3,8 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { createDataConverter } from '../../lib/payload-codec';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+import { createDataConverter } from '../../temporal/payload-codec';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

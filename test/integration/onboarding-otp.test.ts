@@ -1,12 +1,7 @@
 // SPEC §1 step 2, phone verification: wrong codes and the lock through HTTP against the real dev
 // server; code expiry, resend cooldown and cap, and the 24 h window on the time-skipping server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cancelUpdate,
-  resendOtpUpdate,
-  submitApplicationUpdate,
-  verifyOtpUpdate,
-} from '../../domain/contract';
+import { cancelUpdate, resendOtpUpdate, submitApplicationUpdate, verifyOtpUpdate } from '../../workflows/messages';
 import type { Applicant as WorkflowApplicant } from '../../domain/contract';
 import { PEOPLE } from '../fixtures/id-card';
 import {

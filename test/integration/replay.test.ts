@@ -21,8 +21,8 @@ import {
   payloadFromJson,
   payloadToJson,
   SUBJECT_KEY_ID,
-} from '../../lib/payload-codec';
-import { temporalSubjectKeys } from '../../lib/temporal-subjects';
+} from '../../temporal/payload-codec';
+import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

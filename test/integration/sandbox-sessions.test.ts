@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { applicantLogins, watchlist } from '../../db/schema';
-import { hashPassword, needsRehash } from '../../lib/password-hash';
+import { hashPassword, needsRehash } from '../../crypto/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 import { applicant, bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';

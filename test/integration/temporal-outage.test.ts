@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/build';
 import { signStaffToken } from '../../api/tokens';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../config/config';
 import { freePort } from '../helpers/ports';
 
 const cleanups: (() => Promise<void> | void)[] = [];

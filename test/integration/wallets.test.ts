@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, wallets } from '../../db/schema';
 import { TIER_LIMITS, type Tier } from '../../domain/tiers';
-import { hashPassword } from '../../lib/password-hash';
+import { hashPassword } from '../../crypto/password-hash';
 import { createSigner } from 'fast-jwt';
 import { applicantClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens';
 import { PEOPLE } from '../fixtures/id-card';

@@ -8,7 +8,7 @@ import {
   PhotoNotFoundError,
   photoRef,
   type PhotoStore,
-} from '../../activities/photo/store';
+} from '../../db/repositories/photo-store';
 
 let dir: string;
 let store: PhotoStore;

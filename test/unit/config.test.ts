@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseDuration } from '../../lib/config';
+import { loadConfig, parseDuration } from '../../config/config';
 
 const dirs: string[] = [];
 function dataDir() {

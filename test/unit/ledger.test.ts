@@ -1,4 +1,4 @@
-// The ledger (lib/ledger.ts) against a real SQLite file: limits at their exact boundaries,
+// The ledger (db/repositories/ledger.ts) against a real SQLite file: limits at their exact boundaries,
 // idempotent replays, risk freezes, the payment password lock, and payments racing from two
 // processes on two connections to the same file.
 import { spawn } from 'node:child_process';
@@ -19,8 +19,8 @@ import {
   ledgerOutcome,
   type Ledger,
   type WalletNotice,
-} from '../../lib/ledger';
-import { hashPassword, needsRehash } from '../../lib/password-hash';
+} from '../../db/repositories/ledger';
+import { hashPassword, needsRehash } from '../../crypto/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 
 const PASSWORD = '580314';
@@ -471,7 +471,7 @@ describe('concurrency', () => {
   });
 });
 
-const ledgerModule = fileURLToPath(new URL('../../lib/ledger.ts', import.meta.url));
+const ledgerModule = fileURLToPath(new URL('../../db/repositories/ledger.ts', import.meta.url));
 const clientModule = fileURLToPath(new URL('../../db/client.ts', import.meta.url));
 
 interface RacerJob {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { withMallocSettings } from '../../lib/malloc-settings';
+import { withMallocSettings } from '../../config/malloc-settings';
 
 // A card's pixel buffers are megabytes each, of varying size. This child frees twenty of them and
 // reports how much the main malloc heap ([heap] in smaps) kept, in KiB.

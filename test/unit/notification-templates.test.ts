@@ -4,7 +4,7 @@ import {
   renderNotification,
   TemplateError,
   type NotificationTemplate,
-} from '../../activities/notification-templates';
+} from '../../notifications/templates';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 
 const sample: Record<NotificationTemplate, Record<string, string>> = {

@@ -1,4 +1,4 @@
-// lib/password-hash.ts: Argon2id at OWASP's baseline for new hashes; the scrypt hashes written
+// crypto/password-hash.ts: Argon2id at OWASP's baseline for new hashes; the scrypt hashes written
 // before still verify and are flagged for replacement.
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +7,7 @@ import {
   needsRehash,
   verifyAndRehash,
   verifyPassword,
-} from '../../lib/password-hash';
+} from '../../crypto/password-hash';
 import { LEGACY_SCRYPT } from '../helpers/legacy-hashes';
 
 const LEGACY = LEGACY_SCRYPT.secret123;

@@ -12,7 +12,7 @@ import {
   payloadToJson,
   PayloadDecryptionError,
   temporalPayloadKey,
-} from '../../lib/payload-codec';
+} from '../../temporal/payload-codec';
 
 const piiKey = randomBytes(32);
 const applicant = {

@@ -4,8 +4,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPhotoStore, photoRef } from '../../activities/photo/store';
-import { createPhotoCodec, SealedPhotoError } from '../../lib/photo-codec';
+import { createPhotoStore, photoRef } from '../../db/repositories/photo-store';
+import { createPhotoCodec, SealedPhotoError } from '../../crypto/photo-codec';
 
 const master = randomBytes(32);
 const codec = createPhotoCodec(master);

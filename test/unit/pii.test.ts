@@ -6,20 +6,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client';
 import { personKeys } from '../../db/schema';
-import {
-  blindIndex,
-  deriveKey,
-  erasePersonKey,
-  loadPersonKey,
-  openJson,
-  personIdOf,
-  personKey,
-  personKeyErased,
-  SealedDataError,
-  sealJson,
-  UNWRAPPED_KEY_TTL_MS,
-  unwrapPersonKey,
-} from '../../lib/pii';
+import { blindIndex, deriveKey, openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
+import { erasePersonKey, loadPersonKey, personKey, personKeyErased, UNWRAPPED_KEY_TTL_MS, unwrapPersonKey } from '../../db/repositories/person-keys';
 
 const master = randomBytes(32);
 

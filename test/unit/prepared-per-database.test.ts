@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, preparedPerDatabase } from '../../db/client';
 import { auditLog } from '../../db/schema';
-import { appendAudit } from '../../lib/audit-log';
+import { appendAudit } from '../../db/repositories/audit-log';
 
 const dir = mkdtempSync(join(tmpdir(), 'wallet-prepared-'));
 const first = openDatabase(join(dir, 'a.db'));

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/config';
-import { DEFAULT_SERVICES_NICE, lowerPriority, servicesNice } from '../../lib/process-priority';
-import { STAT, statFields } from '../../lib/proc-stat';
+import { ConfigError } from '../../config/config';
+import { DEFAULT_SERVICES_NICE, lowerPriority, servicesNice } from '../../bench/process-priority';
+import { STAT, statFields } from '../../bench/proc-stat';
 
 // A service as the stack runs them: a process with threads of its own (a worker thread besides
 // Node's), a child process, and threads it starts later (as tesseract's or Go's runtime do).

@@ -1,4 +1,4 @@
-// The webhook dispatcher (lib/webhook-dispatcher.ts) against a real SQLite file and a fake
+// The webhook dispatcher (webhooks/dispatcher.ts) against a real SQLite file and a fake
 // fetch: the signature, the backoff schedule, order per subject, and two dispatchers sharing
 // one outbox without sending a row twice at once.
 import { createHmac, randomUUID } from 'node:crypto';
@@ -9,13 +9,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { webhookEvents } from '../../db/schema';
-import { queueStatusEvent } from '../../lib/status-events';
+import { queueStatusEvent } from '../../db/repositories/status-events';
 import {
   signWebhookBody,
   startWebhookDispatcher,
   webhookRetryDelayMs,
   type WebhookDispatcher,
-} from '../../lib/webhook-dispatcher';
+} from '../../webhooks/dispatcher';
 
 const SECRET = 'test-webhook-secret';
 const URL_ = 'http://127.0.0.1:9/hooks';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { WORKER_HEAP_GROWING_PERCENT } from '../../lib/worker-heap';
+import { WORKER_HEAP_GROWING_PERCENT } from '../../config/worker-heap';
 import { repoRoot } from '../helpers/processes';
 
 const run = promisify(execFile);

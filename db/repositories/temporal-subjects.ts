@@ -1,10 +1,11 @@
 // Which person's data a Temporal workflow carries, so that the payload codec encrypts its payloads
-// under that person's key (lib/payload-codec.ts) and erasing the person reaches Temporal too.
+// under that person's key (temporal/payload-codec.ts) and erasing the person reaches Temporal too.
 import { eq, sql } from 'drizzle-orm';
-import { preparedPerDatabase, type AppDatabase } from '../db/client';
-import { personKeys, temporalSubjects } from '../db/schema';
-import type { SubjectKeys } from './payload-codec';
-import { deriveKey, personKey, unwrapPersonKey } from './pii';
+import { preparedPerDatabase, type AppDatabase } from '../client';
+import { personKeys, temporalSubjects } from '../schema';
+import type { SubjectKeys } from '../../temporal/payload-codec';
+import { deriveKey } from '../../crypto/pii';
+import { personKey, unwrapPersonKey } from './person-keys';
 
 /**
  * Records that `workflowId` carries the person's data, making their key if need be. Must come

@@ -1,7 +1,7 @@
 // Connection settings shared by the API's client and the worker, so local dev, a remote cluster
 // with mTLS and Temporal Cloud with an API key are configured the same way for both.
 import { readFileSync } from 'node:fs';
-import type { TemporalSettings } from './config';
+import type { TemporalSettings } from '../config/config';
 
 export interface TemporalConnectionOptions {
   address: string;

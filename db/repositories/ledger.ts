@@ -7,20 +7,20 @@
 // too, and a refusal that freezes the wallet commits the freeze before it is thrown.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../client';
 import {
   walletTransactions,
   wallets,
   type LedgerTransactionStatus,
   type LedgerTransactionType,
   type WalletStatus,
-} from '../db/schema';
-import { TIER_LIMITS, type Limits, type Tier } from '../domain/tiers';
-import { createNotifyActivities, type SmsTransport } from '../activities/notify';
-import { readReviewSnapshot } from '../activities/review-snapshot';
-import type { Config } from './config';
+} from '../schema';
+import { TIER_LIMITS, type Limits, type Tier } from '../../domain/tiers';
+import { createNotifyActivities, type SmsTransport } from '../../notifications/notify';
+import { readReviewSnapshot } from '../../activities/review-snapshot';
+import type { Config } from '../../config/config';
 import { appendAudit } from './audit-log';
-import { verifyAndRehash } from './password-hash';
+import { verifyAndRehash } from '../../crypto/password-hash';
 import { queueStatusEvent } from './status-events';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
@@ -126,7 +126,7 @@ export interface LedgerOptions {
   /** The clock (tests move it across day boundaries and lock expiries). */
   now?: () => Date;
   /**
-   * Queue an event webhook (lib/status-events.ts) with every freeze and unfreeze, in its
+   * Queue an event webhook (db/repositories/status-events.ts) with every freeze and unfreeze, in its
    * transaction: pass `webhooksEnabled(config)`.
    */
   webhookEvents?: boolean;

@@ -4,17 +4,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppDatabase } from '../db/client';
 import { isValidPhone } from '../domain/fields';
-import type { Config } from '../lib/config';
-import { insertOutboxEntry } from '../lib/outbox';
-import { walletOwnerPhone } from '../lib/wallet-owner';
+import type { Config } from '../config/config';
+import { insertOutboxEntry } from '../db/repositories/outbox';
+import { walletOwnerPhone } from '../db/repositories/wallet-owner';
 import {
   renderNotification,
   TemplateError,
   type NotificationTemplate,
-} from './notification-templates';
-import type { ActivityDeps } from './index';
+} from './templates';
+import type { ActivityDeps } from '../activities/index';
 
-export type { NotificationTemplate } from './notification-templates';
+export type { NotificationTemplate } from './templates';
 export type NotificationChannel = 'sms' | 'staff';
 
 export interface NotifyInput {
@@ -24,7 +24,7 @@ export interface NotifyInput {
   recipient?: string;
   /**
    * Instead of `recipient`, for 'sms': the owner of this wallet, whose number is looked up here
-   * (lib/wallet-owner.ts) so that the calling workflow's history holds none of their data.
+   * (db/repositories/wallet-owner.ts) so that the calling workflow's history holds none of their data.
    */
   walletOwner?: string;
   channel: NotificationChannel;
@@ -45,7 +45,7 @@ export interface SmsTransport {
   send(message: OutboundMessage): Promise<void>;
 }
 
-/** The sandbox's transport: the outbox table, sealed at rest (lib/outbox.ts). */
+/** The sandbox's transport: the outbox table, sealed at rest (db/repositories/outbox.ts). */
 export function outboxTransport(db: AppDatabase, piiKey: Buffer): SmsTransport {
   return {
     async send(message) {

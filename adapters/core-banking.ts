@@ -7,8 +7,8 @@ import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
 import { bankAccounts, BANK_ACCOUNT_STATUSES, type BankAccountStatus } from '../db/schema';
 import { normalizeBankCard, normalizeIdNumber, normalizeName } from '../domain/fields';
-import type { Config } from '../lib/config';
-import { blindIndex, openJson, sealJson } from '../lib/pii';
+import type { Config } from '../config/config';
+import { blindIndex, openJson, sealJson } from '../crypto/pii';
 
 export interface BankAccount {
   holderName: string;

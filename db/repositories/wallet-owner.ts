@@ -2,9 +2,10 @@
 // name the wallet instead of the number: its history then holds nothing of the owner, and needs
 // no key that closing the wallet erases.
 import { eq } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
-import { wallets } from '../db/schema';
-import { loadPersonKey, openJson, sealJson } from './pii';
+import type { AppDatabase } from '../client';
+import { wallets } from '../schema';
+import { openJson, sealJson } from '../../crypto/pii';
+import { loadPersonKey } from './person-keys';
 
 const context = (walletId: string) => `wallet-owner-phone:${walletId}`;
 

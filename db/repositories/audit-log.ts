@@ -1,8 +1,8 @@
 // Appending to the audit log (SPEC §6), with one statement prepared per connection instead of a
 // query built and prepared for every row.
 import { sql } from 'drizzle-orm';
-import { preparedPerDatabase, type AppDatabase } from '../db/client';
-import { auditLog } from '../db/schema';
+import { preparedPerDatabase, type AppDatabase } from '../client';
+import { auditLog } from '../schema';
 
 export type AuditRow = Required<Omit<typeof auditLog.$inferInsert, 'id' | 'recordedAt'>>;
 

@@ -3,9 +3,9 @@
 // `{recipient, text}` is sealed under the master PII_KEY. Not under a person's key: staff roles
 // receive messages too, and a message should not cost a key. Closing a wallet deletes the rows.
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
-import { preparedPerDatabase, type AppDatabase } from '../db/client';
-import { outbox } from '../db/schema';
-import { blindIndex, openJson, sealJson } from './pii';
+import { preparedPerDatabase, type AppDatabase } from '../client';
+import { outbox } from '../schema';
+import { blindIndex, openJson, sealJson } from '../../crypto/pii';
 
 export interface OutboxEntry {
   idemKey: string;

@@ -1,10 +1,10 @@
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities';
-import type { Config } from './config';
+import type { Config } from '../config/config';
 import { createDataConverter } from './payload-codec';
-import { temporalConnectionOptions } from './temporal-connection';
-import { temporalSubjectKeys } from './temporal-subjects';
+import { temporalConnectionOptions } from './connection';
+import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

@@ -8,10 +8,11 @@
 // Each view carries its workflow's history length as `revision`, so writes from the worker and
 // from any number of API processes, in whatever order, leave the newest one.
 import { eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { excluded, preparedPerDatabase, type AppDatabase } from '../db/client';
-import { applications } from '../db/schema';
-import type { ApplicationView } from '../domain/contract';
-import { loadPersonKey, openJson, personIdOf, SealedDataError, sealJson } from './pii';
+import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
+import { applications } from '../schema';
+import type { ApplicationView } from '../../domain/contract';
+import { openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
+import { loadPersonKey } from './person-keys';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;
 

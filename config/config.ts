@@ -82,7 +82,7 @@ function readPort(env: Env, name: string, fallback: number): number {
   return port;
 }
 
-/** A whole number from `min` to `max`, `fallback` when unset (lib/process-priority.ts too). */
+/** A whole number from `min` to `max`, `fallback` when unset (bench/process-priority.ts too). */
 export function readWholeNumber(
   env: Env,
   name: string,

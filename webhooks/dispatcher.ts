@@ -1,4 +1,4 @@
-// Delivers the event webhooks queued in `webhook_events` (lib/status-events.ts) to WEBHOOK_URL
+// Delivers the event webhooks queued in `webhook_events` (db/repositories/status-events.ts) to WEBHOOK_URL
 // (SPEC §6): signed, retried with exponential backoff until the receiver answers 2xx.
 //
 // Several worker processes may run a dispatcher against one database. A row is claimed by one

@@ -1,9 +1,9 @@
 // Status changes as event webhooks (SPEC §6): queued in the outbox table `webhook_events` inside
 // the database transaction that makes the change, so that an event exists if and only if the
-// change committed. lib/webhook-dispatcher.ts delivers them.
+// change committed. webhooks/dispatcher.ts delivers them.
 import { randomUUID } from 'node:crypto';
-import type { AppDatabase } from '../db/client';
-import { webhookEvents, type WebhookEventKind } from '../db/schema';
+import type { AppDatabase } from '../client';
+import { webhookEvents, type WebhookEventKind } from '../schema';
 import type { Tx } from './ledger';
 
 export const WEBHOOK_EVENT_TYPES = {

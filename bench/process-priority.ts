@@ -9,7 +9,7 @@
 // the machine is busy; SERVICES_NICE=0 turns it off. README "Performance" has both sides' figures.
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { readWholeNumber } from './config';
+import { readWholeNumber } from '../config/config';
 import { childPidsByParent } from './proc-stat';
 
 /** Nice value for the Temporal dev server and the API next to the worker (SERVICES_NICE). */

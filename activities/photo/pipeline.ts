@@ -1,12 +1,12 @@
 // The photo store and OCR reader as a worker process builds them: one pool per process,
 // language data in DATA_DIR, terminated on shutdown. Photos are sealed under PII_KEY on disk.
 import { join } from 'node:path';
-import { createIdCardReader } from '../activities/photo/ocr';
-import { createOcrPool } from '../activities/photo/ocr-pool';
-import { openCv } from '../activities/photo/opencv';
-import { createPhotoStore } from '../activities/photo/store';
-import type { Config } from './config';
-import { createPhotoCodec } from './photo-codec';
+import { createIdCardReader } from './ocr';
+import { createOcrPool } from './ocr-pool';
+import { openCv } from './opencv';
+import { createPhotoStore } from '../../db/repositories/photo-store';
+import type { Config } from '../../config/config';
+import { createPhotoCodec } from '../../crypto/photo-codec';
 
 export function photoStoreFor(config: Config) {
   return createPhotoStore({ dir: config.photosDir, codec: createPhotoCodec(config.piiKey) });

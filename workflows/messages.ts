@@ -1,0 +1,88 @@
+// The workflows' Temporal contract: updates, queries, signals and search attributes that
+// the API, the worker and the tests share. Pure definitions, safe in the workflow sandbox.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  Applicant,
+  ApplicationView,
+  DeregistrationStepResult,
+  DeregistrationView,
+  Guardian,
+  PhotoStepResult,
+  ReviewDecision,
+  ReviewFile,
+  StepResult,
+  SubmitApplicationRequest,
+} from '../domain/contract';
+
+/** Custom search attributes of SPEC §6: registered by temporal-dev.sh and the test setup. */
+export const searchAttributes = {
+  onboardingStatus: defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD),
+  nextAction: defineSearchAttributeKey('NextAction', SearchAttributeType.KEYWORD),
+  riskLevel: defineSearchAttributeKey('RiskLevel', SearchAttributeType.KEYWORD),
+  reviewDueAt: defineSearchAttributeKey('ReviewDueAt', SearchAttributeType.DATETIME),
+  deregistrationStatus: defineSearchAttributeKey(
+    'DeregistrationStatus',
+    SearchAttributeType.KEYWORD,
+  ),
+} as const;
+
+/** Answered in the same request that starts the workflow (update-with-start). */
+export const submitApplicationUpdate = defineUpdate<ApplicationView, [SubmitApplicationRequest]>(
+  'submitApplication',
+);
+
+export const verifyOtpUpdate = defineUpdate<StepResult, [{ version: 1; code: string }]>(
+  'verifyOtp',
+);
+
+export const resendOtpUpdate = defineUpdate<StepResult, [{ version: 1 }]>('resendOtp');
+
+export const submitIdPhotoUpdate = defineUpdate<PhotoStepResult, [{ version: 1; ref: string }]>(
+  'submitIdPhoto',
+);
+
+export const guardianConsentUpdate = defineUpdate<StepResult, [{ version: 1; guardian: Guardian }]>(
+  'guardianConsent',
+);
+
+export const decideUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; decision: Omit<ReviewDecision, 'at'> }]
+>('decide');
+
+export const resubmitUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; fields: Partial<Applicant> }]
+>('resubmit');
+
+export const setPaymentPasswordUpdate = defineUpdate<
+  StepResult,
+  [{ version: 1; paymentPasswordHash: string }]
+>('setPaymentPassword');
+
+export const cancelUpdate = defineUpdate<StepResult, [{ version: 1 }]>('cancel');
+
+export const getApplicationQuery = defineQuery<ApplicationView>('getApplication');
+
+export const getReviewFileQuery = defineQuery<ReviewFile>('getReviewFile');
+
+export const requestDeregistrationUpdate = defineUpdate<DeregistrationView, [{ version: 1 }]>(
+  'requestDeregistration',
+);
+
+export const withdrawAllUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'withdrawAll',
+);
+
+export const confirmDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'confirmDeregistration',
+);
+
+export const cancelDeregistrationUpdate = defineUpdate<DeregistrationStepResult, [{ version: 1 }]>(
+  'cancelDeregistration',
+);
+
+export const balanceChangedSignal = defineSignal<[]>('balanceChanged');
+
+export const getDeregistrationQuery = defineQuery<DeregistrationView>('getDeregistration');
