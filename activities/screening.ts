@@ -1,12 +1,20 @@
 // Screening before review (SPEC §1 step 5): the watch list (sanctions, politically exposed
-// persons) and repeats (the same ID photo or bank card used by another person).
+// persons) and repeats (the same portrait or bank card used by another person).
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, ne } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
-import { cardUses, photoUses, watchlist } from '../db/schema';
+import { cardUses, portraitUses, watchlist } from '../db/schema';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
 import { blindIndex, personIdOf } from '../crypto/pii';
 import type { ActivityDeps } from './index';
+import { PhotoNotFoundError } from '../db/repositories/photo-store';
+import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
+
+/**
+ * Portraits this many bits apart or fewer are the same portrait. Evidence (same person's card
+ * photographed again vs other people's): docs/photo-pipeline.md.
+ */
+export const REPEAT_PORTRAIT_MAX_DISTANCE = 6;
 
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
 export type ScreeningFlagCode =
@@ -104,11 +112,26 @@ export function loadWatchlist(db: AppDatabase): WatchlistEntry[] {
     .all();
 }
 
-export function createScreeningActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+export function createScreeningActivities({
+  db,
+  config,
+  photoStore,
+}: Pick<ActivityDeps, 'db' | 'config' | 'photoStore'>) {
+  /** The accepted card's portrait hash, or null when no straightened card is stored for it. */
+  const portraitOf = async (photoRef: string | null): Promise<string | null> => {
+    if (!photoRef || !photoStore) return null;
+    try {
+      return await portraitHash(await greyCardOf(await photoStore.getDerived(photoRef, 'card')));
+    } catch (error) {
+      if (error instanceof PhotoNotFoundError) return null;
+      throw error;
+    }
+  };
+
   return {
     /**
      * Flags raise the risk to HIGH: each one is something a reviewer must look at. This
-     * application's photo and card uses are recorded after the check (idempotently), in the
+     * application's portrait and card uses are recorded after the check (idempotently), in the
      * same immediate transaction, so two people screened at once still see each other.
      */
     async screenApplicant(input: ScreenApplicantInput): Promise<ScreeningResult> {
@@ -126,23 +149,42 @@ export function createScreeningActivities({ db, config }: Pick<ActivityDeps, 'db
 
       const personId = personIdOf(config.piiKey, input.idNumber);
       const cardIndex = blindIndex(config.piiKey, 'bank-card', input.bankCardNumber);
-      const photoIndex = input.photoRef ? blindIndex(config.piiKey, 'photo', input.photoRef) : null;
+      const portrait = await portraitOf(input.photoRef);
       const now = new Date();
       db.transaction(
         (tx) => {
-          if (photoIndex) {
-            const other = tx
-              .select({ applicationId: photoUses.applicationId })
-              .from(photoUses)
-              .where(and(eq(photoUses.photoIndex, photoIndex), ne(photoUses.personId, personId)))
-              .get();
-            if (other)
+          if (portrait) {
+            // Every other person's accepted portrait: a Hamming distance has no index, and the
+            // table holds 16 hex digits per accepted card.
+            const others = tx
+              .select({
+                applicationId: portraitUses.applicationId,
+                hash: portraitUses.portraitHash,
+              })
+              .from(portraitUses)
+              .where(ne(portraitUses.personId, personId))
+              .all();
+            let closest: { applicationId: string; distance: number } | null = null;
+            for (const o of others) {
+              const distance = hammingDistance(portrait, o.hash);
+              if (
+                distance <= REPEAT_PORTRAIT_MAX_DISTANCE &&
+                (!closest || distance < closest.distance)
+              )
+                closest = { applicationId: o.applicationId, distance };
+            }
+            if (closest)
               flags.push({
                 code: 'DUPLICATE_PHOTO',
-                detail: `The same ID photo was used by another person (application ${other.applicationId}).`,
+                detail: `The card's portrait matches another person's accepted card (application ${closest.applicationId}, ${closest.distance}/64 bits apart).`,
               });
-            tx.insert(photoUses)
-              .values({ photoIndex, personId, applicationId: input.applicationId, createdAt: now })
+            tx.insert(portraitUses)
+              .values({
+                portraitHash: portrait,
+                personId,
+                applicationId: input.applicationId,
+                createdAt: now,
+              })
               .onConflictDoNothing()
               .run();
           }

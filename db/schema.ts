@@ -184,17 +184,25 @@ export const watchlist = sqliteTable(
   (t) => [uniqueIndex('watchlist_entry_key_idx').on(t.entryKey)],
 );
 
-/** Which person used which ID photo (blind index of its content hash), for repeats screening. */
-export const photoUses = sqliteTable(
-  'photo_uses',
+/**
+ * The portrait of each accepted card (SPEC §1 step 5): a 64-bit perceptual hash (16 hex digits)
+ * of the straightened card's photo area, compared by Hamming distance with other persons'. It
+ * replaces the exact-bytes photo index, which could never fire (the same bytes always read as
+ * the same person). A hash says nothing of the face it came from without that face to compare.
+ */
+export const portraitUses = sqliteTable(
+  'portrait_uses',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    photoIndex: text('photo_index').notNull(),
+    portraitHash: text('portrait_hash').notNull(),
     personId: text('person_id').notNull(),
     applicationId: text('application_id').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [uniqueIndex('photo_uses_unique_idx').on(t.photoIndex, t.personId, t.applicationId)],
+  (t) => [
+    uniqueIndex('portrait_uses_unique_idx').on(t.portraitHash, t.personId, t.applicationId),
+    index('portrait_uses_person_idx').on(t.personId),
+  ],
 );
 
 /** Which person used which bank card (blind index), for repeats screening. */

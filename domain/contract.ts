@@ -113,6 +113,11 @@ export interface PhotoMetricsView {
   sharpness: number;
   glare: number;
   brightness: number;
+  /** The card's corners in the upload (top-left, top-right, bottom-right, bottom-left). */
+  corners?: { x: number; y: number }[] | null;
+  /** The card's long side over the frame's width. */
+  cardShare?: number | null;
+  glareZones?: { name: number; number: number };
 }
 
 export interface PhotoOcrView {

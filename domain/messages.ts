@@ -24,10 +24,12 @@ const MESSAGES: Record<ReasonCode, string> = {
   PHOTO_UNREADABLE: 'The photo could not be read.',
   PHOTO_UNSUPPORTED_FORMAT: 'The photo must be a JPEG, PNG or WebP image.',
   PHOTO_TOO_LARGE: 'The photo is too large (at most 10 MB and 40 megapixels).',
-  PHOTO_TOO_SMALL: 'The photo is too small (at least 1000 pixels on its long side).',
+  PHOTO_TOO_SMALL:
+    'The photo or the card in it is too small: hold the phone closer, so that the card fills at least a third of the picture.',
   PHOTO_BLURRY: 'The photo is blurry.',
   PHOTO_GLARE: 'The photo has glare over the card.',
   PHOTO_TOO_DARK: 'The photo is too dark.',
+  PHOTO_CARD_NOT_FOUND: 'No ID card could be found in the photo.',
   PHOTO_NO_ID_NUMBER: 'No valid ID number could be read from the photo.',
   PHOTO_FIELDS_MISMATCH: 'The name or ID number on the card differs from what was entered.',
   PHOTO_ATTEMPTS_EXCEEDED: 'Too many photos were rejected.',

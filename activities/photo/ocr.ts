@@ -1,11 +1,11 @@
-// Reads the name and the citizen ID number from a photo of the portrait side of an ID card.
-//
-// One layout pass over the whole card finds the lines; the name and the number are then read
-// again from crops of the full-resolution image, one text line each (PSM 7), at a few scales.
-// tesseract's LSTM is confidently wrong on some glyphs at some sizes (提/担, 岚/岗), so each
-// field is the majority of its readings; a number only counts when its check character holds.
+// Reads the name and the citizen ID number from the straightened card (card-photo.ts), field by
+// field from the canonical layout: the name zone and the number line, each one text line (PSM 7)
+// read at a few scales. tesseract's LSTM is confidently wrong on some glyphs at some sizes
+// (提/担, 岚/岗), so each field is the majority of its readings; a number only counts when its
+// check character holds, and a card whose number does not read is read again turned half a
+// turn (an upside-down card whose orientation was guessed wrong).
 import sharp from 'sharp';
-import { PSM, type Block, type Line, type Page } from 'tesseract.js';
+import { PSM } from 'tesseract.js';
 import {
   chinaDate,
   isValidName,
@@ -14,6 +14,14 @@ import {
   parseIdNumber,
 } from '../../domain/fields';
 import type { OcrPool, OcrWorker } from './ocr-pool';
+import {
+  decodePhoto,
+  straightenCard,
+  zoneBox,
+  ZONES,
+  type GreyCard,
+  type Zone,
+} from './card-photo';
 
 export interface IdCardReading {
   /** The name as printed (normalised), or null when no plausible name was read. */
@@ -22,7 +30,15 @@ export interface IdCardReading {
   idNumber: string | null;
 }
 
+export interface CardReading extends IdCardReading {
+  /** Whether the card was read turned half a turn from the orientation it was given in. */
+  turned: boolean;
+}
+
 export interface IdCardReader {
+  /** Reads the straightened card. */
+  readCard(card: GreyCard): Promise<CardReading>;
+  /** Finds, straightens and reads the card in an upload (benchmarks; no clarity check). */
   read(image: Buffer): Promise<IdCardReading>;
 }
 
@@ -48,13 +64,8 @@ export function compareWithSubmitted(
   return { matched: nameMatched && idNumberMatched, nameMatched, idNumberMatched };
 }
 
-// The layout pass runs at this width: the card's text is then 25–40 px high, where tesseract
-// segments best, and the pass costs the same whatever the upload's size.
-const LAYOUT_WIDTH = 1000;
 // Text heights (px) the field crops are scaled to, best first: a misread at one size is rarely
-// repeated at the others, and a tie goes to the first. Measured on the 24 legible fixtures
-// (4 people × 6 variants): names right at 32 px 24/24, 40 px 24/24, 24 px 23/24, 28 px 22/24,
-// 48 px 21/24; numbers right at 30 and 38 px 24/24, upscaled to 48–64 px they misread 5→2.
+// repeated at the others, and a tie goes to the first (measurements: docs/photo-pipeline.md).
 const NAME_HEIGHTS = [32, 40, 24] as const;
 const NUMBER_HEIGHTS = [30, 38] as const;
 
@@ -63,6 +74,10 @@ const HAN = /[\u3400-\u9fff]/u;
 const SEPARATOR_LIKE =
   /[.,:;'`"\u00B7\u2022\u30FB\uFF65\u2027\uFF0C\u3002\uFF1A\u2018\u2019\u2026\-–—_]+/gu;
 const QUOTES_AND_SPACE = /[\s\u201C\u201D\u300C\u300D"'|]+/gu;
+
+/** The card's printed labels (and halves of them that OCR tends to return alone). */
+export const LABELS = ['姓名', '性别', '民族', '出生', '住址', '公民身份号码'] as const;
+const LABEL_PARTS = [...LABELS, '公民', '身份', '号码', '性别', '民族'];
 
 /** A name as tesseract returns it, label and noise removed, or null when it is not a name. */
 export function cleanName(raw: string): string | null {
@@ -83,6 +98,8 @@ export function cleanName(raw: string): string | null {
   });
   text = text.replace(/^[^\u3400-\u9fff]+|[^\u3400-\u9fff]+$/gu, '');
   const name = normalizeName(text);
+  // A label read where the name should be (民族汉, 男民族, 姓名…) is never a name.
+  if (LABEL_PARTS.some((label) => name.includes(label))) return null;
   return isValidName(name) ? name : null;
 }
 
@@ -119,68 +136,60 @@ interface Box {
   height: number;
 }
 
-interface Rect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-function linesOf(blocks: Block[] | null): Line[] {
-  return (blocks ?? []).flatMap((b) => b.paragraphs.flatMap((p) => p.lines));
-}
-
-const heightOf = (r: Rect) => r.y1 - r.y0;
-const widthOf = (r: Rect) => r.x1 - r.x0;
-
-/**
- * Where to look for each field, from the layout alone (no recognition: a full chi_sim pass over
- * the card costs over a second). Name: the top lines. Number: the longest word of the bottom
- * lines, which on this card is the 18 widely spaced characters.
- */
-export function fieldCandidates(lines: Line[], imageWidth: number) {
-  const textLines = lines.filter((l) => heightOf(l.bbox) > 4 && widthOf(l.bbox) > 4);
-  const byTop = [...textLines].sort((a, b) => a.bbox.y0 - b.bbox.y0);
-  const byBottom = [...textLines].sort((a, b) => b.bbox.y1 - a.bbox.y1);
-  const names = byTop.slice(0, 3).map((l) => l.bbox);
-  const numbers = byBottom
-    .filter((l) => widthOf(l.bbox) > imageWidth * 0.25)
-    .slice(0, 3)
-    .map((l) => {
-      const widest = [...l.words].sort((a, b) => widthOf(b.bbox) - widthOf(a.bbox))[0];
-      return widest && widthOf(widest.bbox) > widthOf(l.bbox) * 0.4 ? widest.bbox : l.bbox;
-    });
-  return { names, numbers };
-}
-
-/** `rect` (layout pixels) in full-resolution pixels, padded so tilted strokes are not cut. */
-function toBox(rect: Rect, scale: number, image: { width: number; height: number }): Box {
-  const pad = heightOf(rect) * 0.3;
-  const left = Math.max(0, Math.floor((rect.x0 - pad) * scale));
-  const top = Math.max(0, Math.floor((rect.y0 - pad) * scale));
-  const right = Math.min(image.width, Math.ceil((rect.x1 + pad) * scale));
-  const bottom = Math.min(image.height, Math.ceil((rect.y1 + pad) * scale));
-  return { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) };
-}
-
-/** Decoded pixels of the upright photo: one channel of grey (two where it kept an alpha channel). */
+/** Decoded pixels: one channel of grey. */
 interface GreyImage {
   data: Buffer;
-  info: { width: number; height: number; channels: sharp.Channels };
+  info: { width: number; height: number; channels: 1 };
 }
 
 /** The crop scaled so that a text line `lineHeight` px high becomes `target` px high. */
-async function lineCrop(source: GreyImage, box: Box, lineHeight: number, target: number) {
+async function lineCrop(
+  source: GreyImage,
+  box: Box,
+  lineHeight: number,
+  target: number,
+  binarize: boolean,
+) {
   const width = Math.max(8, Math.round((box.width * target) / lineHeight));
-  // A new pipeline over the same pixels rather than clone(): sharp's clone() structuredClones its
-  // options, input buffer included, so each crop copied the whole photo (1.7 MB at 1600 px).
-  return sharp(source.data, { raw: source.info })
-    .extract(box)
-    .resize({ width })
+  let crop = sharp(stretched(source, box), {
+    raw: { width: box.width, height: box.height, channels: 1 },
+  }).resize({ width });
+  if (binarize) crop = crop.threshold(140);
+  return crop
     .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
     .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer();
+}
+
+/**
+ * The box's pixels with their 1st–99th percentile grey levels stretched to 0–255: a dim card
+ * then reads like a bright one, and the number's binarisation level means the same on both.
+ * (sharp's normalise() did not apply to an extract of raw one-channel input.)
+ */
+function stretched(source: GreyImage, box: Box): Buffer {
+  const out = Buffer.allocUnsafe(box.width * box.height);
+  const histogram = new Uint32Array(256);
+  for (let y = 0, o = 0; y < box.height; y++) {
+    const row = (box.top + y) * source.info.width + box.left;
+    for (let x = 0; x < box.width; x++, o++) {
+      const v = source.data[row + x]!;
+      out[o] = v;
+      histogram[v]!++;
+    }
+  }
+  const level = (p: number) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) if ((seen += histogram[v]!) >= p * out.length) return v;
+    return 255;
+  };
+  const lo = level(0.01);
+  const hi = level(0.99);
+  if (hi - lo < 8) return out;
+  const scale = 255 / (hi - lo);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.max(0, Math.min(255, Math.round((out[i]! - lo) * scale)));
+  return out;
 }
 
 // Crops carry no density; without it tesseract warns and guesses 70 dpi.
@@ -196,107 +205,149 @@ async function recognizeLine(worker: OcrWorker, image: Buffer, whitelist = ''): 
 }
 
 interface FieldSpec {
+  zone: Zone;
+  /** Height of the field's glyphs as a share of the card's height. */
+  glyphShare: number;
   heights: readonly number[];
   whitelist: string;
+  binarize: boolean;
   parse: (text: string) => string | null;
-  /** Whether a reading that did not parse was at least of this field's line. */
-  looksLike: (text: string) => boolean;
 }
 
-/** Reads one field at several scales, trying candidate lines until one gives a value. */
+/** Reads one field of the card at several scales. */
 async function readField(
   worker: OcrWorker,
   source: GreyImage,
-  candidates: Rect[],
-  geometry: { scale: number; width: number; height: number },
+  zone: Zone,
   field: FieldSpec,
 ): Promise<string | null> {
-  for (const rect of candidates) {
-    const box = toBox(rect, geometry.scale, geometry);
-    const lineHeight = heightOf(rect) * geometry.scale;
-    const readings: (string | null)[] = [];
-    for (const target of field.heights) {
-      const crop = await lineCrop(source, box, lineHeight, target);
-      const text = await recognizeLine(worker, crop, field.whitelist);
-      readings.push(field.parse(text));
-      // Not this line: its first reading held nothing like the field.
-      if (readings.length === 1 && !field.looksLike(text)) break;
-      // A majority is already reached: further readings cannot change the answer.
-      const leader = majority(readings);
-      if (leader !== null && readings.filter((r) => r === leader).length * 2 > field.heights.length)
-        break;
-    }
-    const value = majority(readings);
-    if (value !== null) return value;
+  const box = inkBox(source, zoneBox(zone, source.info.width, source.info.height));
+  const lineHeight = Math.max(8, box.height / 1.6, field.glyphShare * source.info.height * 0.5);
+  const readings: (string | null)[] = [];
+  for (const target of field.heights) {
+    const crop = await lineCrop(source, box, lineHeight, target, field.binarize);
+    const text = await recognizeLine(worker, crop, field.whitelist);
+    readings.push(field.parse(text));
+    // A majority is already reached: further readings cannot change the answer.
+    const leader = majority(readings);
+    if (leader !== null && readings.filter((r) => r === leader).length * 2 > field.heights.length)
+      break;
   }
-  return null;
+  return majority(readings);
 }
 
 /**
- * The photo upright, as one channel of 8-bit grey. An 8-bit RGB photo is converted here with the
- * integer Rec. 601 weights: libvips' greyscale() converts through linear light, which on a
- * 1600 px card took 36 ms of CPU against 24 ms for the decode and this loop. (The green channel
- * alone, which the clarity check measures, misread one of the 24 fixture cards.) Anything else
- * (grey, CMYK, 16-bit) still goes through libvips.
- *
- * Into a buffer of its own rather than in place: the grey pixels live while the card is read
- * (about a second), and a view into the RGB buffer would keep three times their size alive that
- * long. Reading 40 cards cost 46 full garbage collections in place, 36 this way.
+ * The zone narrowed to its text: the rows and columns holding dark ink, padded. The card's
+ * printed guilloche lines are much lighter than its text and stay out, and so do the edges of
+ * the rows above and below, which OCR would otherwise read as 一.
  */
-async function greyPixels(image: Buffer): Promise<GreyImage> {
-  const { space, depth, channels = 0 } = await sharp(image).metadata();
-  const upright = sharp(image, { failOn: 'error' }).rotate();
-  if (depth !== 'uchar' || space !== 'srgb' || channels < 3) {
-    const { data, info } = await upright.greyscale().raw().toBuffer({ resolveWithObject: true });
-    return { data, info: { width: info.width, height: info.height, channels: info.channels } };
+export function inkBox(source: GreyImage, zone: Box): Box {
+  const { data, info } = source;
+  const histogram = new Uint32Array(256);
+  for (let y = zone.top; y < zone.top + zone.height; y++)
+    for (let x = zone.left, i = y * info.width + zone.left; x < zone.left + zone.width; x++, i++)
+      histogram[data[i]!]!++;
+  const total = zone.width * zone.height;
+  const level = (p: number) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) if ((seen += histogram[v]!) >= p * total) return v;
+    return 255;
+  };
+  const dark = level(0.01);
+  const paper = level(0.6);
+  // Text is much darker than the paper; with no such contrast there is no text to narrow to.
+  if (paper - dark < 40) return zone;
+  const ink = (dark + paper) / 2;
+  const rows = new Uint32Array(zone.height);
+  const cols = new Uint32Array(zone.width);
+  for (let y = 0; y < zone.height; y++)
+    for (let x = 0, i = (zone.top + y) * info.width + zone.left; x < zone.width; x++, i++)
+      if (data[i]! < ink) {
+        rows[y]!++;
+        cols[x]!++;
+      }
+  // The longest run of inked rows is the line; columns are taken within the whole zone.
+  let best = [0, 0];
+  for (let y = 0, start = -1; y <= zone.height; y++) {
+    const inked = y < zone.height && rows[y]! > zone.width * 0.004;
+    if (inked && start < 0) start = y;
+    if (!inked && start >= 0) {
+      if (y - start > best[1]! - best[0]!) best = [start, y];
+      start = -1;
+    }
   }
-  const { data, info } = await upright.raw().toBuffer({ resolveWithObject: true });
-  const count = info.width * info.height;
-  const ch = info.channels;
-  const grey = Buffer.allocUnsafe(count);
-  for (let i = 0, j = 0; i < count; i++, j += ch)
-    grey[i] = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29 + 128) >> 8;
-  return { data: grey, info: { width: info.width, height: info.height, channels: 1 } };
+  if (best[1]! - best[0]! < 6) return zone;
+  let x0 = 0;
+  let x1 = zone.width;
+  while (x0 < x1 && cols[x0]! === 0) x0++;
+  while (x1 > x0 && cols[x1 - 1]! === 0) x1--;
+  const h = best[1]! - best[0]!;
+  const pad = Math.round(h * 0.25);
+  const left = Math.max(zone.left, zone.left + x0 - pad);
+  const top = Math.max(zone.top, zone.top + best[0]! - pad);
+  const right = Math.min(zone.left + zone.width, zone.left + x1 + pad);
+  const bottom = Math.min(zone.top + zone.height, zone.top + best[1]! + pad);
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/** The card's glyphs: the name is printed about 5.5 % of the card's height, the number 5.3 %. */
+const NAME_GLYPHS = 0.06;
+const NUMBER_GLYPHS = 0.053;
+
+function greyImage(card: GreyCard): GreyImage {
+  return {
+    data: Buffer.from(card.data.buffer, card.data.byteOffset, card.data.byteLength),
+    info: { width: card.width, height: card.height, channels: 1 },
+  };
 }
 
 export function createIdCardReader(pool: OcrPool, options: ReaderOptions = {}): IdCardReader {
   const now = options.now ?? Date.now;
-  return {
-    async read(image) {
-      // Decoded once to raw pixels: every line crop below starts from them, not from the file.
-      const full = await greyPixels(image);
-      const { width, height } = full.info;
-      const layoutWidth = Math.min(LAYOUT_WIDTH, width);
-      const geometry = { scale: width / layoutWidth, width, height };
-      const layoutImage = await sharp(full.data, { raw: full.info })
-        .resize({ width: layoutWidth })
-        .toColourspace('b-w')
-        .png({ compressionLevel: 1 })
-        .toBuffer();
+  const number = (zone: Zone): FieldSpec => ({
+    zone,
+    glyphShare: NUMBER_GLYPHS,
+    heights: NUMBER_HEIGHTS,
+    whitelist: '0123456789X',
+    binarize: true,
+    parse: (text) => extractIdNumber(text, now()),
+  });
+  const name = (zone: Zone): FieldSpec => ({
+    zone,
+    glyphShare: NAME_GLYPHS,
+    heights: NAME_HEIGHTS,
+    whitelist: '',
+    binarize: false,
+    parse: cleanName,
+  });
 
-      return pool.run(async (worker) => {
-        const layout = await worker.recognize(
-          layoutImage,
-          { tessedit_pageseg_mode: PSM.AUTO, user_defined_dpi: DPI },
-          { layoutBlocks: true, text: false },
-        );
-        // Typed by tesseract.js only as an output option, but returned on `data` like `blocks`.
-        const { layoutBlocks } = layout.data as Page & { layoutBlocks?: Block[] | null };
-        const { names, numbers } = fieldCandidates(linesOf(layoutBlocks ?? null), layoutWidth);
-        const name = await readField(worker, full, names, geometry, {
-          heights: NAME_HEIGHTS,
-          whitelist: '',
-          parse: cleanName,
-          looksLike: (text) => HAN.test(text),
-        });
-        const idNumber = await readField(worker, full, numbers, geometry, {
-          heights: NUMBER_HEIGHTS,
-          whitelist: '0123456789X',
-          parse: (text) => extractIdNumber(text, now()),
-          looksLike: (text) => /(?:[0-9X]\s*){10}/i.test(text),
-        });
-        return { name, idNumber };
-      });
+  const readCard = async (card: GreyCard): Promise<CardReading> => {
+    const upright = greyImage(card);
+    return pool.run(async (worker) => {
+      let source = upright;
+      let turned = false;
+      let idNumber = await readField(worker, source, ZONES.number, number(ZONES.number));
+      if (idNumber === null) {
+        // Read turned half a turn: crops of the turned zone, each turned back.
+        const flipped = greyImage({ ...card, data: new Uint8Array(card.data).reverse() });
+        const again = await readField(worker, flipped, ZONES.number, number(ZONES.number));
+        if (again !== null) {
+          source = flipped;
+          turned = true;
+          idNumber = again;
+        }
+      }
+      const read = await readField(worker, source, ZONES.name, name(ZONES.name));
+      return { name: read, idNumber, turned };
+    });
+  };
+
+  return {
+    readCard,
+    async read(image) {
+      const card = await straightenCard(await decodePhoto(image));
+      if (!card) return { name: null, idNumber: null };
+      const { name: n, idNumber } = await readCard(card.grey);
+      return { name: n, idNumber };
     },
   };
 }

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { createIdCardReader } from './ocr';
 import { createOcrPool } from './ocr-pool';
+import { openCv } from './opencv';
 import { photoStoreFor } from '../../db/repositories/photo-store';
 import type { Config } from '../../config/config';
 
@@ -10,6 +11,11 @@ export async function startPhotoPipeline(config: Config) {
   const pool = await createOcrPool({
     size: config.ocrWorkers,
     langDir: join(config.dataDir, 'tessdata'),
+  });
+  // Compiled at start rather than on the first photo, so that a broken build fails the start.
+  await openCv().catch(async (error: unknown) => {
+    await pool.terminate();
+    throw error;
   });
   return {
     photoStore: photoStoreFor(config),

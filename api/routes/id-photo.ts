@@ -8,11 +8,13 @@ import { MAX_PHOTO_BYTES } from '../../domain/photo-limits';
 import { getReviewFileQuery, submitIdPhotoUpdate } from '../../workflows/messages';
 import type { Config } from '../../config/config';
 import { photoStoreFor } from '../../db/repositories/photo-store';
+import { PhotoNotFoundError } from '../../db/repositories/photo-store';
 import { queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
+import { IdPhotoAnswer, IdPhotoQuery } from '../schemas/id-photo';
 import { ownApplication } from './application-steps';
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -71,7 +73,10 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         security: [{ bearer: [] }],
         params: IdParams,
         consumes: [...IMAGE_TYPES, 'multipart/form-data'],
-        response: problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+        response: {
+          200: IdPhotoAnswer,
+          ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -96,10 +101,11 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     {
       onRequest: app.requireRole('reviewer', 'ops'),
       schema: {
-        summary: 'The last uploaded ID photo, for staff',
+        summary: 'The last uploaded ID photo, or the card straightened from it, for staff',
         tags: ['reviews'],
         security: [{ bearer: [] }],
         params: IdParams,
+        querystring: IdPhotoQuery,
         produces: IMAGE_TYPES,
         response: {
           200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }),
@@ -110,7 +116,20 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request, reply) => {
       const file = await queryOnboarding(app, request.params.id, getReviewFileQuery);
       if (!file.photo || !(await store.has(file.photo.ref))) throw notFound('photo');
-      const bytes = await store.get(file.photo.ref);
+      const { ref } = file.photo;
+      if (request.query.variant === 'card') {
+        let card: Buffer;
+        try {
+          card = await store.getDerived(ref, 'card');
+        } catch (error) {
+          // No card was found in that upload, or it was judged before cards were kept.
+          if (error instanceof PhotoNotFoundError) throw notFound('card');
+          throw error;
+        }
+        recordPersonalDataViews(app.database.db, request.user, [request.params.id], 'ID_PHOTO');
+        return reply.header('cache-control', 'no-store').type('image/jpeg').send(card);
+      }
+      const bytes = await store.get(ref);
       const { format } = await sharp(bytes).metadata();
       recordPersonalDataViews(app.database.db, request.user, [request.params.id], 'ID_PHOTO');
       return reply

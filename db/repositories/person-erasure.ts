@@ -5,7 +5,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { erasePersonKey } from './person-keys';
 import type { AppDatabase } from '../client';
-import { applicantLogins, applications, cardUses, personClaims, photoUses } from '../schema';
+import { applicantLogins, applications, cardUses, personClaims, portraitUses } from '../schema';
 import { eraseWalletHistory } from './ledger';
 import { deleteOutboxFor } from './outbox';
 
@@ -15,7 +15,7 @@ export const PERSONAL_DATA = {
   applications: 'review file cleared; the read model stays sealed under the destroyed key',
   applicant_logins: "the person's logins (phone blind index, password hash) deleted",
   person_claims: 'the claim deleted, so that the person may apply again',
-  photo_uses: "the person's photo hashes deleted (repeat-photo screening)",
+  portrait_uses: "the person's portrait hashes deleted (repeat-portrait screening)",
   card_uses: "the person's card blind indexes deleted (repeat-card screening)",
   wallet_transactions: "the wallet's transaction history deleted",
   wallets: 'closed; the owner phone is resealed under the master key until the closing notice went',
@@ -61,7 +61,7 @@ export function erasePerson(tx: AppDatabase, piiKey: Buffer, p: PersonToErase): 
       .where(inArray(applications.id, p.applicationIds))
       .run();
   }
-  tx.delete(photoUses).where(eq(photoUses.personId, p.personId)).run();
+  tx.delete(portraitUses).where(eq(portraitUses.personId, p.personId)).run();
   tx.delete(cardUses).where(eq(cardUses.personId, p.personId)).run();
   tx.delete(personClaims)
     .where(and(eq(personClaims.personId, p.personId)))

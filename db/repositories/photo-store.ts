@@ -19,10 +19,18 @@ export interface PhotoStore {
   put(bytes: Buffer): Promise<{ ref: string; size: number }>;
   /** Throws PhotoNotFoundError when nothing is stored under `ref`. */
   get(ref: string): Promise<Buffer>;
-  /** Idempotent: deleting what is not there is not an error. */
+  /** Idempotent: deleting what is not there is not an error. Removes its derived images too. */
   delete(ref: string): Promise<void>;
+  /** Stores an image derived from the photo under `ref` (the straightened card), sealed alike. */
+  putDerived(ref: string, kind: DerivedKind, bytes: Buffer): Promise<void>;
+  /** Throws PhotoNotFoundError when there is none. */
+  getDerived(ref: string, kind: DerivedKind): Promise<Buffer>;
   has(ref: string): Promise<boolean>;
 }
+
+/** Images derived from an upload and kept beside it: `card` is the straightened card (JPEG). */
+export const DERIVED_KINDS = ['card'] as const;
+export type DerivedKind = (typeof DERIVED_KINDS)[number];
 
 export class InvalidPhotoRefError extends Error {
   constructor(ref: unknown) {
@@ -59,6 +67,11 @@ export function createPhotoStore({ dir, codec }: { dir: string; codec?: PhotoCod
   const pathOf = (ref: string) => {
     if (!isPhotoRef(ref)) throw new InvalidPhotoRefError(ref);
     return join(dir, ref.slice(0, 2), ref);
+  };
+
+  const derivedPath = (ref: string, kind: DerivedKind) => {
+    if (!DERIVED_KINDS.includes(kind)) throw new Error(`Unknown derived image ${String(kind)}`);
+    return `${pathOf(ref)}.${kind}`;
   };
 
   const exists = async (path: string) => {
@@ -105,7 +118,30 @@ export function createPhotoStore({ dir, codec }: { dir: string; codec?: PhotoCod
     },
 
     async delete(ref) {
+      for (const kind of DERIVED_KINDS) await rm(derivedPath(ref, kind), { force: true });
       await rm(pathOf(ref), { force: true });
+    },
+
+    async putDerived(ref, kind, bytes) {
+      const path = derivedPath(ref, kind);
+      await mkdir(join(dir, ref.slice(0, 2)), { recursive: true });
+      const temp = join(dir, ref.slice(0, 2), `.${ref}.${kind}.${randomUUID()}.tmp`);
+      try {
+        await writeFileExclusive(temp, await seal(bytes));
+        await rename(temp, path);
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+
+    async getDerived(ref, kind) {
+      const path = derivedPath(ref, kind);
+      try {
+        return await open(await readFile(path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PhotoNotFoundError(ref);
+        throw error;
+      }
     },
 
     async has(ref) {

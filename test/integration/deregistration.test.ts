@@ -12,7 +12,7 @@ import {
   outbox,
   personClaims,
   personKeys,
-  photoUses,
+  portraitUses,
   walletTransactions,
   wallets,
 } from '../../db/schema';
@@ -169,7 +169,7 @@ describe('closing a wallet', () => {
     expect(countOf(walletTransactions, eq(walletTransactions.walletId, walletId))).toBe(0);
     expect(countOf(applicantLogins, eq(applicantLogins.applicationId, applicationId))).toBe(0);
     expect(countOf(personClaims, eq(personClaims.personId, wallet.personId))).toBe(0);
-    expect(countOf(photoUses, eq(photoUses.personId, wallet.personId))).toBe(0);
+    expect(countOf(portraitUses, eq(portraitUses.personId, wallet.personId))).toBe(0);
     expect(countOf(cardUses, eq(cardUses.personId, wallet.personId))).toBe(0);
     const phoneIndex = outboxRecipientIndex(stack.config.piiKey, a.phone);
     expect(countOf(outbox, eq(outbox.recipientIndex, phoneIndex))).toBe(0);

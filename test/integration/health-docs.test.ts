@@ -25,6 +25,14 @@ describe('health and docs', () => {
     );
     const body = doc.paths['/v1/applications'].post.requestBody.content['application/json'].schema;
     expect(body.properties.idNumber.format).toBe('cn-resident-id');
+    // The id-photo answer shows where the card was found in the upload.
+    const photo = doc.paths['/v1/applications/{id}/id-photo'];
+    const answer = photo.put.responses['200'].content['application/json'].schema;
+    expect(Object.keys(answer.properties)).toEqual(
+      expect.arrayContaining(['accepted', 'reasons', 'metrics', 'ocr']),
+    );
+    expect(JSON.stringify(answer.properties.metrics)).toMatch(/"corners".*"cardShare"/s);
+    expect(photo.get.parameters.map((p: { name: string }) => p.name)).toContain('variant');
     expect((await stack.api.inject('/docs')).statusCode).toBeLessThan(400);
   });
 

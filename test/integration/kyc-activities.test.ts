@@ -5,7 +5,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { createActivities } from '../../activities';
+import { decodePhoto, straightenCard } from '../../activities/photo/card-photo';
+import { createPhotoStore } from '../../db/repositories/photo-store';
 import { httpCoreBanking } from '../../adapters/core-banking';
 import { insertSandboxAccount } from '../../db/repositories/sandbox-bank-accounts';
 import {
@@ -30,6 +34,20 @@ import { personIdOf } from '../../crypto/pii';
 import { erasePersonKey } from '../../db/repositories/person-keys';
 import { applicant as person, bankCard, birthDateForAge, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
+import { PEOPLE, type FakePerson } from '../fixtures/id-card';
+import { phoneScene, type SceneSpec } from '../fixtures/phone-scene';
+
+const SCENE: SceneSpec = {
+  seed: 1,
+  width: 1280,
+  height: 960,
+  background: 'dark-desk',
+  cardShare: 0.6,
+  rotation: 0,
+  perspective: 6,
+  lighting: 'uneven',
+  format: 'jpeg',
+};
 
 /** A status record as the workflow sends it; its view has no revision, so the read model skips it. */
 function statusRecord(input: Omit<RecordStatusInput, 'view'>): RecordStatusInput {
@@ -571,25 +589,59 @@ describe('screenApplicant', () => {
     expect(result.flags.map((f) => f.code)).toEqual(['WATCHLIST_NAME_SIMILAR']);
   });
 
-  it('flags a photo or card another person used, not the same person reapplying', async () => {
+  it('flags a card another person used, not the same person reapplying', async () => {
     const first = screenInput();
     await acts.screenApplicant(first);
     const reapplication = randomUUID();
     const samePerson = await acts.screenApplicant({ ...first, applicationId: reapplication });
     expect(samePerson.flags).toEqual([]);
-    const other = await acts.screenApplicant(
-      screenInput({ photoRef: first.photoRef, bankCardNumber: first.bankCardNumber }),
-    );
+    const other = await acts.screenApplicant(screenInput({ bankCardNumber: first.bankCardNumber }));
     expect(other.riskLevel).toBe('HIGH');
-    expect(other.flags.map((f) => f.code).sort()).toEqual([
-      'DUPLICATE_BANK_CARD',
-      'DUPLICATE_PHOTO',
-    ]);
+    expect(other.flags.map((f) => f.code)).toEqual(['DUPLICATE_BANK_CARD']);
     expect(other.flags[0]!.detail).toMatch(
       new RegExp(`application (${first.applicationId}|${reapplication})`),
     );
     const noPhoto = await acts.screenApplicant(screenInput({ photoRef: null }));
     expect(noPhoto.flags).toEqual([]);
+  });
+
+  it("flags the same portrait on another person's accepted card, photographed again", async () => {
+    const photoStore = createPhotoStore({ dir: join(stack.config.dataDir, 'portrait-photos') });
+    const withPhotos = createActivities({
+      db: stack.database.db,
+      config: stack.config,
+      photoStore,
+    });
+    // The straightened card of each scene, stored beside a ref as the photo step does.
+    const storedCard = async (card: FakePerson, spec: Partial<SceneSpec>) => {
+      const scene = await phoneScene(card, { ...SCENE, ...spec });
+      const straight = await straightenCard(await decodePhoto(scene.bytes));
+      const { ref } = await photoStore.put(scene.bytes);
+      const { data, width, height } = straight!.rgb;
+      const jpeg = await sharp(data, { raw: { width, height, channels: 3 } })
+        .jpeg()
+        .toBuffer();
+      await photoStore.putDerived(ref, 'card', jpeg);
+      return ref;
+    };
+    const [original, rephotographed, otherFace] = await Promise.all([
+      storedCard(PEOPLE[0]!, { seed: 11, rotation: 3 }),
+      storedCard(PEOPLE[0]!, { seed: 12, rotation: -7, perspective: 12, format: 'webp' }),
+      storedCard(PEOPLE[1]!, { seed: 13, rotation: 2 }),
+    ]);
+    const first = screenInput({ photoRef: original });
+    expect((await withPhotos.screenApplicant(first)).flags).toEqual([]);
+    // The same person again: never a repeat of themselves.
+    const again = await withPhotos.screenApplicant({ ...first, applicationId: randomUUID() });
+    expect(again.flags).toEqual([]);
+
+    const copycat = await withPhotos.screenApplicant(screenInput({ photoRef: rephotographed }));
+    expect(copycat.riskLevel).toBe('HIGH');
+    expect(copycat.flags.map((f) => f.code)).toEqual(['DUPLICATE_PHOTO']);
+    expect(copycat.flags[0]!.detail).toContain(first.applicationId);
+
+    const someoneElse = await withPhotos.screenApplicant(screenInput({ photoRef: otherFace }));
+    expect(someoneElse.flags).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 // SPEC §1 end to end through the HTTP API, with the real photo pipeline and a real Temporal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
+import sharp from 'sharp';
 import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -87,6 +88,24 @@ describe('opening a wallet', () => {
       headers: bearer(token),
     });
     expect(asApplicant.statusCode).toBe(403);
+
+    // The card as found in the upload, and straightened beside it for reviewers.
+    expect(photo.metrics.corners).toHaveLength(4);
+    expect(photo.metrics.cardShare).toBeGreaterThan(0.8);
+    const card = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/applications/${id}/id-photo?variant=card`,
+      headers: bearer(stack.staffToken('reviewer', 'rita')),
+    });
+    expect(card.statusCode).toBe(200);
+    expect(card.headers['content-type']).toBe('image/jpeg');
+    expect(await sharp(card.rawPayload).metadata()).toMatchObject({ width: 1712, height: 1080 });
+    const unknownVariant = await stack.api.inject({
+      method: 'GET',
+      url: `/v1/applications/${id}/id-photo?variant=thumbnail`,
+      headers: bearer(stack.staffToken('reviewer', 'rita')),
+    });
+    expect(unknownVariant.statusCode).toBe(400);
 
     const approved = await decide(stack, id, 'rita', {
       decision: 'APPROVE',
