@@ -6,7 +6,9 @@ import type { AppDatabase } from '../db/client';
 import { cardUses, portraitUses, watchlist } from '../db/schema';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
 import { blindIndex, personIdOf } from '../crypto/pii';
+import { phoneVerifiedByAnotherPerson } from '../db/repositories/applicant-logins';
 import type { ActivityDeps } from './index';
+import type { RiskLevel, ScreeningFlag } from '../domain/contract';
 import { PhotoNotFoundError } from '../db/repositories/photo-store';
 import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
 
@@ -16,14 +18,6 @@ import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash
  */
 export const REPEAT_PORTRAIT_MAX_DISTANCE = 6;
 
-export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
-export type ScreeningFlagCode =
-  'WATCHLIST_MATCH' | 'WATCHLIST_NAME_SIMILAR' | 'DUPLICATE_PHOTO' | 'DUPLICATE_BANK_CARD';
-
-export interface ScreeningFlag {
-  code: ScreeningFlagCode;
-  detail: string;
-}
 
 export interface ScreenApplicantInput {
   applicationId: string;
@@ -205,6 +199,12 @@ export function createScreeningActivities({
         },
         { behavior: 'immediate' },
       );
+      const phoneRepeat = phoneVerifiedByAnotherPerson(db, input.applicationId);
+      if (phoneRepeat)
+        flags.push({
+          code: 'DUPLICATE_PHONE',
+          detail: `The same phone number was verified by another person (application ${phoneRepeat.applicationId}).`,
+        });
 
       return { riskLevel: flags.length > 0 ? 'HIGH' : 'LOW', flags };
     },

@@ -161,6 +161,8 @@ export const applicantLogins = sqliteTable(
      * applying with someone else's number must not take over their sign-in).
      */
     phoneVerifiedAt: integer('phone_verified_at', { mode: 'timestamp_ms' }),
+    /** Whose application this is (blind index of the ID number): screening compares phones. */
+    personId: text('person_id'),
   },
   (t) => [index('applicant_logins_phone_idx').on(t.phoneIndex, t.phoneVerifiedAt)],
 );

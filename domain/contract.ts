@@ -102,6 +102,7 @@ export interface ScreeningFlag {
     | 'WATCHLIST_NAME_SIMILAR'
     | 'DUPLICATE_PHOTO'
     | 'DUPLICATE_BANK_CARD'
+    | 'DUPLICATE_PHONE'
     | 'MINOR_UNDER_16'
     | 'OCR_PARTIAL_MATCH';
   detail: string;

@@ -2,7 +2,7 @@
 // password's hash, per application. A phone counts only once its applicant proved it with the
 // code (`phone_verified_at`), so that a stranger's application with someone else's number cannot
 // shadow theirs.
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { applicantLogins } from '../schema';
 
@@ -11,11 +11,18 @@ export type ApplicantLogin = typeof applicantLogins.$inferSelect;
 /** The login of an application that passed eligibility; a changed phone is unverified again. */
 export function upsertApplicantLogin(
   tx: AppDatabase,
-  login: { applicationId: string; phoneIndex: string; passwordHash: string; at: Date },
+  login: {
+    applicationId: string;
+    personId: string;
+    phoneIndex: string;
+    passwordHash: string;
+    at: Date;
+  },
 ): void {
   tx.insert(applicantLogins)
     .values({
       applicationId: login.applicationId,
+      personId: login.personId,
       phoneIndex: login.phoneIndex,
       passwordHash: login.passwordHash,
       createdAt: login.at,
@@ -23,6 +30,7 @@ export function upsertApplicantLogin(
     .onConflictDoUpdate({
       target: applicantLogins.applicationId,
       set: {
+        personId: login.personId,
         phoneIndex: login.phoneIndex,
         passwordHash: login.passwordHash,
         phoneVerifiedAt: sql`CASE WHEN ${applicantLogins.phoneIndex} = ${login.phoneIndex} THEN ${applicantLogins.phoneVerifiedAt} END`,
@@ -69,4 +77,34 @@ export function replaceLoginHash(
       and(eq(applicantLogins.applicationId, applicationId), eq(applicantLogins.passwordHash, from)),
     )
     .run();
+}
+
+/**
+ * Another person's application that verified the phone this application verified (SPEC §1 step
+ * 5: a repeat), or null. Only verified phones count: typing someone's number proves nothing.
+ */
+export function phoneVerifiedByAnotherPerson(
+  db: AppDatabase,
+  applicationId: string,
+): { applicationId: string } | null {
+  const own = db
+    .select({ phoneIndex: applicantLogins.phoneIndex, personId: applicantLogins.personId })
+    .from(applicantLogins)
+    .where(
+      and(eq(applicantLogins.applicationId, applicationId), isNotNull(applicantLogins.phoneVerifiedAt)),
+    )
+    .get();
+  if (!own?.personId) return null;
+  const other = db
+    .select({ applicationId: applicantLogins.applicationId })
+    .from(applicantLogins)
+    .where(
+      and(
+        eq(applicantLogins.phoneIndex, own.phoneIndex),
+        isNotNull(applicantLogins.phoneVerifiedAt),
+        ne(applicantLogins.personId, own.personId),
+      ),
+    )
+    .get();
+  return other ?? null;
 }

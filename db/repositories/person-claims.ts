@@ -61,6 +61,7 @@ export function claimPersonForApplication(
       // once verified.
       upsertApplicantLogin(tx, {
         applicationId: input.applicationId,
+        personId,
         phoneIndex,
         passwordHash: input.loginPasswordHash,
         at: now,

@@ -1,0 +1,1 @@
+ALTER TABLE `applicant_logins` ADD `person_id` text;
