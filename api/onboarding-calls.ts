@@ -39,6 +39,7 @@ export async function queryOnboarding<Ret>(
   id: string,
   query: QueryDefinition<Ret, []>,
 ): Promise<Ret> {
+  assertNotErased(app, id);
   try {
     return await app.temporal.call(() => applicationHandle(app, id).query(query));
   } catch (error) {
@@ -65,6 +66,15 @@ export async function readApplication(app: FastifyInstance, id: string): Promise
   // Its wallet was closed and the person erased: their workflows can no longer be decrypted.
   if (stored === 'ERASED') throw notFound('application');
   return stored ?? queryApplication(app, id);
+}
+
+/**
+ * 404 for a closed wallet's application: its person's key is gone, so no update could even be
+ * encoded for its workflow (the payload codec refuses); it no longer exists for anyone.
+ */
+export function assertNotErased(app: FastifyInstance, id: string): void {
+  if (loadApplicationView(app.database.db, app.piiKey, id) === 'ERASED')
+    throw notFound('application');
 }
 
 /** Keeps a view a workflow answered with in the read model, for the GETs that follow. */
@@ -112,13 +122,14 @@ export async function updateApplicationWorkflow<Ret, Args extends [any, ...any[]
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint
-export function updateApplication<Ret, Args extends [any, ...any[]]>(
+export async function updateApplication<Ret, Args extends [any, ...any[]]>(
   app: FastifyInstance,
   id: string,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
   timeoutMs = 30_000,
 ): Promise<Ret> {
+  assertNotErased(app, id);
   return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).then(
     (answer) => {
       // Every step answers with the view after it (StepResult): the read model follows.
