@@ -22,6 +22,7 @@ import {
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
 import { loadApplicationView, saveApplicationView } from '../db/repositories/application-views';
+import { applicantReason, applicantReasons } from './eligibility-answers';
 import { notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
@@ -147,7 +148,8 @@ export async function updateApplication<Ret, Args extends [any, ...any[]]>(
 /** The application as its owner sees it (masked) or as staff see it (whole). */
 export function publicView(view: ApplicationView, masked: boolean) {
   const { fieldErrors: _fieldErrors, revision: _revision, applicant, ...rest } = view;
-  return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
+  if (!masked) return { ...rest, applicant };
+  return { ...rest, reasons: applicantReasons(rest.reasons), applicant: maskApplicant(applicant) };
 }
 
 /** 200 with the application for a step that went through; a problem for one that did not. */
@@ -159,11 +161,12 @@ export function sendStep(
 ) {
   const application = publicView(result.view, masked);
   if (result.ok) return reply.code(200).send({ ...extra, ...application });
-  const code = result.code ?? 'INVALID_STATE';
+  const told = { code: result.code ?? 'INVALID_STATE', message: result.message };
+  const { code, message } = masked ? applicantReason(told) : told;
   const status = statusOf(code);
   throw new Problem(
     code,
-    result.message,
+    message,
     {
       ...extra,
       ...(result.errors ? { errors: result.errors } : {}),

@@ -15,6 +15,7 @@ import { prepareViewsFor } from '../../db/repositories/application-views';
 import { assertNotErased, readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
+import { throttle, unthrottle } from '../throttles';
 import { IdParams, problemResponses } from '../schemas/common';
 import {
   EmptyBody,
@@ -48,9 +49,16 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       ownApplication(request, request.params.id);
+      // Codes to one phone are capped across applications too (api/throttles.ts).
+      const { applicant } = await readApplication(app, request.params.id);
+      const hit = throttle(app, 'otpPerPhone', applicant.phone);
       const result = await updateApplication(app, request.params.id, resendOtpUpdate, [
         { version: 1 },
-      ]);
+      ]).catch((error: unknown) => {
+        unthrottle(app, hit);
+        throw error;
+      });
+      if (!result.ok) unthrottle(app, hit);
       return sendStep(reply, result, true);
     },
   );
