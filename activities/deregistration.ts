@@ -97,7 +97,11 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       if (!outcome.ok) {
         const { code } = outcome;
         const notAboutMoney =
-          code === 'NOT_FOUND' || code === 'INVALID_INPUT' || code === 'IDEMPOTENCY_KEY_REUSED';
+          code === 'NOT_FOUND' ||
+          code === 'INVALID_INPUT' ||
+          code === 'IDEMPOTENCY_KEY_REUSED' ||
+          // withdrawAll checks no password; listed so that every ledger code has an answer.
+          code === 'PAYMENT_PASSWORD_BUSY';
         return { ok: false, code: notAboutMoney ? 'INVALID_STATE' : code };
       }
       return { ok: true, amount: outcome.value?.transaction.amount ?? 0 };

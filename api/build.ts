@@ -4,6 +4,8 @@ import type { Ajv } from 'ajv';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config';
 import app from './app';
+import { clientErrorHandler } from './client-errors';
+import { logSerializers } from './log-serializers';
 import { frameworkErrors } from './plugins/errors';
 import { fieldFormats } from './schemas/fields';
 
@@ -14,8 +16,12 @@ export function serverOptions(
   return {
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.body', 'res.body'],
+      serializers: logSerializers,
+      // Belt and braces: the serializer logs no headers or bodies at all.
+      redact: ['req.headers', 'req.body', 'res.body'],
     },
+    // Refusals of Node's HTTP parser (431 headers too large, …) as problem+json too.
+    clientErrorHandler,
     // The ceiling; each route has its own, smaller limit (api/plugins/body-limit.ts).
     bodyLimit: 64 * 1024,
     // Routing failures (bad percent-encoding, over-long path parameters) as problems too.

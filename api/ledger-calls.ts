@@ -6,6 +6,9 @@ import { notFound, Problem } from './problem';
 export function ledgerProblem(error: unknown): unknown {
   if (!(error instanceof LedgerError)) return error;
   if (error.code === 'NOT_FOUND') return notFound('wallet');
+  // Other checks of the password are under way: come back, it is not a lock.
+  if (error.code === 'PAYMENT_PASSWORD_BUSY')
+    return new Problem('TOO_MANY_REQUESTS', error.message, {}, { 'Retry-After': '1' });
   const code = error.code === 'INVALID_INPUT' ? 'VALIDATION_FAILED' : error.code;
   return new Problem(code, error.message, error.details);
 }

@@ -22,6 +22,7 @@ import {
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
 import { loadApplicationView, saveApplicationView } from '../db/repositories/application-views';
+import { applicantReason, applicantReasons } from './eligibility-answers';
 import { notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
@@ -39,6 +40,7 @@ export async function queryOnboarding<Ret>(
   id: string,
   query: QueryDefinition<Ret, []>,
 ): Promise<Ret> {
+  assertNotErased(app, id);
   try {
     return await app.temporal.call(() => applicationHandle(app, id).query(query));
   } catch (error) {
@@ -65,6 +67,15 @@ export async function readApplication(app: FastifyInstance, id: string): Promise
   // Its wallet was closed and the person erased: their workflows can no longer be decrypted.
   if (stored === 'ERASED') throw notFound('application');
   return stored ?? queryApplication(app, id);
+}
+
+/**
+ * 404 for a closed wallet's application: its person's key is gone, so no update could even be
+ * encoded for its workflow (the payload codec refuses); it no longer exists for anyone.
+ */
+export function assertNotErased(app: FastifyInstance, id: string): void {
+  if (loadApplicationView(app.database.db, app.piiKey, id) === 'ERASED')
+    throw notFound('application');
 }
 
 /** Keeps a view a workflow answered with in the read model, for the GETs that follow. */
@@ -112,13 +123,14 @@ export async function updateApplicationWorkflow<Ret, Args extends [any, ...any[]
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint
-export function updateApplication<Ret, Args extends [any, ...any[]]>(
+export async function updateApplication<Ret, Args extends [any, ...any[]]>(
   app: FastifyInstance,
   id: string,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
   timeoutMs = 30_000,
 ): Promise<Ret> {
+  assertNotErased(app, id);
   return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).then(
     (answer) => {
       // Every step answers with the view after it (StepResult): the read model follows.
@@ -136,7 +148,8 @@ export function updateApplication<Ret, Args extends [any, ...any[]]>(
 /** The application as its owner sees it (masked) or as staff see it (whole). */
 export function publicView(view: ApplicationView, masked: boolean) {
   const { fieldErrors: _fieldErrors, revision: _revision, applicant, ...rest } = view;
-  return { ...rest, applicant: masked ? maskApplicant(applicant) : applicant };
+  if (!masked) return { ...rest, applicant };
+  return { ...rest, reasons: applicantReasons(rest.reasons), applicant: maskApplicant(applicant) };
 }
 
 /** 200 with the application for a step that went through; a problem for one that did not. */
@@ -148,11 +161,12 @@ export function sendStep(
 ) {
   const application = publicView(result.view, masked);
   if (result.ok) return reply.code(200).send({ ...extra, ...application });
-  const code = result.code ?? 'INVALID_STATE';
+  const told = { code: result.code ?? 'INVALID_STATE', message: result.message };
+  const { code, message } = masked ? applicantReason(told) : told;
   const status = statusOf(code);
   throw new Problem(
     code,
-    result.message,
+    message,
     {
       ...extra,
       ...(result.errors ? { errors: result.errors } : {}),

@@ -2,7 +2,8 @@
 import type { HttpErrorCode, ReasonCode } from '../domain/codes';
 import { reasonMessage } from '../domain/messages';
 
-export type ProblemCode = ReasonCode | HttpErrorCode | 'IDEMPOTENCY_KEY_REUSED';
+export type ProblemCode =
+  ReasonCode | HttpErrorCode | 'IDEMPOTENCY_KEY_REUSED' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT';
 
 export interface FieldProblem {
   field: string;
@@ -16,12 +17,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -51,7 +54,9 @@ const STATUS_OF: Partial<Record<ProblemCode, number>> = {
   ALREADY_HAS_WALLET: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  REQUEST_TIMEOUT: 408,
   TOO_MANY_REQUESTS: 429,
+  HEADERS_TOO_LARGE: 431,
   OTP_RESEND_TOO_SOON: 429,
   INTERNAL_ERROR: 500,
   TEMPORAL_UNAVAILABLE: 503,

@@ -348,3 +348,23 @@ export const walletNotices = sqliteTable(
   },
   (t) => [index('wallet_notices_due_idx').on(t.relayedAt, t.nextAttemptAt)],
 );
+
+/**
+ * Throttles shared by every API process (db/repositories/throttles.ts): one row per counted event
+ * (an SMS code sent to a phone, an application for a card, a sign-in from a client), under a
+ * keyed hash of what is counted, never the phone, card or address itself. Rows older than the
+ * longest window are deleted as new ones come.
+ */
+export const throttleHits = sqliteTable(
+  'throttle_hits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    bucket: text('bucket').notNull(),
+    subject: text('subject').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('throttle_hits_subject_idx').on(t.bucket, t.subject, t.at),
+    index('throttle_hits_at_idx').on(t.at),
+  ],
+);

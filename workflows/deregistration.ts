@@ -120,13 +120,17 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     return view;
   });
 
+  let withdrawAlls = 0;
   setHandler(
     withdrawAllUpdate,
     async () => {
       const seq = statusSeq;
+      // One key per withdraw-all: money may arrive again after the first (back to clearance),
+      // and a retry of this activity keeps its own key.
+      withdrawAlls += 1;
       const outcome = await db.withdrawAllForDeregistration({
         walletId,
-        key: `${workflowInfo().workflowId}:${workflowInfo().runId}:withdraw-all`,
+        key: `${workflowInfo().workflowId}:${workflowInfo().runId}:withdraw-all:${withdrawAlls}`,
       });
       if (!outcome.ok) return result(false, outcome.code);
       balanceHint += 1;
@@ -190,6 +194,27 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
     }
   }
 
+  /**
+   * Waits for the owner's confirmation. A movement told meanwhile (balanceChanged) is looked at
+   * at once, so that the view never says zero while there is money in the wallet.
+   */
+  async function confirmation(deadline: number): Promise<'SETTLED' | 'EXPIRED' | 'MONEY_ARRIVED'> {
+    for (;;) {
+      const seen = balanceHint;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return 'EXPIRED';
+      const settled = await condition(
+        () => confirmed || cancelRequested || balanceHint !== seen,
+        remaining,
+      );
+      if (!settled) return 'EXPIRED';
+      if (confirmed || cancelRequested) return 'SETTLED';
+      await refreshBalance();
+      if (confirmed || cancelRequested) return 'SETTLED';
+      if (view.balance > 0) return 'MONEY_ARRIVED';
+    }
+  }
+
   async function run(): Promise<void> {
     const state = await refreshBalance();
     if (state.status !== 'ACTIVE' && state.status !== 'FROZEN') {
@@ -221,11 +246,10 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       confirmed = false;
       await moveTo('AWAITING_CONFIRMATION', [], deadline);
       evaluated = true;
-      const settled = await condition(
-        () => confirmed || cancelRequested,
-        RULES.confirmationWindowMs,
-      );
-      if (cancelRequested || !settled) return moveTo('CANCELLED');
+      const outcome = await confirmation(deadline);
+      // Money arrived while the owner was asked to confirm: back to clearing it.
+      if (outcome === 'MONEY_ARRIVED') continue;
+      if (cancelRequested || outcome === 'EXPIRED') return moveTo('CANCELLED');
       closing = true;
       const closed = await db.closeWallet({
         walletId,

@@ -1,7 +1,8 @@
 // Request rate limits (SPEC §5: 429 with Retry-After), in one place. The plugin is registered
 // once for the whole app with `global: false`: only routes that ask for a limit get one, through
 // `config: rateLimited('…')`. Counters live in this process; with several API instances each
-// one counts its own (a shared store would go here).
+// one counts its own. What must hold across processes (codes per phone, applications per card and
+// client, sign-ins per client) is counted in the database instead: api/throttles.ts.
 //
 // The limits sit above what a person does by hand and below what a script guessing codes or
 // passwords needs. The workflows and the ledger have their own, stricter, per-application rules

@@ -11,9 +11,11 @@ import {
 } from '../../workflows/messages';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
 import { hashPassword } from '../../crypto/password-hash';
-import { readApplication, sendStep, updateApplication } from '../onboarding-calls';
+import { prepareViewsFor } from '../../db/repositories/application-views';
+import { assertNotErased, readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
+import { throttle, unthrottle } from '../throttles';
 import { IdParams, problemResponses } from '../schemas/common';
 import {
   EmptyBody,
@@ -47,9 +49,16 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       ownApplication(request, request.params.id);
+      // Codes to one phone are capped across applications too (api/throttles.ts).
+      const { applicant } = await readApplication(app, request.params.id);
+      const hit = throttle(app, 'otpPerPhone', applicant.phone);
       const result = await updateApplication(app, request.params.id, resendOtpUpdate, [
         { version: 1 },
-      ]);
+      ]).catch((error: unknown) => {
+        unthrottle(app, hit);
+        throw error;
+      });
+      if (!result.ok) unthrottle(app, hit);
       return sendStep(reply, result, true);
     },
   );
@@ -101,6 +110,11 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       ownApplication(request, request.params.id);
+      assertNotErased(app, request.params.id);
+      // A corrected ID number (valid: the schema checked it) is another person, and the views
+      // naming them are sealed under their key.
+      if (request.body.idNumber !== undefined)
+        prepareViewsFor(app.database.db, app.piiKey, request.body.idNumber);
       const result = await updateApplication(app, request.params.id, resubmitUpdate, [
         { version: 1, fields: request.body },
       ]);

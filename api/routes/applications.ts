@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { createHmac, randomUUID } from 'node:crypto';
 import {
   ONBOARDING_WORKFLOW,
@@ -21,7 +22,9 @@ import { hashPassword } from '../../crypto/password-hash';
 import { personIdOf } from '../../crypto/pii';
 import { registerTemporalSubject } from '../../db/repositories/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
+import { applicantReason, applicantReasons } from '../eligibility-answers';
 import { notFound, Problem } from '../problem';
+import { throttle, unthrottle } from '../throttles';
 import {
   publicView,
   queryApplication,
@@ -58,9 +61,14 @@ function sameApplicant(view: ApplicationView, body: CreateApplicationBody): bool
 }
 
 const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const codeHits = new WeakMap<FastifyRequest, number>();
   app.post(
     '/v1/applications',
     {
+      // Anything but a 201 sent no code: its hit goes back.
+      onResponse: async (request, reply) => {
+        if (reply.statusCode !== 201) unthrottle(app, codeHits.get(request));
+      },
       schema: {
         summary: 'Start an application for a wallet',
         tags: ['applications'],
@@ -73,6 +81,13 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const idempotencyKey = request.headers['idempotency-key'];
       const applicationId = applicationIdFor(config, idempotencyKey);
       const { loginPassword, appVersion, ...fields } = request.body;
+      // Shared by every API process (api/throttles.ts): per client, per card (each try of a
+      // card counts), and the SMS code this sends, per phone across applications (given back
+      // by the onResponse hook when no code went out).
+      const submitted = normalizeApplicant(fields);
+      throttle(app, 'applicationsPerClient', request.ip);
+      throttle(app, 'applicationsPerCard', submitted.bankCardNumber);
+      codeHits.set(request, throttle(app, 'otpPerPhone', submitted.phone));
       const input: OnboardingInput = {
         version: 1,
         applicationId,
@@ -128,11 +143,12 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       if (view.status === 'FAILED') {
         const first = view.reasons[0];
         // SPEC §5: a duplicate (another application in progress, a wallet already) is a 409.
-        throw new Problem(first?.code ?? 'INVALID_STATE', first?.message, {
+        const told = first ? applicantReason(first) : undefined;
+        throw new Problem(told?.code ?? 'INVALID_STATE', told?.message, {
           applicationId,
           // Not `status`: in problem+json that is the HTTP status (RFC 9457).
           applicationStatus: view.status,
-          reasons: view.reasons,
+          reasons: applicantReasons(view.reasons),
           errors: view.fieldErrors,
         });
       }

@@ -9,7 +9,7 @@ import { getReviewFileQuery, submitIdPhotoUpdate } from '../../workflows/message
 import type { Config } from '../../config/config';
 import { photoStoreFor } from '../../db/repositories/photo-store';
 import { PhotoNotFoundError } from '../../db/repositories/photo-store';
-import { queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
+import { assertNotErased, queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';
 import { notFound, Problem } from '../problem';
@@ -21,7 +21,13 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 async function uploadedBytes(request: FastifyRequest): Promise<Buffer> {
   if (request.isMultipart()) {
-    const file = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+    // A multipart body the parser cannot split (no boundary, a broken part) is the client's.
+    const file = await request
+      .file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } })
+      .catch((error: unknown) => {
+        if (error instanceof Problem || (error as FastifyError).statusCode === 413) throw error;
+        throw new Problem('MALFORMED_REQUEST', 'The multipart body could not be read.');
+      });
     if (!file || file.fieldname !== 'photo')
       throw new Problem('MALFORMED_REQUEST', 'Send the image in the multipart field "photo".');
     const bytes = await file.toBuffer();
@@ -82,6 +88,8 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request, reply) => {
       const { id } = request.params;
       ownApplication(request, id);
+      // Before anything of the upload is stored.
+      assertNotErased(app, id);
       const bytes = await uploadedBytes(request);
       const { ref } = await store.put(bytes);
       const result = await updateApplication(

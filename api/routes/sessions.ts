@@ -8,6 +8,7 @@ import { hashPassword, verifyAndRehash } from '../../crypto/password-hash';
 import { blindIndex } from '../../crypto/pii';
 import { rateLimited } from '../plugins/rate-limit';
 import { unauthorized } from '../problem';
+import { throttle, unthrottle } from '../throttles';
 import { problemResponses } from '../schemas/common';
 import { CreateSessionBody, SessionResponse } from '../schemas/sessions';
 import { applicantClaims } from '../tokens';
@@ -34,6 +35,9 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
       },
     },
     async (request) => {
+      // Per client whatever the phone, shared by every API process: spraying one password over
+      // many phones meets a 429. A sign-in that succeeds gives its hit back.
+      const hit = throttle(app, 'loginPerClient', request.ip);
       const phone = request.body.phone.trim();
       const login = isValidPhone(phone)
         ? findVerifiedLogin(db, blindIndex(config.piiKey, 'phone', phone))
@@ -43,6 +47,7 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
         login?.passwordHash ?? (await decoyHash()),
       );
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
+      unthrottle(app, hit);
       if (rehashed) replaceLoginHash(db, login.applicationId, login.passwordHash, rehashed);
       return {
         token: app.signApplicantToken(applicantClaims(login.applicationId)),

@@ -12,7 +12,7 @@ import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
 import { applications } from '../schema';
 import type { ApplicationView } from '../../domain/contract';
 import { openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
-import { loadPersonKey } from './person-keys';
+import { loadPersonKey, personKey } from './person-keys';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;
 
@@ -64,6 +64,16 @@ export function saveApplicationView(db: AppDatabase, piiKey: Buffer, view: Appli
     view: sealJson(key, view, context(view.applicationId)),
     viewRevision: revision,
   });
+}
+
+/**
+ * Makes the key of the person an ID number names, for the views that will name them. Called by
+ * the API before a resubmission that corrects the ID number: the corrected number is another
+ * person, and `saveApplicationView` (which never makes a key) would otherwise drop every view
+ * from then on, leaving the read model at the rejection with the old identity.
+ */
+export function prepareViewsFor(db: AppDatabase, piiKey: Buffer, idNumber: string): void {
+  personKey(db, piiKey, personIdOf(piiKey, idNumber));
 }
 
 // Every GET of an application and every step that reads it first goes through this read.

@@ -23,6 +23,11 @@ import { queueWalletNotice } from './wallet-notices';
 
 export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
 export const PAYMENT_PASSWORD_LOCK_MS = 24 * 3600_000;
+/**
+ * How long a check waits its turn while as many attempts as the lock allows are already being
+ * checked (each takes one slow hash); past this it answers PAYMENT_PASSWORD_BUSY (429).
+ */
+export const PAYMENT_PASSWORD_QUEUE_MS = 5_000;
 /** Risk monitoring: more than this many payments within the window freezes the wallet. */
 export const RISK_MAX_PAYMENTS = 5;
 export const RISK_WINDOW_MS = 10 * 60_000;
@@ -40,6 +45,7 @@ export type LedgerErrorCode =
   | 'INSUFFICIENT_BALANCE'
   | 'PAYMENT_PASSWORD_INVALID'
   | 'PAYMENT_PASSWORD_LOCKED'
+  | 'PAYMENT_PASSWORD_BUSY'
   | 'IDEMPOTENCY_KEY_REUSED';
 
 /**
@@ -154,6 +160,9 @@ function toTransaction(row: TransactionRow): LedgerTransaction {
 class Refusal {
   constructor(readonly error: LedgerError) {}
 }
+
+/** A check that must wait: the allowed attempts are all being checked right now. */
+const UNDER_WAY = Symbol('under way');
 
 function replayOf(row: TransactionRow): MovementResult {
   return { transaction: toTransaction(row), balance: row.balanceAfter, replayed: true };
@@ -328,7 +337,38 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
    * in parallel are counted like guesses sent one by one.
    */
   async function verifyPaymentPassword(walletId: string, password: string): Promise<void> {
-    const charged = db.transaction(
+    const charged = await chargeAttempt(walletId);
+    // The new hash, if any, is computed before the transaction, which cannot wait on it.
+    const { ok: right, rehashed } =
+      typeof password === 'string'
+        ? await verifyAndRehash(password, charged)
+        : { ok: false, rehashed: null };
+    settleAttempt(walletId, charged, right, rehashed);
+  }
+
+  /**
+   * Charges one attempt and answers the hash to check it against. While the allowed attempts
+   * are all being checked, waits for them to settle rather than calling that a lock: the right
+   * password sent several times at once (or a client's replays) must go through, and a wrong
+   * one in those attempts still locks.
+   */
+  async function chargeAttempt(walletId: string): Promise<string> {
+    const deadline = Date.now() + PAYMENT_PASSWORD_QUEUE_MS;
+    for (;;) {
+      const charged = tryCharge(walletId);
+      if (charged !== UNDER_WAY) return charged;
+      if (Date.now() >= deadline)
+        throw new LedgerError(
+          'PAYMENT_PASSWORD_BUSY',
+          'Other payment password checks are under way on this wallet; try again shortly.',
+          { retryAfterSeconds: 1 },
+        );
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+    }
+  }
+
+  function tryCharge(walletId: string): string | typeof UNDER_WAY {
+    return db.transaction(
       (tx) => {
         const at = now();
         const wallet = walletRow(tx, walletId);
@@ -344,12 +384,8 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
           );
         // A lock that has run out starts the count afresh.
         if (lockedUntil) failures = 0;
-        if (failures >= PAYMENT_PASSWORD_MAX_FAILURES)
-          throw new LedgerError(
-            'PAYMENT_PASSWORD_LOCKED',
-            'Too many payment password attempts are under way; try again shortly.',
-            { attemptsLeft: 0 },
-          );
+        // Not a lock: these attempts are still being checked; one that is wrong will lock.
+        if (failures >= PAYMENT_PASSWORD_MAX_FAILURES) return UNDER_WAY;
         tx.update(wallets)
           .set({ paymentPasswordFailures: failures + 1, paymentPasswordLockedUntil: null })
           .where(eq(wallets.id, walletId))
@@ -358,11 +394,15 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       },
       { behavior: 'immediate' },
     );
-    // The new hash, if any, is computed before the transaction, which cannot wait on it.
-    const { ok: right, rehashed } =
-      typeof password === 'string'
-        ? await verifyAndRehash(password, charged)
-        : { ok: false, rehashed: null };
+  }
+
+  /** Refunds a right attempt (and stores its new hash), or counts a wrong one and maybe locks. */
+  function settleAttempt(
+    walletId: string,
+    charged: string,
+    right: boolean,
+    rehashed: string | null,
+  ): void {
     const refusal = db.transaction(
       (tx) => {
         const at = now();

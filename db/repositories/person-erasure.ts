@@ -31,6 +31,7 @@ export const NO_PERSONAL_DATA = {
   bank_accounts: "the sandbox bank's own records, sealed under the master key",
   webhook_events: 'ids and statuses only',
   wallet_notices: 'wallet ids and kinds only (the phone is looked up when sent)',
+  throttle_hits: 'keyed hashes of phones, cards and client addresses; expire within a day',
 } as const;
 
 /** Files outside the database that hold personal data, and how they go. */
