@@ -462,6 +462,22 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
     assertMovable(wallet);
     return null;
   }
+  /**
+   * Before a movement that needs the payment password: a replay's stored result (its password
+   * was checked the first time), else the password checked; null when the movement may go on.
+   */
+  async function replayOrCheckPassword(
+    walletId: string,
+    idempotencyKey: string,
+    hash: string,
+    paymentPassword: string | null,
+  ): Promise<MovementResult | null> {
+    if (paymentPassword === null) return null;
+    const prior = precheck(walletId, idempotencyKey, hash);
+    if (prior) return prior;
+    await verifyPaymentPassword(walletId, paymentPassword);
+    return null;
+  }
 
   return {
     /** Top-up from the bound card. The balance cap may be reached exactly, not passed. */
@@ -500,11 +516,8 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       assertAmount(amount);
       assertKey(idempotencyKey);
       const hash = requestHashOf('WITHDRAWAL', { amount });
-      if (paymentPassword !== null) {
-        const prior = precheck(walletId, idempotencyKey, hash);
-        if (prior) return prior;
-        await verifyPaymentPassword(walletId, paymentPassword);
-      }
+      const replay = await replayOrCheckPassword(walletId, idempotencyKey, hash, paymentPassword);
+      if (replay) return replay;
       return movement((tx, at) => {
         const wallet = walletRow(tx, walletId);
         const prior = priorResult(tx, walletId, idempotencyKey, hash);
@@ -552,11 +565,8 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       assertAmount(amount);
       assertKey(idempotencyKey);
       const hash = requestHashOf('PAYMENT', { amount, merchantId });
-      if (paymentPassword !== null) {
-        const prior = precheck(walletId, idempotencyKey, hash);
-        if (prior) return prior;
-        await verifyPaymentPassword(walletId, paymentPassword);
-      }
+      const replay = await replayOrCheckPassword(walletId, idempotencyKey, hash, paymentPassword);
+      if (replay) return replay;
       return movement((tx, at) => {
         const wallet = walletRow(tx, walletId);
         const prior = priorResult(tx, walletId, idempotencyKey, hash);
