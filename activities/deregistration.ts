@@ -1,20 +1,17 @@
 // Activities of the deregistration workflow (SPEC §3): the wallet's state, the withdrawal of
 // everything left, and the closure that erases the person's data.
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq, lte } from 'drizzle-orm';
-import { applications, wallets } from '../db/schema';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
-import { appendAudit } from '../db/repositories/audit-log';
 import { createLedger, ledgerOutcome } from '../db/repositories/ledger';
-import { deleteOutboxFor } from '../db/repositories/outbox';
-import { erasePerson } from '../db/repositories/person-erasure';
+import { webhooksEnabled } from '../db/repositories/status-events';
 import {
-  forgetOwnerPhone,
-  resealOwnerPhoneForClosure,
-  walletOwnerPhone,
-} from '../db/repositories/wallet-owner';
-import { queueStatusEvent, webhooksEnabled } from '../db/repositories/status-events';
+  closedWalletApplications,
+  closeWalletAndErasePerson,
+  forgetClosedOwnerPhone,
+  recordDeregistrationStatusChange,
+  walletStatusAndBalance,
+} from '../db/repositories/wallet-closure';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {
@@ -36,11 +33,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
   const ledger = createLedger(db, { webhookEvents: webhooks });
 
   function walletBalance({ walletId }: { walletId: string }): WalletBalance {
-    const row = db
-      .select({ status: wallets.status, balance: wallets.balance })
-      .from(wallets)
-      .where(eq(wallets.id, walletId))
-      .get();
+    const row = walletStatusAndBalance(db, walletId);
     if (!row) return { status: 'MISSING', balance: 0, frozen: false, pending: 0 };
     return {
       status: row.status,
@@ -64,27 +57,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       at: string;
       reasons: string[];
     }): Promise<void> {
-      const eventKey = `wallet:${input.walletId}:deregistration:${input.at}:${input.seq}`;
-      const at = new Date(input.at);
-      db.transaction((tx) => {
-        appendAudit(tx, {
-          eventKey,
-          at,
-          actor: 'system',
-          action: 'DEREGISTRATION_STATUS_CHANGED',
-          subjectType: 'wallet',
-          subjectId: input.walletId,
-          detail: { status: input.status, reasons: input.reasons },
-        });
-        if (webhooks)
-          queueStatusEvent(tx, {
-            eventKey,
-            kind: 'deregistration',
-            subjectId: input.walletId,
-            status: input.status,
-            occurredAt: at,
-          });
-      });
+      recordDeregistrationStatusChange(db, input, { webhooks });
     },
 
     async withdrawAllForDeregistration(input: {
@@ -119,52 +92,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
     async closeWallet(
       input: CloseWalletInput,
     ): Promise<{ ok: true } | { ok: false; code: ReasonCode }> {
-      const outcome = db.transaction((tx): { ok: true } | { ok: false; code: ReasonCode } => {
-        const wallet = tx.select().from(wallets).where(eq(wallets.id, input.walletId)).get();
-        if (!wallet) return { ok: false, code: 'INVALID_STATE' };
-        if (wallet.status === 'CLOSED') return { ok: true };
-        if (wallet.status === 'FROZEN') return { ok: false, code: 'WALLET_FROZEN' };
-        if (wallet.balance !== 0) return { ok: false, code: 'BALANCE_NOT_ZERO' };
-        const now = new Date();
-        const personApplications = tx
-          .select({ id: applications.id })
-          .from(applications)
-          .where(eq(applications.personId, wallet.personId))
-          .all()
-          .map((r) => r.id);
-        const applicationIds = [...new Set([input.applicationId, ...personApplications])];
-        // While the wallet is still open, so that the number is read under the person's key.
-        const ownerPhone = resealOwnerPhoneForClosure(tx, deps.config.piiKey, wallet.id);
-        tx.update(wallets)
-          .set({ status: 'CLOSED', balance: 0, paymentPasswordHash: '', updatedAt: now })
-          .where(eq(wallets.id, wallet.id))
-          .run();
-        erasePerson(tx, deps.config.piiKey, {
-          personId: wallet.personId,
-          applicationIds,
-          walletId: wallet.id,
-          ownerPhone,
-          now,
-        });
-        appendAudit(tx, {
-          eventKey: `wallet:${wallet.id}:closed`,
-          at: now,
-          actor: 'owner',
-          action: 'WALLET_CLOSED',
-          subjectType: 'wallet',
-          subjectId: wallet.id,
-          detail: { tier: wallet.tier, openedAt: wallet.createdAt.toISOString() },
-        });
-        if (webhooks)
-          queueStatusEvent(tx, {
-            eventKey: `wallet:${wallet.id}:closed`,
-            kind: 'wallet',
-            subjectId: wallet.id,
-            status: 'CLOSED',
-            occurredAt: now,
-          });
-        return { ok: true };
-      });
+      const outcome = closeWalletAndErasePerson(db, deps.config.piiKey, input, { webhooks });
       if (outcome.ok && deps.photoStore) {
         for (const ref of input.photoRefs) await deps.photoStore.delete(ref).catch(() => undefined);
       }
@@ -185,22 +113,8 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
     }): Promise<{ deleted: number; running: number }> {
       const client = deps.temporalClient;
       if (!client) throw new Error('eraseWorkflowHistories needs a Temporal client (ActivityDeps)');
-      const wallet = db.select().from(wallets).where(eq(wallets.id, input.walletId)).get();
-      if (!wallet || wallet.status !== 'CLOSED') return { deleted: 0, running: 0 };
-      const applicationIds = new Set([
-        wallet.applicationId,
-        ...db
-          .select({ id: applications.id })
-          .from(applications)
-          .where(
-            and(
-              eq(applications.personId, wallet.personId),
-              lte(applications.createdAt, wallet.updatedAt),
-            ),
-          )
-          .all()
-          .map((r) => r.id),
-      ]);
+      const applicationIds = closedWalletApplications(db, input.walletId);
+      if (applicationIds === null) return { deleted: 0, running: 0 };
       let deleted = 0;
       let running = 0;
       for (const applicationId of applicationIds) {
@@ -231,11 +145,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
      * of a closed wallet's owner, and neither does the wallet row.
      */
     async eraseOutboxFor(input: { walletId: string }): Promise<void> {
-      db.transaction((tx) => {
-        const phone = walletOwnerPhone(tx, deps.config.piiKey, input.walletId);
-        if (phone) deleteOutboxFor(tx, deps.config.piiKey, phone);
-        forgetOwnerPhone(tx, input.walletId);
-      });
+      forgetClosedOwnerPhone(db, deps.config.piiKey, input.walletId);
     },
   };
 }

@@ -2,7 +2,7 @@
 // ledger record themselves. Rows carry ids, actions and codes, never personal data.
 import { randomUUID } from 'node:crypto';
 import type { AppDatabase } from '../db/client';
-import { appendAudit } from '../db/repositories/audit-log';
+import { appendAuditRows } from '../db/repositories/audit-log';
 import type { TokenClaims } from './tokens';
 
 export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';
@@ -20,16 +20,16 @@ export function recordPersonalDataViews(
 ): void {
   if (user.role === 'applicant' || applicationIds.length === 0) return;
   const at = new Date();
-  db.transaction((tx) => {
-    for (const subjectId of applicationIds)
-      appendAudit(tx, {
-        eventKey: `staff-read:${randomUUID()}`,
-        at,
-        actor: user.sub,
-        action: 'VIEWED_PERSONAL_DATA',
-        subjectType: 'application',
-        subjectId,
-        detail: { view },
-      });
-  });
+  appendAuditRows(
+    db,
+    applicationIds.map((subjectId) => ({
+      eventKey: `staff-read:${randomUUID()}`,
+      at,
+      actor: user.sub,
+      action: 'VIEWED_PERSONAL_DATA',
+      subjectType: 'application',
+      subjectId,
+      detail: { view },
+    })),
+  );
 }

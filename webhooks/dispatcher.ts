@@ -8,9 +8,14 @@
 // claimable while no earlier row of the same subject is undelivered. Delivery is at least once
 // (an answer lost on the way back means a second POST); receivers deduplicate on X-Event-Id.
 import { createHmac } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/client';
-import { webhookEvents } from '../db/schema';
+import {
+  claimDueWebhookEvents,
+  handWebhookEventBack,
+  markWebhookEventDelivered,
+  retryWebhookEventLater,
+  type Claimed,
+} from '../db/repositories/webhook-events';
 
 export const WEBHOOK_FIRST_RETRY_MS = 1000;
 export const WEBHOOK_MAX_RETRY_MS = 10 * 60_000;
@@ -65,13 +70,6 @@ export interface WebhookDispatcher {
   stop(): Promise<void>;
 }
 
-interface Claimed {
-  id: number;
-  eventId: string;
-  body: string;
-  attempts: number;
-}
-
 export function startWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
   const {
     db,
@@ -91,24 +89,6 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
-  function claim(): Claimed[] {
-    const now = Date.now();
-    return db.all<Claimed>(sql`
-      UPDATE webhook_events
-         SET next_attempt_at = ${now + leaseMs}, attempts = attempts + 1
-       WHERE id IN (
-         SELECT e.id FROM webhook_events e
-          WHERE e.delivered_at IS NULL
-            AND e.next_attempt_at <= ${now}
-            AND NOT EXISTS (
-              SELECT 1 FROM webhook_events p
-               WHERE p.kind = e.kind AND p.subject_id = e.subject_id
-                 AND p.delivered_at IS NULL AND p.id < e.id)
-          ORDER BY e.id
-          LIMIT ${batchSize})
-      RETURNING id, event_id AS eventId, body, attempts`);
-  }
-
   async function deliver(row: Claimed): Promise<void> {
     const timeout = AbortSignal.timeout(timeoutMs);
     let error: string;
@@ -126,33 +106,24 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        db.update(webhookEvents)
-          .set({ deliveredAt: new Date(), lastError: null })
-          .where(eq(webhookEvents.id, row.id))
-          .run();
+        markWebhookEventDelivered(db, row.id);
         return;
       }
       error = `HTTP ${response.status}`;
     } catch (cause) {
       if (stopping.signal.aborted) {
         // Shutting down: hand the row back at once rather than after the lease.
-        db.update(webhookEvents)
-          .set({ nextAttemptAt: new Date(), attempts: sql`max(${webhookEvents.attempts} - 1, 0)` })
-          .where(eq(webhookEvents.id, row.id))
-          .run();
+        handWebhookEventBack(db, row.id);
         return;
       }
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
     const delay = webhookRetryDelayMs(row.attempts, { firstMs: firstRetryMs, maxMs: maxRetryMs });
-    db.update(webhookEvents)
-      .set({ nextAttemptAt: new Date(Date.now() + delay), lastError: error.slice(0, 500) })
-      .where(eq(webhookEvents.id, row.id))
-      .run();
+    retryWebhookEventLater(db, row.id, new Date(Date.now() + delay), error.slice(0, 500));
   }
 
   async function runOnce(): Promise<number> {
-    const rows = claim();
+    const rows = claimDueWebhookEvents(db, { leaseMs, batchSize });
     await Promise.all(
       rows.map((row) =>
         deliver(row).catch((error: unknown) => log(`event ${row.eventId} not updated`, error)),

@@ -1,8 +1,7 @@
 // The reviewers' side of SPEC §1 step 6: the queue and the decisions.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
 import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
-import { applications } from '../../db/schema';
+import { applicationsInStatus } from '../../db/repositories/review-queue';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../workflows/messages';
 import { signDecision } from '../../crypto/decision-proof';
@@ -75,24 +74,11 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request) => {
       const status = request.query.status ?? 'PENDING_REVIEW';
       const limit = Number(request.query.limit ?? 20);
-      const conditions: SQL[] = [eq(applications.status, status)];
-      if (request.query.cursor) {
-        const after = decodeCursor(request.query.cursor);
-        const at = new Date(after.t);
-        conditions.push(
-          or(
-            gt(applications.updatedAt, at),
-            and(eq(applications.updatedAt, at), gt(applications.id, after.id)),
-          )!,
-        );
-      }
-      const rows = db
-        .select()
-        .from(applications)
-        .where(and(...conditions))
-        .orderBy(asc(applications.updatedAt), asc(applications.id))
-        .limit(limit + 1)
-        .all();
+      const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
+      const rows = applicationsInStatus(db, status, {
+        limit: limit + 1,
+        ...(after ? { after: { updatedAt: new Date(after.t), id: after.id } } : {}),
+      });
       const page = rows.slice(0, limit);
       const items = page.map((row) => ({
         applicationId: row.id,

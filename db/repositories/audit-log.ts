@@ -30,6 +30,13 @@ export function appendAudit(db: AppDatabase, row: AuditRow): boolean {
   return insertOnce(db).run(row).changes === 1;
 }
 
+/** Appends several rows in one transaction (each unless its event key is there already). */
+export function appendAuditRows(db: AppDatabase, rows: readonly AuditRow[]): void {
+  db.transaction((tx) => {
+    for (const row of rows) appendAudit(tx, row);
+  });
+}
+
 /** The detail of the row with this event key, or null when there is none. */
 export function auditDetailOf(db: AppDatabase, eventKey: string): Record<string, unknown> | null {
   const row = db
