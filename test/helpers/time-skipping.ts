@@ -123,6 +123,7 @@ export async function startWorkflowTier() {
     notify: () => undefined,
     checkIdPhoto: () => ACCEPTED_PHOTO,
     screenApplicant: () => ({ riskLevel: 'LOW', flags: [] }),
+    rescreenActiveWallets: () => ({ lastWalletId: null, screened: 0, alerts: 0 }),
     saveReviewSnapshot: () => undefined,
     // The API's proof is checked by crypto/decision-proof.ts; here a proof is what a test says.
     acceptReviewDecision: ({ proof }) => (proof as { mac?: string } | null)?.mac !== 'forged',
