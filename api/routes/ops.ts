@@ -19,6 +19,7 @@ import {
   watchlistRescreenWorkflowId,
 } from '../../domain/watchlist';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
+import { watchlistCsvToBody } from '../watchlist-csv';
 import { notFound, Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
@@ -101,6 +102,19 @@ const entryView = (row: WatchlistRow) => ({
 const ops: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
 
+  // The CSV import becomes the batch form of the JSON body before validation.
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: WATCHLIST_BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, watchlistCsvToBody(String(body)));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
   app.post(
     '/v1/ops/watchlist',
     {
@@ -110,7 +124,9 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Add watch-list entries (sanctions, politically exposed persons)',
         description:
-          'Body: one entry `{name, birthDate?, source, aliases?}` or `{entries: [...]}`. Re-adding ' +
+          'Body: one entry `{name, birthDate?, source, aliases?}` or `{entries: [...]}`, or ' +
+          '`text/csv` with the header `name,birthDate,source,aliases` (aliases separated by `|` ' +
+          'or `;`). Re-adding ' +
           'an entry already on the list (same normalised name, birth date and source) adds only ' +
           'the aliases it lacked. Every change re-screens the active wallets: a new hit is an ops ' +
           'alert (`GET /v1/ops/alerts`), never a freeze.',

@@ -71,6 +71,44 @@ describe('watch-list entries', () => {
     ]);
   });
 
+  it('imports CSV with aliases separated by | or ;', async () => {
+    const csv =
+      '\uFEFFname,birthDate,source,aliases\n' +
+      '孙 二娘,1960,CSV-TEST,"Sun Erniang|孫二娘"\n' +
+      '"Gu, Dasao",,CSV-TEST,顾大嫂;Gu Dasao Jr\n';
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/ops/watchlist',
+      headers: { ...ops, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ count: 2, added: 2 });
+    const rows = stack.database.db
+      .select()
+      .from(watchlist)
+      .where(eq(watchlist.source, 'CSV-TEST'))
+      .all();
+    expect(rows.map((r) => [r.name, r.birthDate, r.aliases])).toEqual([
+      ['孙二娘', '1960', ['Sun Erniang', '孫二娘']],
+      ['Gu, Dasao', null, ['顾大嫂', 'Gu Dasao Jr']],
+    ]);
+    for (const bad of [
+      'name,source\n"unclosed,UN\n',
+      'nom,source\n张三,UN\n',
+      'name,birthDate,source\n张三,1990-02-30,UN\n',
+    ]) {
+      const refused = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/ops/watchlist',
+        headers: { ...ops, 'content-type': 'text/csv' },
+        payload: bad,
+      });
+      expect(refused.statusCode, bad).toBe(400);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
   it.each([
     [{ name: '钱多多', source: 'UN', birthDate: '1970-02-30' }],
     [{ name: '钱多多', source: 'UN', birthDate: '197' }],
