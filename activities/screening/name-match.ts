@@ -75,8 +75,20 @@ export function latinKey(raw: string): string {
 }
 
 /** Each way a Han name is written in pinyin: family name first, then given name first. */
+const spellingCache = new Map<string, { spellings: Set<string>; syllables: number }>();
+
 function pinyinSpellings(han: string[]): { spellings: Set<string>; syllables: number } {
   const text = han.join('');
+  const cached = spellingCache.get(text);
+  if (cached) return cached;
+  // One person is compared with every Latin entry: convert the name once, not once per entry.
+  if (spellingCache.size >= 1000) spellingCache.clear();
+  const result = spellingsOf(text);
+  spellingCache.set(text, result);
+  return result;
+}
+
+function spellingsOf(text: string): { spellings: Set<string>; syllables: number } {
   const spellings = new Set<string>();
   let syllables = 0;
   for (const surname of ['head', 'off'] as const) {
