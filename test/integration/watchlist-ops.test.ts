@@ -3,6 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, wallets, watchlist } from '../../db/schema';
+import { onboardingWorkflowId } from '../../domain/contract';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   bearer,
@@ -13,6 +14,7 @@ import {
 } from '../helpers/onboarding';
 import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
+import { erasePersonKey } from '../../db/repositories/person-keys';
 
 let stack: Stack;
 let ops: Record<string, string>;
@@ -223,6 +225,41 @@ describe('re-screening active wallets after a change of the list', () => {
       headers: ops,
     });
     expect(wallet.json().status).toBe('ACTIVE');
+  });
+
+  it('skips a wallet whose person was erased, and still finishes', async () => {
+    const owner = freshPerson(PEOPLE[2]!); // 买买提·艾力
+    const { walletId, applicationId } = await driveToActive(stack, owner);
+    // Let the onboarding workflow send its last notice before the key goes.
+    await stack.temporalClient.workflow.getHandle(onboardingWorkflowId(applicationId)).result();
+    const personId = stack.database.db
+      .select({ p: wallets.personId })
+      .from(wallets)
+      .where(eq(wallets.id, walletId))
+      .get()!.p;
+    erasePersonKey(stack.database.db, personId);
+    const added = await addEntries({ name: 'Maimaiti Aili', source: 'TEST-ERASED' });
+    expect(added.statusCode, added.body).toBe(201);
+    const result = await stack.temporalClient.workflow
+      .getHandle(added.json().rescreenWorkflowId)
+      .result();
+    expect(result).toMatchObject({ alerts: 0 });
+    expect((await alerts()).filter((a) => a.walletId === walletId)).toEqual([]);
+  });
+
+  it('answers 400 problem+json for bad ids and pages', async () => {
+    for (const [method, url] of [
+      ['DELETE', '/v1/ops/watchlist/abc'],
+      ['DELETE', '/v1/ops/watchlist/0'],
+      ['DELETE', '/v1/ops/watchlist/99999999999999999999'],
+      ['GET', '/v1/ops/alerts?limit=0'],
+      ['GET', '/v1/ops/alerts?cursor=abc'],
+      ['GET', '/v1/ops/watchlist?limit=101'],
+    ] as const) {
+      const res = await stack.api.inject({ method, url, headers: ops });
+      expect(res.statusCode, `${method} ${url}`).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
   });
 
   it('lists alerts for ops only', async () => {

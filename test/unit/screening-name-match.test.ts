@@ -20,6 +20,8 @@ describe('watch-list names: these match', () => {
     ['张三丰', 'zhangsanfeng', 'PINYIN', 0.9],
     ['张三丰', 'Sanfeng ZHANG', 'PINYIN', 0.9],
     ['欧阳娜娜', 'Nana Ouyang', 'PINYIN', 0.9],
+    ['买买提·艾力', 'Maimaiti Aili', 'PINYIN', 0.9],
+    ['李文涛', 'LI Wen-tao', 'PINYIN', 0.9],
     ['单田芳', 'Shan Tianfang', 'PINYIN', 0.9],
     ['吕小明', 'Lü Xiaoming', 'PINYIN', 0.9],
     ['吕小明', 'LV Xiaoming', 'PINYIN', 0.9],
