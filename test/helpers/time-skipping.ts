@@ -183,6 +183,7 @@ export async function startWorkflowTier() {
   return {
     env,
     client,
+    taskQueue,
     balances,
     /** Lets `duration` pass on the server, once the activities started so far are done. */
     async sleep(duration: string) {
