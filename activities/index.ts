@@ -13,6 +13,7 @@ import { createNotifyActivities, type SmsTransport } from '../notifications/noti
 import { createReviewDecisionActivities } from './review-decisions';
 import { createReviewSnapshotActivities } from './review-snapshot';
 import { createScreeningActivities } from './screening';
+import { createRescreenActivities } from './screening/rescreen';
 import { createWalletActivities } from './wallets';
 
 export interface ActivityDeps {
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEligibilityActivities(deps),
     ...createNotifyActivities(deps),
     ...createScreeningActivities(deps),
+    ...createRescreenActivities(deps),
     ...createReviewSnapshotActivities(deps),
     ...createReviewDecisionActivities(deps),
     ...createWalletActivities(deps),

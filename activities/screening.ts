@@ -2,9 +2,17 @@
 // persons) and repeats (the same portrait or bank card used by another person).
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, ne } from 'drizzle-orm';
-import type { AppDatabase } from '../db/client';
-import { cardUses, portraitUses, watchlist } from '../db/schema';
+import { cardUses, portraitUses } from '../db/schema';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
+import { loadWatchlist } from '../db/repositories/watchlist';
+import {
+  editDistance,
+  findWatchlistHits,
+  STRONG_MATCH_SCORE,
+  type DateMatchKind,
+  type WatchlistCandidate,
+  type WatchlistHit,
+} from './screening/name-match';
 import { blindIndex, personIdOf } from '../crypto/pii';
 import { phoneVerifiedByAnotherPerson } from '../db/repositories/applicant-logins';
 import type { ActivityDeps } from './index';
@@ -17,7 +25,6 @@ import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash
  * photographed again vs other people's): docs/photo-pipeline.md.
  */
 export const REPEAT_PORTRAIT_MAX_DISTANCE = 6;
-
 
 export interface ScreenApplicantInput {
   applicationId: string;
@@ -32,39 +39,13 @@ export interface ScreeningResult {
   flags: ScreeningFlag[];
 }
 
-export interface WatchlistEntry {
-  name: string;
-  birthDate: string | null;
-  source: string;
-}
-
-const MIDDLE_DOT = /\u00B7/g;
-
-/** The form names are compared in: normalised, and without the middle dot. */
-export function nameKey(raw: string): string[] {
-  return [...normalizeName(raw).replace(MIDDLE_DOT, '')];
-}
-
-function editDistance(a: string[], b: string[]): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /**
- * Exact match after normalisation, or one edit apart when both names have at least three
- * characters: two-character names one edit apart (张三, 张四) are different people far too often.
+ * What OCR read against what was submitted (activities/id-photo.ts): exact after normalisation,
+ * or one edit apart when both names have at least three characters.
  */
 export function namesMatch(a: string, b: string): boolean {
-  const x = nameKey(a);
-  const y = nameKey(b);
+  const x = [...normalizeName(a).replace(/\u00B7/g, '')];
+  const y = [...normalizeName(b).replace(/\u00B7/g, '')];
   if (x.length === 0 || y.length === 0) return false;
   if (x.join('') === y.join('')) return true;
   if (Math.min(x.length, y.length) < 3) return false;
@@ -77,33 +58,34 @@ export function birthDateOf(idNumber: string): string {
   return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
 }
 
-/** The watch-list flags for one person; no flag when the name matches but the birth date not. */
-export function matchWatchlist(
-  person: { name: string; birthDate: string },
-  entries: readonly WatchlistEntry[],
-): ScreeningFlag[] {
-  const flags: ScreeningFlag[] = [];
-  for (const entry of entries) {
-    if (!namesMatch(person.name, entry.name)) continue;
-    if (entry.birthDate === null)
-      flags.push({
-        code: 'WATCHLIST_NAME_SIMILAR',
-        detail: `Name resembles watch-list entry "${entry.name}" (${entry.source}), which has no birth date to compare.`,
-      });
-    else if (entry.birthDate === person.birthDate)
-      flags.push({
-        code: 'WATCHLIST_MATCH',
-        detail: `Name and birth date ${entry.birthDate} match watch-list entry "${entry.name}" (${entry.source}).`,
-      });
-  }
-  return flags;
+const DATE_WORDS: Record<DateMatchKind, (listed: string | null) => string> = {
+  SAME: (d) => `birth date ${d} the same`,
+  SAME_YEAR: (d) => `birth year ${d} the same`,
+  UNKNOWN: () => 'no birth date listed',
+  DIFFERENT: (d) => `listed birth date ${d} different`,
+};
+
+/** What a reviewer reads of one hit: the entry, how it matched and its score. */
+export function watchlistFlag(hit: WatchlistHit): ScreeningFlag {
+  const { entry } = hit;
+  const via = hit.matchedName === entry.name ? '' : ` (as "${hit.matchedName}")`;
+  return {
+    code: hit.score >= STRONG_MATCH_SCORE ? 'WATCHLIST_MATCH' : 'WATCHLIST_NAME_SIMILAR',
+    detail:
+      `Watch-list entry #${entry.id} "${entry.name}"${via} (${entry.source}): ` +
+      `name ${hit.nameKind.toLowerCase()}, ${DATE_WORDS[hit.dateKind](entry.birthDate)}; ` +
+      `score ${hit.score.toFixed(2)}.`,
+    score: hit.score,
+    watchlistEntryId: entry.id,
+  };
 }
 
-export function loadWatchlist(db: AppDatabase): WatchlistEntry[] {
-  return db
-    .select({ name: watchlist.name, birthDate: watchlist.birthDate, source: watchlist.source })
-    .from(watchlist)
-    .all();
+/** The watch-list flags for one person, the closest hit first. */
+export function matchWatchlist(
+  person: { name: string; birthDate: string },
+  entries: readonly WatchlistCandidate[],
+): ScreeningFlag[] {
+  return findWatchlistHits(person, entries).map(watchlistFlag);
 }
 
 export function createScreeningActivities({

@@ -176,9 +176,14 @@ export const watchlist = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     entryKey: text('entry_key').notNull(),
-    // Normalised with normalizeName.
+    // Han names normalised with normalizeName; Latin names with single spaces.
     name: text('name').notNull(),
-    // YYYY-MM-DD
+    // Other names of the same person, normalised like `name`.
+    aliases: text('aliases', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    // YYYY-MM-DD, or YYYY when the list gives only the year.
     birthDate: text('birth_date'),
     source: text('source').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),

@@ -106,6 +106,10 @@ export interface ScreeningFlag {
     | 'MINOR_UNDER_16'
     | 'OCR_PARTIAL_MATCH';
   detail: string;
+  /** Watch-list flags: how close the hit is, 0..1 (docs/decisions.md, "Screening"). */
+  score?: number;
+  /** Watch-list flags: the entry hit. */
+  watchlistEntryId?: number;
 }
 
 export interface PhotoMetricsView {

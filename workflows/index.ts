@@ -2,3 +2,4 @@
 export { deregistration } from './deregistration';
 export { onboarding } from './onboarding';
 export { walletNotice } from './wallet-notice';
+export { watchlistRescreen } from './watchlist-rescreen';

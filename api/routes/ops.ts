@@ -3,13 +3,35 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import { auditLog, watchlist } from '../../db/schema';
-import { normalizeName } from '../../domain/fields';
-import { appendAudit } from '../../db/repositories/audit-log';
+import type { FastifyInstance } from 'fastify';
+import { auditLog } from '../../db/schema';
+import {
+  addWatchlistEntries,
+  listWatchlist,
+  listWatchlistAlerts,
+  removeWatchlistEntry,
+  type WatchlistRow,
+} from '../../db/repositories/watchlist';
+import {
+  normalizeAliases,
+  normalizeListedName,
+  WATCHLIST_RESCREEN_WORKFLOW,
+  watchlistRescreenWorkflowId,
+} from '../../domain/watchlist';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
-import { Problem } from '../problem';
+import { watchlistCsvToBody } from '../watchlist-csv';
+import { notFound, Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { AddWatchlistBody, AddWatchlistResponse, type WatchlistEntryBody } from '../schemas/ops';
+import {
+  AddWatchlistBody,
+  AddWatchlistResponse,
+  AlertPage,
+  PageQuery,
+  RemoveWatchlistResponse,
+  WatchlistIdParams,
+  WatchlistPage,
+  type WatchlistEntryBody,
+} from '../schemas/ops';
 
 const AuditQuery = Type.Object(
   {
@@ -44,8 +66,54 @@ const AuditPage = Type.Object({
   nextCursor: Type.Optional(Type.String()),
 });
 
+/** A real calendar date, or a year. */
+function isListedBirthDate(value: string): boolean {
+  if (value.length === 4) return true;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/**
+ * Starts the re-screen of active wallets for one change of the list. The change is already
+ * committed: if Temporal is down this answers 503, and sending the same request again (a no-op
+ * on the list) starts it under a new change.
+ */
+async function startRescreen(app: FastifyInstance, changeId: string): Promise<string> {
+  const workflowId = watchlistRescreenWorkflowId(changeId);
+  await app.temporal.call(() =>
+    app.temporal.client.workflow.start(WATCHLIST_RESCREEN_WORKFLOW, {
+      workflowId,
+      taskQueue: app.temporal.taskQueue,
+      args: [{ changeId }],
+    }),
+  );
+  return workflowId;
+}
+
+const entryView = (row: WatchlistRow) => ({
+  id: String(row.id),
+  name: row.name,
+  aliases: row.aliases,
+  birthDate: row.birthDate,
+  source: row.source,
+  createdAt: row.createdAt.toISOString(),
+});
+
 const ops: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
+
+  // The CSV import becomes the batch form of the JSON body before validation.
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: WATCHLIST_BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, watchlistCsvToBody(String(body)));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 
   app.post(
     '/v1/ops/watchlist',
@@ -56,12 +124,16 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Add watch-list entries (sanctions, politically exposed persons)',
         description:
-          'Body: one entry `{name, birthDate?, source}` or `{entries: [...]}`. Re-adding an entry ' +
-          'already on the list (same normalised name, birth date and source) changes nothing.',
+          'Body: one entry `{name, birthDate?, source, aliases?}` or `{entries: [...]}`, or ' +
+          '`text/csv` with the header `name,birthDate,source,aliases` (aliases separated by `|` ' +
+          'or `;`). Re-adding ' +
+          'an entry already on the list (same normalised name, birth date and source) adds only ' +
+          'the aliases it lacked. Every change re-screens the active wallets: a new hit is an ops ' +
+          'alert (`GET /v1/ops/alerts`), never a freeze.',
         tags: ['ops'],
         security: [{ bearer: [] }],
         body: AddWatchlistBody,
-        response: { 201: AddWatchlistResponse, ...problemResponses(400, 401, 403) },
+        response: { 201: AddWatchlistResponse, ...problemResponses(400, 401, 403, 503) },
       },
     },
     async (request, reply) => {
@@ -70,11 +142,18 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
       let list: WatchlistEntryBody[];
       if (entries && !hasSingle) list = entries;
       else if (!entries && single.name !== undefined && single.source !== undefined)
-        list = [{ name: single.name, source: single.source, birthDate: single.birthDate }];
+        list = [
+          {
+            name: single.name,
+            source: single.source,
+            birthDate: single.birthDate,
+            aliases: single.aliases,
+          },
+        ];
       else
         throw new Problem(
           'VALIDATION_FAILED',
-          'Send either one entry {name, birthDate?, source} or {entries: [...]}.',
+          'Send either one entry {name, birthDate?, source, aliases?} or {entries: [...]}.',
           {
             errors: entries
               ? [{ field: '(body)', code: 'UNKNOWN_FIELD' }]
@@ -85,36 +164,119 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
           },
         );
 
-      const rows = list.map((entry) => {
-        const name = normalizeName(entry.name);
+      const errors: { field: string; code: string }[] = [];
+      const rows = list.map((entry, i) => {
+        const field = (f: string) => (entries ? `entries/${i}/${f}` : f);
+        const name = normalizeListedName(entry.name);
         const source = entry.source.trim();
-        const birthDate = entry.birthDate ?? null;
+        if (name === '') errors.push({ field: field('name'), code: 'INVALID_NAME' });
+        if (source === '') errors.push({ field: field('source'), code: 'REQUIRED' });
+        if (entry.birthDate !== undefined && !isListedBirthDate(entry.birthDate))
+          errors.push({ field: field('birthDate'), code: 'INVALID_DATE' });
         return {
-          entryKey: JSON.stringify([name, birthDate, source]),
           name,
-          birthDate,
+          aliases: normalizeAliases(entry.name, entry.aliases ?? []),
+          birthDate: entry.birthDate ?? null,
           source,
-          createdAt: new Date(),
         };
       });
-      const added = db.transaction((tx) => {
-        let count = 0;
-        for (const row of rows)
-          count += tx.insert(watchlist).values(row).onConflictDoNothing().run().changes;
-        appendAudit(tx, {
-          eventKey: `ops:watchlist:${randomUUID()}`,
-          at: new Date(),
-          actor: request.user.sub,
-          action: 'WATCHLIST_ENTRIES_ADDED',
-          subjectType: 'watchlist',
-          subjectId: 'watchlist',
-          detail: { received: rows.length, added: count },
+      if (errors.length > 0)
+        throw new Problem('VALIDATION_FAILED', 'Some watch-list entries are not valid.', {
+          errors,
         });
-        return count;
+      const changeId = `ops:watchlist:${randomUUID()}`;
+      const { added, duplicates } = addWatchlistEntries(db, rows, {
+        changeId,
+        actor: request.user.sub,
       });
-      return reply.code(201).send({ count: rows.length, added, duplicates: rows.length - added });
+      const rescreenWorkflowId = await startRescreen(app, changeId);
+      return reply.code(201).send({ count: rows.length, added, duplicates, rescreenWorkflowId });
     },
   );
+  app.get(
+    '/v1/ops/watchlist',
+    {
+      onRequest: app.requireRole('ops'),
+      schema: {
+        summary: 'The watch list, oldest entry first',
+        description: 'Page with `cursor` = the `nextCursor` of the previous page.',
+        tags: ['ops'],
+        security: [{ bearer: [] }],
+        querystring: PageQuery,
+        response: { 200: WatchlistPage, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { cursor } = request.query;
+      const page = listWatchlist(db, {
+        limit: Number(request.query.limit ?? 50),
+        ...(cursor !== undefined ? { cursor: Number(cursor) } : {}),
+      });
+      return {
+        items: page.items.map(entryView),
+        ...(page.nextCursor !== undefined ? { nextCursor: String(page.nextCursor) } : {}),
+      };
+    },
+  );
+
+  app.delete(
+    '/v1/ops/watchlist/:id',
+    {
+      onRequest: app.requireRole('ops'),
+      schema: {
+        summary: 'Remove a watch-list entry',
+        description:
+          'Audited (`WATCHLIST_ENTRY_REMOVED`); re-screens the active wallets like any change.',
+        tags: ['ops'],
+        security: [{ bearer: [] }],
+        params: WatchlistIdParams,
+        response: { 200: RemoveWatchlistResponse, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const id = Number(request.params.id);
+      const changeId = `ops:watchlist-remove:${randomUUID()}`;
+      if (!removeWatchlistEntry(db, id, { changeId, actor: request.user.sub }))
+        throw notFound('watch-list entry');
+      return { removed: String(id), rescreenWorkflowId: await startRescreen(app, changeId) };
+    },
+  );
+
+  app.get(
+    '/v1/ops/alerts',
+    {
+      onRequest: app.requireRole('ops'),
+      schema: {
+        summary: 'Ops alerts, newest first',
+        description:
+          '`WATCHLIST_ALERT`: an active wallet matches a watch-list entry listed after it was ' +
+          'screened. The wallet is not frozen; ops decide. Ids and scores only, no personal data.',
+        tags: ['ops'],
+        security: [{ bearer: [] }],
+        querystring: PageQuery,
+        response: { 200: AlertPage, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { cursor } = request.query;
+      const page = listWatchlistAlerts(db, {
+        limit: Number(request.query.limit ?? 50),
+        ...(cursor !== undefined ? { cursor: Number(cursor) } : {}),
+      });
+      return {
+        items: page.items.map((row) => ({
+          id: String(row.id),
+          at: row.at.toISOString(),
+          kind: 'WATCHLIST_ALERT' as const,
+          walletId: row.walletId,
+          entryId: Number(row.detail?.entryId),
+          score: Number(row.detail?.score),
+        })),
+        ...(page.nextCursor !== undefined ? { nextCursor: String(page.nextCursor) } : {}),
+      };
+    },
+  );
+
   app.get(
     '/v1/ops/audit',
     {

@@ -91,7 +91,10 @@ export function phoneVerifiedByAnotherPerson(
     .select({ phoneIndex: applicantLogins.phoneIndex, personId: applicantLogins.personId })
     .from(applicantLogins)
     .where(
-      and(eq(applicantLogins.applicationId, applicationId), isNotNull(applicantLogins.phoneVerifiedAt)),
+      and(
+        eq(applicantLogins.applicationId, applicationId),
+        isNotNull(applicantLogins.phoneVerifiedAt),
+      ),
     )
     .get();
   if (!own?.personId) return null;

@@ -123,6 +123,7 @@ export async function startWorkflowTier() {
     notify: () => undefined,
     checkIdPhoto: () => ACCEPTED_PHOTO,
     screenApplicant: () => ({ riskLevel: 'LOW', flags: [] }),
+    rescreenActiveWallets: () => ({ lastWalletId: null, screened: 0, alerts: 0 }),
     saveReviewSnapshot: () => undefined,
     // The API's proof is checked by crypto/decision-proof.ts; here a proof is what a test says.
     acceptReviewDecision: ({ proof }) => (proof as { mac?: string } | null)?.mac !== 'forged',
@@ -182,6 +183,7 @@ export async function startWorkflowTier() {
   return {
     env,
     client,
+    taskQueue,
     balances,
     /** Lets `duration` pass on the server, once the activities started so far are done. */
     async sleep(duration: string) {

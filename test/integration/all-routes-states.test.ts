@@ -121,6 +121,10 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     'GET /v1/sandbox/outbox': () => ({}),
     'POST /v1/ops/watchlist': () => ({ body: { name: '王五', source: 'sweep' } }),
     'GET /v1/ops/audit': () => ({}),
+    'GET /v1/ops/watchlist': () => ({}),
+    // An id no entry has: the sweep is about the answer's shape, not about emptying the list.
+    'DELETE /v1/ops/watchlist/:id': () => ({}),
+    'GET /v1/ops/alerts': () => ({}),
     'POST /codec/encode': () => ({ body: { payloads: [] } }),
     'POST /codec/decode': () => ({ body: { payloads: [] } }),
     'POST /codec/session': () => ({ body: {} }),

@@ -17,6 +17,7 @@ import {
   TEST_PAYMENT_PASSWORD,
   openBankAccount,
 } from '../helpers/onboarding';
+import { watchlist } from '../../db/schema';
 import { bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -263,6 +264,27 @@ const ROWS: Row[] = [
     allow: ['ops'],
     body: () => ({ name: '矩阵测试', source: 'MATRIX' }),
   },
+  { method: 'GET', path: '/v1/ops/watchlist', allow: ['ops'] },
+  // A fresh entry for each caller, so that an allowed caller has something to remove.
+  {
+    method: 'DELETE',
+    path: '/v1/ops/watchlist/:id',
+    allow: ['ops'],
+    id: () =>
+      String(
+        stack.database.db
+          .insert(watchlist)
+          .values({
+            entryKey: `matrix-${++serial}`,
+            name: '矩阵删除',
+            source: 'MATRIX',
+            createdAt: new Date(),
+          })
+          .returning({ id: watchlist.id })
+          .get().id,
+      ),
+  },
+  { method: 'GET', path: '/v1/ops/alerts', allow: ['ops'] },
   { method: 'GET', path: '/v1/ops/audit', allow: ['ops'] },
   // The codec server for the Temporal UI (SPEC §6: requires the ops role).
   { method: 'POST', path: '/codec/decode', allow: ['ops'], body: () => ({ payloads: [] }) },

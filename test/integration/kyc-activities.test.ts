@@ -571,16 +571,24 @@ describe('screenApplicant', () => {
     await expect(acts.screenApplicant(input)).resolves.toEqual({ riskLevel: 'LOW', flags: [] });
   });
 
-  it('flags WATCHLIST_MATCH on a similar name with the same birth date, not another', async () => {
+  it('flags WATCHLIST_MATCH on a similar name with the same birth date, and a weaker hit on another date', async () => {
     const hit = await acts.screenApplicant(
       screenInput({ name: '王大垂', idNumber: idNumber('310104', '19800505', '011') }),
     );
     expect(hit.riskLevel).toBe('HIGH');
-    expect(hit.flags.map((f) => f.code)).toEqual(['WATCHLIST_MATCH']);
+    expect(hit.flags.map((f) => [f.code, f.score])).toEqual([['WATCHLIST_MATCH', 0.8]]);
+    // SPEC §1 step 5: a different full date lowers the score but does not hide the hit.
     const otherBirth = await acts.screenApplicant(
       screenInput({ name: '王大锤', idNumber: idNumber('310104', '19800506', '011') }),
     );
-    expect(otherBirth).toEqual({ riskLevel: 'LOW', flags: [] });
+    expect(otherBirth.riskLevel).toBe('HIGH');
+    expect(otherBirth.flags.map((f) => [f.code, f.score])).toEqual([
+      ['WATCHLIST_NAME_SIMILAR', 0.5],
+    ]);
+    const otherName = await acts.screenApplicant(
+      screenInput({ name: '王海涛', idNumber: idNumber('310104', '19800505', '011') }),
+    );
+    expect(otherName).toEqual({ riskLevel: 'LOW', flags: [] });
   });
 
   it('flags WATCHLIST_NAME_SIMILAR when the entry has no birth date', async () => {

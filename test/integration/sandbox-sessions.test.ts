@@ -192,7 +192,7 @@ describe('POST /v1/ops/watchlist', () => {
       payload: { name: '钱 多多', birthDate: '1970-01-02', source: 'UN' },
     });
     expect(one.statusCode).toBe(201);
-    expect(one.json()).toEqual({ count: 1, added: 1, duplicates: 0 });
+    expect(one.json()).toMatchObject({ count: 1, added: 1, duplicates: 0 });
     const batch = await stack.api.inject({
       method: 'POST',
       url: '/v1/ops/watchlist',
@@ -205,7 +205,7 @@ describe('POST /v1/ops/watchlist', () => {
       },
     });
     expect(batch.statusCode).toBe(201);
-    expect(batch.json()).toEqual({ count: 2, added: 1, duplicates: 1 });
+    expect(batch.json()).toMatchObject({ count: 2, added: 1, duplicates: 1 });
     const rows = stack.database.db.select().from(watchlist).all();
     expect(rows.map((r) => [r.name, r.birthDate, r.source])).toEqual([
       ['钱多多', '1970-01-02', 'UN'],

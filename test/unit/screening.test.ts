@@ -26,28 +26,43 @@ describe('watch-list name matching', () => {
 
 describe('matchWatchlist', () => {
   const person = { name: '张三丰', birthDate: '1990-03-07' };
-
-  it('flags a name and birth-date match', () => {
-    const flags = matchWatchlist(person, [
-      { name: '张三风', birthDate: '1990-03-07', source: 'UN' },
-    ]);
-    expect(flags).toEqual([{ code: 'WATCHLIST_MATCH', detail: expect.stringContaining('UN') }]);
+  const entry = (name: string, birthDate: string | null, source = 'UN') => ({
+    id: 7,
+    name,
+    aliases: [],
+    birthDate,
+    source,
   });
 
-  it('ignores a name match whose entry has another birth date', () => {
-    expect(
-      matchWatchlist(person, [{ name: '张三丰', birthDate: '1950-01-01', source: 'UN' }]),
-    ).toEqual([]);
+  it('flags a name and birth-date match with its score and entry', () => {
+    expect(matchWatchlist(person, [entry('张三风', '1990-03-07')])).toEqual([
+      {
+        code: 'WATCHLIST_MATCH',
+        detail: expect.stringMatching(/#7 "张三风" \(UN\).*score 0\.80/),
+        score: 0.8,
+        watchlistEntryId: 7,
+      },
+    ]);
+  });
+
+  it('still flags a name match whose entry has another birth date, with a lower score', () => {
+    expect(matchWatchlist(person, [entry('張三豐', '1950-01-01')])).toEqual([
+      expect.objectContaining({ code: 'WATCHLIST_NAME_SIMILAR', score: 0.5 }),
+    ]);
   });
 
   it('flags a similar name when the entry has no birth date', () => {
-    expect(matchWatchlist(person, [{ name: '张三丰', birthDate: null, source: 'PEP' }])).toEqual([
-      { code: 'WATCHLIST_NAME_SIMILAR', detail: expect.stringContaining('PEP') },
+    expect(matchWatchlist(person, [entry('张三丰', null, 'PEP')])).toEqual([
+      expect.objectContaining({
+        code: 'WATCHLIST_NAME_SIMILAR',
+        detail: expect.stringContaining('PEP'),
+        score: 0.75,
+      }),
     ]);
   });
 
   it('finds nothing for other names', () => {
-    expect(matchWatchlist(person, [{ name: '李四', birthDate: null, source: 'PEP' }])).toEqual([]);
+    expect(matchWatchlist(person, [entry('李四', null, 'PEP')])).toEqual([]);
   });
 
   it('reads the birth date from the ID number', () => {
