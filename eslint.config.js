@@ -32,6 +32,10 @@ const ONLY_MESSAGES_OF_WORKFLOWS = {
   allowTypeImports: true,
   message: 'Workflow code is for the worker; others import its messages only.',
 };
+const NO_SQL = {
+  regex: '^drizzle-orm(/|$)',
+  message: 'SQL lives in db/repositories: call a repository function instead.',
+};
 const BOUNDARIES = {
   domain: [
     { regex: '^(?!\\./)', message: 'domain/ holds pure rules: it imports nothing outside it.' },
@@ -43,16 +47,16 @@ const BOUNDARIES = {
       message: 'Workflows are deterministic: domain/ and workflow code only, types from elsewhere.',
     },
   ],
-  api: [NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  api: [NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
   db: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  crypto: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  config: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  webhooks: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  adapters: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  notifications: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
+  crypto: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  config: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  webhooks: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  adapters: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  notifications: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
   // The worker is assembled here from the activities.
-  temporal: [NOT_API, ONLY_MESSAGES_OF_WORKFLOWS],
-  activities: [NOT_API],
+  temporal: [NOT_API, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  activities: [NOT_API, NO_SQL],
 };
 const boundaries = Object.entries(BOUNDARIES).map(([folder, patterns]) => ({
   files: [`${folder}/**/*.ts`],

@@ -1,8 +1,7 @@
 // Screening before review (SPEC §1 step 5): the watch list (sanctions, politically exposed
 // persons) and repeats (the same portrait or bank card used by another person).
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, ne } from 'drizzle-orm';
-import { cardUses, portraitUses } from '../db/schema';
+import { recordAndFindRepeats } from '../db/repositories/screening-repeats';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
 import { loadWatchlist } from '../db/repositories/watchlist';
 import {
@@ -126,61 +125,25 @@ export function createScreeningActivities({
       const personId = personIdOf(config.piiKey, input.idNumber);
       const cardIndex = blindIndex(config.piiKey, 'bank-card', input.bankCardNumber);
       const portrait = await portraitOf(input.photoRef);
-      const now = new Date();
-      db.transaction(
-        (tx) => {
-          if (portrait) {
-            // Every other person's accepted portrait: a Hamming distance has no index, and the
-            // table holds 16 hex digits per accepted card.
-            const others = tx
-              .select({
-                applicationId: portraitUses.applicationId,
-                hash: portraitUses.portraitHash,
-              })
-              .from(portraitUses)
-              .where(ne(portraitUses.personId, personId))
-              .all();
-            let closest: { applicationId: string; distance: number } | null = null;
-            for (const o of others) {
-              const distance = hammingDistance(portrait, o.hash);
-              if (
-                distance <= REPEAT_PORTRAIT_MAX_DISTANCE &&
-                (!closest || distance < closest.distance)
-              )
-                closest = { applicationId: o.applicationId, distance };
-            }
-            if (closest)
-              flags.push({
-                code: 'DUPLICATE_PHOTO',
-                detail: `The card's portrait matches another person's accepted card (application ${closest.applicationId}, ${closest.distance}/64 bits apart).`,
-              });
-            tx.insert(portraitUses)
-              .values({
-                portraitHash: portrait,
-                personId,
-                applicationId: input.applicationId,
-                createdAt: now,
-              })
-              .onConflictDoNothing()
-              .run();
-          }
-          const other = tx
-            .select({ applicationId: cardUses.applicationId })
-            .from(cardUses)
-            .where(and(eq(cardUses.cardIndex, cardIndex), ne(cardUses.personId, personId)))
-            .get();
-          if (other)
-            flags.push({
-              code: 'DUPLICATE_BANK_CARD',
-              detail: `The same bank card was used by another person (application ${other.applicationId}).`,
-            });
-          tx.insert(cardUses)
-            .values({ cardIndex, personId, applicationId: input.applicationId, createdAt: now })
-            .onConflictDoNothing()
-            .run();
-        },
-        { behavior: 'immediate' },
-      );
+      const repeats = recordAndFindRepeats(db, {
+        applicationId: input.applicationId,
+        personId,
+        cardIndex,
+        portrait,
+        maxPortraitDistance: REPEAT_PORTRAIT_MAX_DISTANCE,
+        hammingDistance,
+        at: new Date(),
+      });
+      if (repeats.portrait)
+        flags.push({
+          code: 'DUPLICATE_PHOTO',
+          detail: `The card's portrait matches another person's accepted card (application ${repeats.portrait.applicationId}, ${repeats.portrait.distance}/64 bits apart).`,
+        });
+      if (repeats.card)
+        flags.push({
+          code: 'DUPLICATE_BANK_CARD',
+          detail: `The same bank card was used by another person (application ${repeats.card.applicationId}).`,
+        });
       const phoneRepeat = phoneVerifiedByAnotherPerson(db, input.applicationId);
       if (phoneRepeat)
         flags.push({

@@ -1,10 +1,9 @@
 // Ops endpoints outside the workflows: watch-list import (SPEC §1 step 5, §5) and the audit log
 // (SPEC §6).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { auditLog } from '../../db/schema';
+import { auditPage } from '../../db/repositories/audit-log';
 import {
   addWatchlistEntries,
   listWatchlist,
@@ -296,18 +295,13 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { subjectType, subjectId, actor, cursor } = request.query;
       const limit = Number(request.query.limit ?? 50);
-      const filters: SQL[] = [];
-      if (subjectType !== undefined) filters.push(eq(auditLog.subjectType, subjectType));
-      if (subjectId !== undefined) filters.push(eq(auditLog.subjectId, subjectId));
-      if (actor !== undefined) filters.push(eq(auditLog.actor, actor));
-      if (cursor !== undefined) filters.push(lt(auditLog.id, Number(cursor)));
-      const rows = db
-        .select()
-        .from(auditLog)
-        .where(filters.length ? and(...filters) : undefined)
-        .orderBy(desc(auditLog.id))
-        .limit(limit + 1)
-        .all();
+      const rows = auditPage(db, {
+        ...(subjectType !== undefined ? { subjectType } : {}),
+        ...(subjectId !== undefined ? { subjectId } : {}),
+        ...(actor !== undefined ? { actor } : {}),
+        ...(cursor !== undefined ? { beforeId: Number(cursor) } : {}),
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {

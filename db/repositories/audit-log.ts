@@ -1,6 +1,6 @@
 // Appending to the audit log (SPEC §6), with one statement prepared per connection instead of a
 // query built and prepared for every row.
-import { eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { auditLog } from '../schema';
 
@@ -45,4 +45,23 @@ export function auditDetailOf(db: AppDatabase, eventKey: string): Record<string,
     .where(eq(auditLog.eventKey, eventKey))
     .get();
   return row?.detail ?? null;
+}
+
+/** Audit rows newest first, filtered, before the row `beforeId` when given (ops' audit search). */
+export function auditPage(
+  db: AppDatabase,
+  q: { subjectType?: string; subjectId?: string; actor?: string; beforeId?: number; limit: number },
+) {
+  const filters: SQL[] = [];
+  if (q.subjectType !== undefined) filters.push(eq(auditLog.subjectType, q.subjectType));
+  if (q.subjectId !== undefined) filters.push(eq(auditLog.subjectId, q.subjectId));
+  if (q.actor !== undefined) filters.push(eq(auditLog.actor, q.actor));
+  if (q.beforeId !== undefined) filters.push(lt(auditLog.id, q.beforeId));
+  return db
+    .select()
+    .from(auditLog)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(q.limit)
+    .all();
 }

@@ -30,6 +30,8 @@ describe('layer boundaries', () => {
     ['db/repositories/probe.ts', "import { value } from '../../api/problem';"],
     ['db/repositories/probe.ts', "import { value } from '../../activities/wallets';"],
     ['crypto/probe.ts', "import { value } from '../api/tokens';"],
+    ['activities/probe.ts', "import { value } from 'drizzle-orm';"],
+    ['api/routes/probe.ts', "import { value } from 'drizzle-orm';"],
   ])('%s may not: %s', async (file, code) => {
     expect(await refusals(file, code)).not.toEqual([]);
   });
@@ -41,6 +43,7 @@ describe('layer boundaries', () => {
     ['api/routes/probe.ts', "import { value } from '../../workflows/messages';"],
     ['api/routes/probe.ts', "import { value } from '../../db/repositories/ledger';"],
     ['temporal/probe.ts', "import { value } from '../activities';"],
+    ['db/repositories/probe.ts', "import { value } from 'drizzle-orm';"],
   ])('%s may: %s', async (file, code) => {
     expect(await refusals(file, code)).toEqual([]);
   });
