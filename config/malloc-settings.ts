@@ -11,7 +11,7 @@
 // the freed block's size (up to 32 MiB). From then on a card's pixel buffers (megabytes each) came
 // from the main heap, whose free holes are not given back: it grew from 40 to 146 MB over 1,400
 // applications. Setting the threshold turns that adjustment off; the heap stayed at 56 MB
-// (/proc/<pid>/smaps during bench runs; README "Performance").
+// (/proc/<pid>/smaps during bench runs; docs/performance.md).
 const MALLOC_SETTINGS = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',

@@ -9,7 +9,7 @@
 // helper threads; the mode is left only when the heap grows well past where it was at the
 // previous collection, which a steady worker's heap does not. A fixed factor of 2 replaces V8's
 // choice in every mode: ~18 full collections for the same 150 applications and ~11 % less worker
-// CPU per application, for up to one live heap more memory (README "Performance").
+// CPU per application, for up to one live heap more memory (docs/performance.md).
 import { setFlagsFromString } from 'node:v8';
 
 /** The old generation may grow to (1 + this / 100) × its live size before a full collection. */

@@ -201,7 +201,7 @@ function banner(): void {
         ? `http://127.0.0.1:${uiPort}${reusedTemporal ? ' (server already running, reused)' : ''}`
         : '(remote cluster)',
     ],
-    ['UI decoding', `${apiBase}/codec/login (ops only; see README "Security")`],
+    ['UI decoding', `${apiBase}/codec/login (ops only; see docs/security.md)`],
     ['Temporal', `${temporalAddress}, namespace ${namespace}`],
     ['DATA_DIR', env.DATA_DIR ?? ''],
   ];
