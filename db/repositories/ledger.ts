@@ -701,15 +701,6 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
         ...(rows.length > limit && last ? { nextCursor: String(last.seq) } : {}),
       };
     },
-
-    /**
-     * Erases the wallet's history (deregistration, SPEC §3 step 4), inside the caller's
-     * transaction when given one. The idempotency records go with it, which is fine: a closed
-     * wallet moves no money.
-     */
-    eraseHistory(tx: Tx | AppDatabase, walletId: string): number {
-      return eraseWalletHistory(tx, walletId);
-    },
   };
 
   function summary(walletId: string): WalletSummary {
@@ -749,7 +740,11 @@ export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<Ledg
   }
 }
 
-/** Deletes a wallet's transactions (and with them its idempotency records): see `eraseHistory`. */
+/**
+ * Erases the wallet's history (deregistration, SPEC §3 step 4, through erasePerson), inside the
+ * caller's transaction when given one. The idempotency records go with it, which is fine: a closed
+ * wallet moves no money.
+ */
 export function eraseWalletHistory(tx: Tx | AppDatabase, walletId: string): number {
   return tx.delete(walletTransactions).where(eq(walletTransactions.walletId, walletId)).run()
     .changes;

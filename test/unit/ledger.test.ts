@@ -15,6 +15,7 @@ import { TIER_LIMITS, type Tier } from '../../domain/tiers';
 import {
   chinaDayStart,
   createLedger,
+  eraseWalletHistory,
   LedgerError,
   ledgerOutcome,
   type Ledger,
@@ -401,7 +402,7 @@ describe('history', () => {
     const last = ledger.transactions(w, { limit: 2, cursor: second.nextCursor! });
     expect(last.items.map((t) => t.amount)).toEqual([1]);
     expect(last.nextCursor).toBeUndefined();
-    expect(ledger.eraseHistory(handle.db, w)).toBe(5);
+    expect(eraseWalletHistory(handle.db, w)).toBe(5);
     expect(ledger.transactions(w).items).toEqual([]);
   });
 });
