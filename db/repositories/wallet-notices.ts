@@ -1,7 +1,7 @@
 // The queue of notices to wallet owners (db/schema.ts walletNotices): written in the transaction
 // of the change it announces, so that a committed freeze always has its notice, and claimed by the
 // relay with a lease so that several workers never hand one notice over twice at once.
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { walletNotices } from '../schema';
 
@@ -21,7 +21,10 @@ export function queueWalletNotice(tx: AppDatabase, notice: QueuedWalletNotice, a
     .run();
 }
 
-/** Up to `limit` notices due now, each leased to the caller for `leaseMs`. */
+/**
+ * Up to `limit` notices due now, oldest first, each leased to the caller for `leaseMs` by one
+ * UPDATE … RETURNING (as webhook_events are), so that no two relays take a row at once.
+ */
 export function claimDueWalletNotices(
   db: AppDatabase,
   { limit, leaseMs, now = new Date() }: { limit: number; leaseMs: number; now?: Date },
@@ -31,31 +34,17 @@ export function claimDueWalletNotices(
     .from(walletNotices)
     .where(and(isNull(walletNotices.relayedAt), lte(walletNotices.nextAttemptAt, now)))
     .orderBy(asc(walletNotices.createdAt))
-    .limit(limit)
-    .all()
-    .map((r) => r.key);
-  const claimed: QueuedWalletNotice[] = [];
-  for (const key of due) {
-    // Claimed only if nobody leased it since the read above.
-    const row = db
-      .update(walletNotices)
-      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
-      .where(
-        and(
-          eq(walletNotices.key, key),
-          isNull(walletNotices.relayedAt),
-          lte(walletNotices.nextAttemptAt, now),
-        ),
-      )
-      .returning({
-        key: walletNotices.key,
-        walletId: walletNotices.walletId,
-        kind: walletNotices.kind,
-      })
-      .get();
-    if (row) claimed.push(row);
-  }
-  return claimed;
+    .limit(limit);
+  return db
+    .update(walletNotices)
+    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+    .where(inArray(walletNotices.key, due))
+    .returning({
+      key: walletNotices.key,
+      walletId: walletNotices.walletId,
+      kind: walletNotices.kind,
+    })
+    .all();
 }
 
 export function markWalletNoticeRelayed(db: AppDatabase, key: string, at = new Date()): void {
