@@ -50,9 +50,17 @@ export function auditDetailOf(db: AppDatabase, eventKey: string): Record<string,
 /** Audit rows newest first, filtered, before the row `beforeId` when given (ops' audit search). */
 export function auditPage(
   db: AppDatabase,
-  q: { subjectType?: string; subjectId?: string; actor?: string; beforeId?: number; limit: number },
+  q: {
+    subjectType?: string;
+    subjectId?: string;
+    actor?: string;
+    action?: string;
+    beforeId?: number;
+    limit: number;
+  },
 ) {
   const filters: SQL[] = [];
+  if (q.action !== undefined) filters.push(eq(auditLog.action, q.action));
   if (q.subjectType !== undefined) filters.push(eq(auditLog.subjectType, q.subjectType));
   if (q.subjectId !== undefined) filters.push(eq(auditLog.subjectId, q.subjectId));
   if (q.actor !== undefined) filters.push(eq(auditLog.actor, q.actor));

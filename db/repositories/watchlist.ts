@@ -1,9 +1,9 @@
 // The watch list (sanctions, politically exposed persons) and the ops alerts that a change of it
 // raises on active wallets (SPEC §1 step 5).
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
-import { applications, auditLog, watchlist, wallets } from '../schema';
-import { appendAudit } from './audit-log';
+import { applications, watchlist, wallets } from '../schema';
+import { appendAudit, auditPage } from './audit-log';
 
 export interface WatchlistRow {
   id: number;
@@ -190,23 +190,11 @@ export function listWatchlistAlerts(
   db: AppDatabase,
   page: { limit: number; cursor?: number },
 ): { items: WatchlistAlertRow[]; nextCursor?: number } {
-  const rows = db
-    .select({
-      id: auditLog.id,
-      at: auditLog.at,
-      walletId: auditLog.subjectId,
-      detail: auditLog.detail,
-    })
-    .from(auditLog)
-    .where(
-      and(
-        eq(auditLog.action, WATCHLIST_ALERT),
-        page.cursor !== undefined ? lt(auditLog.id, page.cursor) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.id))
-    .limit(page.limit + 1)
-    .all();
+  const rows = auditPage(db, {
+    action: WATCHLIST_ALERT,
+    ...(page.cursor !== undefined ? { beforeId: page.cursor } : {}),
+    limit: page.limit + 1,
+  }).map((row) => ({ id: row.id, at: row.at, walletId: row.subjectId, detail: row.detail }));
   const items = rows.slice(0, page.limit);
   const last = items[items.length - 1];
   return { items, ...(rows.length > page.limit && last ? { nextCursor: last.id } : {}) };
