@@ -34,7 +34,7 @@ const ONLY_MESSAGES_OF_WORKFLOWS = {
 };
 const NO_SQL = {
   regex: '^drizzle-orm(/|$)',
-  message: 'SQL lives in db/repositories: call a repository function instead.',
+  message: 'SQL lives in db/ (sqlite/, postgres/): call a repository function instead.',
 };
 const BOUNDARIES = {
   domain: [
@@ -64,7 +64,7 @@ const boundaries = Object.entries(BOUNDARIES).map(([folder, patterns]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', '.temporal', '.tmp', 'db/migrations', 'dist', 'coverage'] },
+  { ignores: ['node_modules', 'data', '.temporal', '.tmp', 'db/*/migrations', 'dist', 'coverage'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

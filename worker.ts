@@ -1,6 +1,6 @@
 // The worker process: runs the workflows and activities against TEMPORAL_ADDRESS. Temporal's
 // runtime turns SIGINT/SIGTERM into a graceful shutdown; resources close after `run()` returns.
-import { openDatabase } from './db/client';
+import { openDatabase } from './db/sqlite/client';
 import { loadConfig } from './config/config';
 import { connectWorker, createAppWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';

@@ -1,9 +1,9 @@
-// The workflow's status record (SPEC §6): see db/repositories/application-status.ts.
+// The workflow's status record (SPEC §6): see db/sqlite/repositories/application-status.ts.
 import {
   recordApplicationStatusChange,
   type ApplicationStatusChange,
-} from '../db/repositories/application-status';
-import { webhooksEnabled } from '../db/repositories/status-events';
+} from '../db/sqlite/repositories/application-status';
+import { webhooksEnabled } from '../db/sqlite/repositories/status-events';
 import type { ActivityDeps } from './index';
 
 export type RecordStatusInput = ApplicationStatusChange;

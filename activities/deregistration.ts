@@ -3,15 +3,15 @@
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
-import { createLedger, ledgerOutcome } from '../db/repositories/ledger';
-import { webhooksEnabled } from '../db/repositories/status-events';
+import { createLedger, ledgerOutcome } from '../db/sqlite/repositories/ledger';
+import { webhooksEnabled } from '../db/sqlite/repositories/status-events';
 import {
   closedWalletApplications,
   closeWalletAndErasePerson,
   forgetClosedOwnerPhone,
   recordDeregistrationStatusChange,
   walletStatusAndBalance,
-} from '../db/repositories/wallet-closure';
+} from '../db/sqlite/repositories/wallet-closure';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {

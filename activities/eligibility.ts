@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   claimPersonForApplication,
   releaseInProgressClaim,
-} from '../db/repositories/person-claims';
+} from '../db/sqlite/repositories/person-claims';
 import type { ReasonCode } from '../domain/codes';
 import { compareVersions, normalizeIdNumber, normalizeName } from '../domain/fields';
 import { blindIndex, personIdOf } from '../crypto/pii';

@@ -2,8 +2,8 @@
 // tests and benchmarks wire real or test doubles of each without module-level state.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
-import type { PhotoStore } from '../db/repositories/photo-store';
-import type { AppDatabase } from '../db/client';
+import type { PhotoStore } from '../db/sqlite/repositories/photo-store';
+import type { AppDatabase } from '../db/sqlite/client';
 import { createStatusActivities } from './application-status';
 import type { CoreBanking } from '../adapters/core-banking';
 import { createDeregistrationActivities } from './deregistration';

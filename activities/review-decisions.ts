@@ -2,7 +2,7 @@
 // workflow's own record: one row per decision, whoever sent it and however often.
 import { ApplicationFailure } from '@temporalio/common';
 import { decisionProofValid, type SignedDecision } from '../crypto/decision-proof';
-import { appendAudit, auditDetailOf } from '../db/repositories/audit-log';
+import { appendAudit, auditDetailOf } from '../db/sqlite/repositories/audit-log';
 import type { ActivityDeps } from './index';
 
 export interface AcceptReviewDecisionInput {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   saveReviewSnapshot,
   type SaveReviewSnapshotInput,
-} from '../db/repositories/review-snapshots';
+} from '../db/sqlite/repositories/review-snapshots';
 import type { ActivityDeps } from './index';
 
 export function createReviewSnapshotActivities({

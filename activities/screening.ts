@@ -1,9 +1,9 @@
 // Screening before review (SPEC §1 step 5): the watch list (sanctions, politically exposed
 // persons) and repeats (the same portrait or bank card used by another person).
 import { ApplicationFailure } from '@temporalio/common';
-import { recordAndFindRepeats } from '../db/repositories/screening-repeats';
+import { recordAndFindRepeats } from '../db/sqlite/repositories/screening-repeats';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
-import { loadWatchlist } from '../db/repositories/watchlist';
+import { loadWatchlist } from '../db/sqlite/repositories/watchlist';
 import {
   editDistance,
   findWatchlistHits,
@@ -13,10 +13,10 @@ import {
   type WatchlistHit,
 } from './screening/name-match';
 import { blindIndex, personIdOf } from '../crypto/pii';
-import { phoneVerifiedByAnotherPerson } from '../db/repositories/applicant-logins';
+import { phoneVerifiedByAnotherPerson } from '../db/sqlite/repositories/applicant-logins';
 import type { ActivityDeps } from './index';
 import type { RiskLevel, ScreeningFlag } from '../domain/contract';
-import { PhotoNotFoundError } from '../db/repositories/photo-store';
+import { PhotoNotFoundError } from '../db/sqlite/repositories/photo-store';
 import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
 
 /**

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { TIERS, type Tier } from '../domain/tiers';
 import { personIdOf } from '../crypto/pii';
 import { isPasswordHash } from '../crypto/password-hash';
-import { webhooksEnabled } from '../db/repositories/status-events';
-import { createWalletOnce } from '../db/repositories/wallets';
+import { webhooksEnabled } from '../db/sqlite/repositories/status-events';
+import { createWalletOnce } from '../db/sqlite/repositories/wallets';
 import type { ActivityDeps } from './index';
 
 export interface CreateWalletInput {
@@ -13,7 +13,7 @@ export interface CreateWalletInput {
   idNumber: string;
   tier: Tier;
   paymentPasswordHash: string;
-  /** Where closure notices will go (db/repositories/wallet-owner.ts). */
+  /** Where closure notices will go (db/sqlite/repositories/wallet-owner.ts). */
   ownerPhone: string;
 }
 

@@ -2,10 +2,10 @@
 // app database (filled through POST /v1/sandbox/bank-accounts); SANDBOX=0 asks the real one
 // over HTTP at CORE_BANKING_URL.
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../db/sqlite/client';
 import { normalizeBankCard } from '../domain/fields';
-import { BANK_ACCOUNT_STATUSES, type BankAccountStatus } from '../db/schema';
-import { sandboxCoreBanking } from '../db/repositories/sandbox-bank-accounts';
+import { BANK_ACCOUNT_STATUSES, type BankAccountStatus } from '../db/sqlite/schema';
+import { sandboxCoreBanking } from '../db/sqlite/repositories/sandbox-bank-accounts';
 import type { Config } from '../config/config';
 
 export interface BankAccount {

@@ -1,8 +1,8 @@
 // Staff actions the API records in the audit log (SPEC §6) besides those the workflows and the
 // ledger record themselves. Rows carry ids, actions and codes, never personal data.
 import { randomUUID } from 'node:crypto';
-import type { AppDatabase } from '../db/client';
-import { appendAuditRows } from '../db/repositories/audit-log';
+import type { AppDatabase } from '../db/sqlite/client';
+import { appendAuditRows } from '../db/sqlite/repositories/audit-log';
 import type { TokenClaims } from './tokens';
 
 export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';

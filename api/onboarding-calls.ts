@@ -21,7 +21,7 @@ import {
 } from '../domain/contract';
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
-import { loadApplicationView, saveApplicationView } from '../db/repositories/application-views';
+import { loadApplicationView, saveApplicationView } from '../db/sqlite/repositories/application-views';
 import { applicantReason, applicantReasons } from './eligibility-answers';
 import { notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
@@ -59,7 +59,7 @@ export async function queryApplication(app: FastifyInstance, id: string): Promis
 }
 
 /**
- * The application as last published to the read model (db/repositories/application-views.ts), else as the
+ * The application as last published to the read model (db/sqlite/repositories/application-views.ts), else as the
  * workflow answers a query. The read is what makes GET cheap: no round trip through Temporal.
  */
 export async function readApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {

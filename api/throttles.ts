@@ -1,5 +1,5 @@
 // The throttles that must hold across API processes (SPEC §8), counted in the app database
-// (db/repositories/throttles.ts). The request rate limits of plugins/rate-limit.ts slow one
+// (db/sqlite/repositories/throttles.ts). The request rate limits of plugins/rate-limit.ts slow one
 // process's callers; these cap what costs money or leaks something, wherever the request lands.
 // The numbers and why: docs/security.md, "Floods and oracles".
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +7,7 @@ import {
   returnThrottleHit,
   takeThrottleHit,
   type ThrottleRule,
-} from '../db/repositories/throttles';
+} from '../db/sqlite/repositories/throttles';
 import { Problem } from './problem';
 
 const MINUTE = 60_000;

@@ -10,10 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import Fastify from 'fastify';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../db/client';
+import { openDatabase } from '../db/sqlite/client';
 import { databaseFileIn } from '../config/config';
 import { createDataConverter } from '../temporal/payload-codec';
-import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
+import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
 import { bareUpdate } from './bare-workflows';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';

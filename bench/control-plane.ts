@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase } from '../db/client';
+import { openDatabase } from '../db/sqlite/client';
 import { onboardingWorkflowId, type ApplicationView, type StepResult } from '../domain/contract';
 import {
   decideUpdate,
@@ -21,7 +21,7 @@ import {
 import { hashPassword } from '../crypto/password-hash';
 import { databaseFileIn } from '../config/config';
 import { createDataConverter } from '../temporal/payload-codec';
-import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
+import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
 import { bare, bareApplication, bareUpdate, finishSignal } from './bare-workflows';
 import {
   benchApplicant,

@@ -89,7 +89,7 @@ export interface ApplicationView {
   updatedAt: string;
   /**
    * The workflow's history length when this view was taken: larger is newer. Orders the copies
-   * kept in the read model (db/repositories/application-views.ts); not part of the API's answers.
+   * kept in the read model (db/sqlite/repositories/application-views.ts); not part of the API's answers.
    */
   revision?: number;
 }

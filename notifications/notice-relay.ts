@@ -1,11 +1,11 @@
-// Hands the owner notices the ledger queued (db/repositories/wallet-notices.ts) to Temporal, one
+// Hands the owner notices the ledger queued (db/sqlite/repositories/wallet-notices.ts) to Temporal, one
 // `walletNotice` workflow each, named after the notice's key: a notice handed over twice (a relay
 // that died between the start and marking it) is one workflow, and so one message. Several
 // workers may each run a relay: a row is leased to one at a time.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../db/sqlite/client';
 import { WALLET_NOTICE_WORKFLOW } from '../domain/contract';
-import { claimDueWalletNotices, markWalletNoticeRelayed } from '../db/repositories/wallet-notices';
+import { claimDueWalletNotices, markWalletNoticeRelayed } from '../db/sqlite/repositories/wallet-notices';
 
 export interface NoticeRelayOptions {
   db: AppDatabase;

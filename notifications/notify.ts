@@ -2,11 +2,11 @@
 // Temporal retries the activity: the sandbox outbox has a unique key, and the real gateway is
 // sent the key as `Idempotency-Key` to deduplicate on its side.
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../db/sqlite/client';
 import { isValidPhone } from '../domain/fields';
 import type { Config } from '../config/config';
-import { insertOutboxEntry } from '../db/repositories/outbox';
-import { walletOwnerPhone } from '../db/repositories/wallet-owner';
+import { insertOutboxEntry } from '../db/sqlite/repositories/outbox';
+import { walletOwnerPhone } from '../db/sqlite/repositories/wallet-owner';
 import { renderNotification, TemplateError, type NotificationTemplate } from './templates';
 import type { ActivityDeps } from '../activities/index';
 
@@ -20,7 +20,7 @@ export interface NotifyInput {
   recipient?: string;
   /**
    * Instead of `recipient`, for 'sms': the owner of this wallet, whose number is looked up here
-   * (db/repositories/wallet-owner.ts) so that the calling workflow's history holds none of their data.
+   * (db/sqlite/repositories/wallet-owner.ts) so that the calling workflow's history holds none of their data.
    */
   walletOwner?: string;
   channel: NotificationChannel;
@@ -41,7 +41,7 @@ export interface SmsTransport {
   send(message: OutboundMessage): Promise<void>;
 }
 
-/** The sandbox's transport: the outbox table, sealed at rest (db/repositories/outbox.ts). */
+/** The sandbox's transport: the outbox table, sealed at rest (db/sqlite/repositories/outbox.ts). */
 export function outboxTransport(db: AppDatabase, piiKey: Buffer): SmsTransport {
   return {
     async send(message) {

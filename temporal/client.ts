@@ -2,8 +2,8 @@
 // mTLS or API key), the namespace, and the payload codec that encrypts personal data (SPEC §6).
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { Config } from '../config/config';
-import type { AppDatabase } from '../db/client';
-import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
+import type { AppDatabase } from '../db/sqlite/client';
+import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
 import { temporalConnectionOptions } from './connection';
 import { createDataConverter } from './payload-codec';
 

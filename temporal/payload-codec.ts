@@ -182,7 +182,7 @@ function open(payload: Payload, key: Buffer, keyId: string, subject?: string): P
 
 /**
  * The codec of this deployment: a person's payloads under their key (`subjects`, from the app
- * database: db/repositories/temporal-subjects.ts), the rest under the master-derived Temporal key.
+ * database: db/sqlite/repositories/temporal-subjects.ts), the rest under the master-derived Temporal key.
  */
 export function createPayloadCodec(piiKey: Buffer, subjects?: SubjectKeys): EncryptionCodec {
   return new EncryptionCodec(

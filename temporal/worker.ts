@@ -4,7 +4,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config/config';
 import { createDataConverter } from './payload-codec';
 import { temporalConnectionOptions } from './connection';
-import { temporalSubjectKeys } from '../db/repositories/temporal-subjects';
+import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

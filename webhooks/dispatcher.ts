@@ -1,4 +1,4 @@
-// Delivers the event webhooks queued in `webhook_events` (db/repositories/status-events.ts) to WEBHOOK_URL
+// Delivers the event webhooks queued in `webhook_events` (db/sqlite/repositories/status-events.ts) to WEBHOOK_URL
 // (SPEC §6): signed, retried with exponential backoff until the receiver answers 2xx.
 //
 // Several worker processes may run a dispatcher against one database. A row is claimed by one
@@ -8,14 +8,14 @@
 // claimable while no earlier row of the same subject is undelivered. Delivery is at least once
 // (an answer lost on the way back means a second POST); receivers deduplicate on X-Event-Id.
 import { createHmac } from 'node:crypto';
-import type { AppDatabase } from '../db/client';
+import type { AppDatabase } from '../db/sqlite/client';
 import {
   claimDueWebhookEvents,
   handWebhookEventBack,
   markWebhookEventDelivered,
   retryWebhookEventLater,
   type Claimed,
-} from '../db/repositories/webhook-events';
+} from '../db/sqlite/repositories/webhook-events';
 
 export const WEBHOOK_FIRST_RETRY_MS = 1000;
 export const WEBHOOK_MAX_RETRY_MS = 10 * 60_000;

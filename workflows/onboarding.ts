@@ -137,7 +137,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   };
 
   /**
-   * The view as published to the read model (db/repositories/application-views.ts), ordered by `revision`:
+   * The view as published to the read model (db/sqlite/repositories/application-views.ts), ordered by `revision`:
    * history length and a count of snapshots, both only ever growing. Queries must not change
    * state, so they reuse the last count: their history length alone makes them newer.
    */

@@ -6,8 +6,8 @@ import {
   activeWalletsPage,
   loadWatchlist,
   raiseWatchlistAlert,
-} from '../../db/repositories/watchlist';
-import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
+} from '../../db/sqlite/repositories/watchlist';
+import { readReviewSnapshot } from '../../db/sqlite/repositories/review-snapshots';
 import type { ActivityDeps } from '../index';
 import { findWatchlistHits } from './name-match';
 import { birthDateOf } from '../screening';

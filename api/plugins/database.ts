@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { openDatabase, type DatabaseHandle } from '../../db/client';
+import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
 import type { Config } from '../../config/config';
 
 declare module 'fastify' {

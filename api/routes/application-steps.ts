@@ -11,7 +11,7 @@ import {
 } from '../../workflows/messages';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
 import { hashPassword } from '../../crypto/password-hash';
-import { prepareViewsFor } from '../../db/repositories/application-views';
+import { prepareViewsFor } from '../../db/sqlite/repositories/application-views';
 import { assertNotErased, readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';

@@ -20,7 +20,7 @@ import { normalizeApplicant } from '../../domain/fields';
 import type { Config } from '../../config/config';
 import { hashPassword } from '../../crypto/password-hash';
 import { personIdOf } from '../../crypto/pii';
-import { registerTemporalSubject } from '../../db/repositories/temporal-subjects';
+import { registerTemporalSubject } from '../../db/sqlite/repositories/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
 import { applicantReason, applicantReasons } from '../eligibility-answers';
 import { notFound, Problem } from '../problem';

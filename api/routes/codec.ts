@@ -23,7 +23,7 @@ import {
   PayloadDecryptionError,
   type JsonPayload,
 } from '../../temporal/payload-codec';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { temporalSubjectKeys } from '../../db/sqlite/repositories/temporal-subjects';
 import { forbidden, Problem, unauthorized } from '../problem';
 import type { TokenClaims } from '../tokens';
 import { problemResponses } from '../schemas/common';

@@ -20,8 +20,8 @@ import {
   withdrawAllUpdate,
 } from '../../workflows/messages';
 import type { Config } from '../../config/config';
-import { webhooksEnabled } from '../../db/repositories/status-events';
-import { createLedger, type WalletSummary } from '../../db/repositories/ledger';
+import { webhooksEnabled } from '../../db/sqlite/repositories/status-events';
+import { createLedger, type WalletSummary } from '../../db/sqlite/repositories/ledger';
 import { queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerProblem } from '../ledger-calls';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { databaseIsReady } from '../../db/client';
+import { databaseIsReady } from '../../db/sqlite/client';
 
 const Health = Type.Object({
   status: Type.String(),

@@ -3,14 +3,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { auditPage } from '../../db/repositories/audit-log';
+import { auditPage } from '../../db/sqlite/repositories/audit-log';
 import {
   addWatchlistEntries,
   listWatchlist,
   listWatchlistAlerts,
   removeWatchlistEntry,
   type WatchlistRow,
-} from '../../db/repositories/watchlist';
+} from '../../db/sqlite/repositories/watchlist';
 import {
   normalizeAliases,
   normalizeListedName,

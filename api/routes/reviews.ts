@@ -1,7 +1,7 @@
 // The reviewers' side of SPEC §1 step 6: the queue and the decisions.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
-import { applicationsInStatus } from '../../db/repositories/review-queue';
+import { readReviewSnapshot } from '../../db/sqlite/repositories/review-snapshots';
+import { applicationsInStatus } from '../../db/sqlite/repositories/review-queue';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../workflows/messages';
 import { signDecision } from '../../crypto/decision-proof';

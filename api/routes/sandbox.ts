@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   DuplicateCardError,
   insertSandboxAccount,
-} from '../../db/repositories/sandbox-bank-accounts';
+} from '../../db/sqlite/repositories/sandbox-bank-accounts';
 import { maskBankCard } from '../../domain/mask';
-import { appendAudit } from '../../db/repositories/audit-log';
+import { appendAudit } from '../../db/sqlite/repositories/audit-log';
 import type { Config } from '../../config/config';
-import { readOutbox } from '../../db/repositories/outbox';
+import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {

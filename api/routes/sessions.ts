@@ -1,7 +1,7 @@
 // Signing in again as an applicant (SPEC §5): phone and login password → applicant token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
-import { findVerifiedLogin, replaceLoginHash } from '../../db/repositories/applicant-logins';
+import { findVerifiedLogin, replaceLoginHash } from '../../db/sqlite/repositories/applicant-logins';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../config/config';
 import { hashPassword, verifyAndRehash } from '../../crypto/password-hash';

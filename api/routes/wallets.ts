@@ -1,5 +1,5 @@
 // Using the wallet (SPEC §2, §5): balance, top-ups, withdrawals, payments, history, and the ops
-// freeze. The ledger (db/repositories/ledger.ts) decides; this file maps its answers onto HTTP.
+// freeze. The ledger (db/sqlite/repositories/ledger.ts) decides; this file maps its answers onto HTTP.
 //
 // A new movement answers 201; a replay under the same Idempotency-Key answers 200 with the
 // first result and `Idempotent-Replayed: true`. Refusals are 422 with the ledger's reason code,
@@ -7,12 +7,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config';
-import { webhooksEnabled } from '../../db/repositories/status-events';
+import { webhooksEnabled } from '../../db/sqlite/repositories/status-events';
 import {
   createLedger,
   type MovementResult,
   type WalletSummary,
-} from '../../db/repositories/ledger';
+} from '../../db/sqlite/repositories/ledger';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerCall, ledgerProblem } from '../ledger-calls';
 import { notFound } from '../problem';

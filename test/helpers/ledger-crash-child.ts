@@ -7,8 +7,8 @@
 //
 // Writes one JSON line per event to stdout (pipes are synchronous on Linux, so every line written
 // before the kill reaches the parent).
-import { openDatabase } from '../../db/client';
-import { createLedger } from '../../db/repositories/ledger';
+import { openDatabase } from '../../db/sqlite/client';
+import { createLedger } from '../../db/sqlite/repositories/ledger';
 import {
   ledgerClock,
   randomMovement,

@@ -3,8 +3,8 @@
 // invariants as read straight from the SQLite file after a crash.
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import type { DatabaseHandle } from '../../db/client';
-import { wallets } from '../../db/schema';
+import type { DatabaseHandle } from '../../db/sqlite/client';
+import { wallets } from '../../db/sqlite/schema';
 import { TIER_LIMITS, type Tier } from '../../domain/tiers';
 import {
   chinaDayStart,
@@ -12,7 +12,7 @@ import {
   RISK_MAX_PAYMENTS,
   RISK_WINDOW_MS,
   type Ledger,
-} from '../../db/repositories/ledger';
+} from '../../db/sqlite/repositories/ledger';
 
 export type Movement =
   | { kind: 'topUp'; walletId: string; amount: number; key: string }

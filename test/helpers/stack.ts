@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/build';
-import { openDatabase } from '../../db/client';
+import { openDatabase } from '../../db/sqlite/client';
 import { loadConfig } from '../../config/config';
 import { createAppWorker } from '../../temporal/worker';
 import { createTemporalClient } from '../../temporal/client';

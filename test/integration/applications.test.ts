@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { applications, auditLog } from '../../db/schema';
+import { applications, auditLog } from '../../db/sqlite/schema';
 import {
   ONBOARDING_WORKFLOW,
   onboardingWorkflowId,

@@ -3,7 +3,7 @@
 // data, before or after erasure; only ops read it through the API.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../../db/schema';
+import { auditLog } from '../../db/sqlite/schema';
 import { PEOPLE } from '../fixtures/id-card';
 import { closeWallet, freezeAndUnfreeze } from '../helpers/full-flow';
 import {

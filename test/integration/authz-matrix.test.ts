@@ -17,7 +17,7 @@ import {
   TEST_PAYMENT_PASSWORD,
   openBankAccount,
 } from '../helpers/onboarding';
-import { watchlist } from '../../db/schema';
+import { watchlist } from '../../db/sqlite/schema';
 import { bankCard, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 

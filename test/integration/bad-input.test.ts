@@ -15,7 +15,7 @@ import {
   walletTransactions,
   wallets,
   watchlist,
-} from '../../db/schema';
+} from '../../db/sqlite/schema';
 import { hashPassword } from '../../crypto/password-hash';
 import { applicantClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens';
 import { RATE_LIMITS } from '../../api/plugins/rate-limit';

@@ -5,7 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDecision } from '../../crypto/decision-proof';
-import { auditLog } from '../../db/schema';
+import { auditLog } from '../../db/sqlite/schema';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { decideUpdate, getReviewFileQuery } from '../../workflows/messages';
 import { PEOPLE } from '../fixtures/id-card';

@@ -15,7 +15,7 @@ import {
   portraitUses,
   walletTransactions,
   wallets,
-} from '../../db/schema';
+} from '../../db/sqlite/schema';
 import { deregistrationWorkflowId, onboardingWorkflowId } from '../../domain/contract';
 import { getReviewFileQuery } from '../../workflows/messages';
 import {
@@ -26,8 +26,8 @@ import {
   SUBJECT_KEY_ID,
   type JsonPayload,
 } from '../../temporal/payload-codec';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
-import { outboxRecipientIndex } from '../../db/repositories/outbox';
+import { temporalSubjectKeys } from '../../db/sqlite/repositories/temporal-subjects';
+import { outboxRecipientIndex } from '../../db/sqlite/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

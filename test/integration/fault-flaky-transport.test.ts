@@ -9,7 +9,7 @@ import {
   type SmsTransport,
 } from '../../notifications/notify';
 import { onboardingWorkflowId } from '../../domain/contract';
-import { readOutbox } from '../../db/repositories/outbox';
+import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import {

@@ -1,5 +1,5 @@
 // Durability of money (issue 7): a process killed in the middle of a money movement leaves no
-// half of it in the database. Every movement is one IMMEDIATE SQLite transaction (db/repositories/ledger.ts);
+// half of it in the database. Every movement is one IMMEDIATE SQLite transaction (db/sqlite/repositories/ledger.ts);
 // here a separate Node process runs real movements on a real file and dies by SIGKILL inside
 // one, at a chosen write or at random moments, and the file is then checked from the outside.
 import { and, eq } from 'drizzle-orm';
@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../db/client';
-import { auditLog, wallets } from '../../db/schema';
+import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { auditLog, wallets } from '../../db/sqlite/schema';
 import { TIER_LIMITS } from '../../domain/tiers';
-import { createLedger } from '../../db/repositories/ledger';
+import { createLedger } from '../../db/sqlite/repositories/ledger';
 import {
   insertWallet,
   ledgerClock,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { readOutbox } from '../../db/repositories/outbox';
+import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import {

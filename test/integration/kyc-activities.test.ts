@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createActivities } from '../../activities';
 import { decodePhoto, straightenCard } from '../../activities/photo/card-photo';
-import { createPhotoStore } from '../../db/repositories/photo-store';
+import { createPhotoStore } from '../../db/sqlite/repositories/photo-store';
 import { httpCoreBanking } from '../../adapters/core-banking';
-import { insertSandboxAccount } from '../../db/repositories/sandbox-bank-accounts';
+import { insertSandboxAccount } from '../../db/sqlite/repositories/sandbox-bank-accounts';
 import {
   outboxTransport,
   webhookTransport,
@@ -19,7 +19,7 @@ import {
   type OutboundMessage,
 } from '../../notifications/notify';
 import type { RecordStatusInput } from '../../activities/application-status';
-import { readReviewSnapshot } from '../../db/repositories/review-snapshots';
+import { readReviewSnapshot } from '../../db/sqlite/repositories/review-snapshots';
 import {
   applicantLogins,
   applications,
@@ -27,11 +27,11 @@ import {
   personClaims,
   wallets,
   watchlist,
-} from '../../db/schema';
-import { readOutbox } from '../../db/repositories/outbox';
+} from '../../db/sqlite/schema';
+import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { hashPassword } from '../../crypto/password-hash';
 import { personIdOf } from '../../crypto/pii';
-import { erasePersonKey } from '../../db/repositories/person-keys';
+import { erasePersonKey } from '../../db/sqlite/repositories/person-keys';
 import { applicant as person, bankCard, birthDateForAge, idNumber } from '../helpers/people';
 import { startStack, type Stack } from '../helpers/stack';
 import { PEOPLE, type FakePerson } from '../fixtures/id-card';

@@ -3,8 +3,8 @@
 // the workflow, before marking the row) is still one message.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedger } from '../../db/repositories/ledger';
-import { pendingWalletNotices } from '../../db/repositories/wallet-notices';
+import { createLedger } from '../../db/sqlite/repositories/ledger';
+import { pendingWalletNotices } from '../../db/sqlite/repositories/wallet-notices';
 import { startNoticeRelay } from '../../notifications/notice-relay';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';

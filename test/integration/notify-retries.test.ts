@@ -7,7 +7,7 @@ import {
   type OutboundMessage,
   type SmsTransport,
 } from '../../notifications/notify';
-import { readOutbox } from '../../db/repositories/outbox';
+import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import { apply, freshPerson, lastOtp, openBankAccount, verifyPhone } from '../helpers/onboarding';

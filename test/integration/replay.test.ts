@@ -17,7 +17,7 @@ import {
   payloadToJson,
   SUBJECT_KEY_ID,
 } from '../../temporal/payload-codec';
-import { temporalSubjectKeys } from '../../db/repositories/temporal-subjects';
+import { temporalSubjectKeys } from '../../db/sqlite/repositories/temporal-subjects';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { applicantLogins, watchlist } from '../../db/schema';
+import { applicantLogins, watchlist } from '../../db/sqlite/schema';
 import { hashPassword, needsRehash } from '../../crypto/password-hash';
 import { hashUnderOlderParameters } from '../helpers/older-hashes';
 import { PEOPLE } from '../fixtures/id-card';

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, wallets } from '../../db/schema';
+import { auditLog, wallets } from '../../db/sqlite/schema';
 import { TIER_LIMITS, type Tier } from '../../domain/tiers';
 import { hashPassword } from '../../crypto/password-hash';
 import { createSigner } from 'fast-jwt';

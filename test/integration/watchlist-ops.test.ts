@@ -2,7 +2,7 @@
 // removal, and the re-screen of active wallets after a change, which alerts and never freezes.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, wallets, watchlist } from '../../db/schema';
+import { auditLog, wallets, watchlist } from '../../db/sqlite/schema';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { PEOPLE } from '../fixtures/id-card';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../helpers/onboarding';
 import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
-import { erasePersonKey } from '../../db/repositories/person-keys';
+import { erasePersonKey } from '../../db/sqlite/repositories/person-keys';
 
 let stack: Stack;
 let ops: Record<string, string>;

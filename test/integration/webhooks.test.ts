@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, webhookEvents } from '../../db/schema';
+import { auditLog, webhookEvents } from '../../db/sqlite/schema';
 import { PEOPLE } from '../fixtures/id-card';
 import { closeWallet, freezeAndUnfreeze } from '../helpers/full-flow';
 import { driveToActive, freshPerson, type Applicant } from '../helpers/onboarding';

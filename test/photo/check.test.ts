@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIdPhoto, type IdPhotoCheckResult } from '../../activities/photo/check';
 import { createIdCardReader, type IdCardReader } from '../../activities/photo/ocr';
 import { createOcrPool, type OcrPool } from '../../activities/photo/ocr-pool';
-import { createPhotoStore, type PhotoStore } from '../../db/repositories/photo-store';
+import { createPhotoStore, type PhotoStore } from '../../db/sqlite/repositories/photo-store';
 import { idCheckChar } from '../../domain/fields';
 import {
   LEGIBLE_VARIANTS,

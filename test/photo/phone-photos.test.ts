@@ -16,7 +16,7 @@ import {
 } from '../../activities/photo/clarity';
 import { cleanName, createIdCardReader, type IdCardReader } from '../../activities/photo/ocr';
 import { createOcrPool, type OcrPool } from '../../activities/photo/ocr-pool';
-import { createPhotoStore, type PhotoStore } from '../../db/repositories/photo-store';
+import { createPhotoStore, type PhotoStore } from '../../db/sqlite/repositories/photo-store';
 import { PEOPLE, type FakePerson } from '../fixtures/id-card';
 import { phoneScene, type SceneSpec } from '../fixtures/phone-scene';
 import { CATEGORIES, setCase } from '../fixtures/phone-set';

@@ -8,7 +8,7 @@ import {
   PhotoNotFoundError,
   photoRef,
   type PhotoStore,
-} from '../../db/repositories/photo-store';
+} from '../../db/sqlite/repositories/photo-store';
 
 let dir: string;
 let store: PhotoStore;

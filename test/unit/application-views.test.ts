@@ -1,15 +1,15 @@
-// The read model GET /v1/applications/:id answers from (db/repositories/application-views.ts), on a real
+// The read model GET /v1/applications/:id answers from (db/sqlite/repositories/application-views.ts), on a real
 // SQLite file: the newest view wins whatever order writes arrive in, and erasure ends it.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client';
+import { openDatabase } from '../../db/sqlite/client';
 import type { ApplicationView } from '../../domain/contract';
-import { loadApplicationView, saveApplicationView } from '../../db/repositories/application-views';
+import { loadApplicationView, saveApplicationView } from '../../db/sqlite/repositories/application-views';
 import { personIdOf } from '../../crypto/pii';
-import { erasePersonKey, personKey } from '../../db/repositories/person-keys';
+import { erasePersonKey, personKey } from '../../db/sqlite/repositories/person-keys';
 
 const master = randomBytes(32);
 const dir = mkdtempSync(join(tmpdir(), 'wallet-views-'));

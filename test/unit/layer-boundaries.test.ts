@@ -23,12 +23,12 @@ describe('layer boundaries', () => {
   it.each([
     ['domain/probe.ts', "import { value } from '../config/config';"],
     ['domain/probe.ts', "import { value } from 'drizzle-orm';"],
-    ['workflows/probe.ts', "import { value } from '../db/repositories/audit-log';"],
+    ['workflows/probe.ts', "import { value } from '../db/sqlite/repositories/audit-log';"],
     ['workflows/probe.ts', "import { value } from '../activities';"],
     ['api/routes/probe.ts', "import { value } from '../../activities/eligibility';"],
     ['api/routes/probe.ts', "import { value } from '../../workflows/onboarding';"],
-    ['db/repositories/probe.ts', "import { value } from '../../api/problem';"],
-    ['db/repositories/probe.ts', "import { value } from '../../activities/wallets';"],
+    ['db/sqlite/repositories/probe.ts', "import { value } from '../../api/problem';"],
+    ['db/sqlite/repositories/probe.ts', "import { value } from '../../activities/wallets';"],
     ['crypto/probe.ts', "import { value } from '../api/tokens';"],
     ['activities/probe.ts', "import { value } from 'drizzle-orm';"],
     ['api/routes/probe.ts', "import { value } from 'drizzle-orm';"],
@@ -41,9 +41,9 @@ describe('layer boundaries', () => {
     ['workflows/probe.ts', "import { value } from '../domain/fields';"],
     ['workflows/probe.ts', "import type { value } from '../activities';"],
     ['api/routes/probe.ts', "import { value } from '../../workflows/messages';"],
-    ['api/routes/probe.ts', "import { value } from '../../db/repositories/ledger';"],
+    ['api/routes/probe.ts', "import { value } from '../../db/sqlite/repositories/ledger';"],
     ['temporal/probe.ts', "import { value } from '../activities';"],
-    ['db/repositories/probe.ts', "import { value } from 'drizzle-orm';"],
+    ['db/sqlite/repositories/probe.ts', "import { value } from 'drizzle-orm';"],
   ])('%s may: %s', async (file, code) => {
     expect(await refusals(file, code)).toEqual([]);
   });

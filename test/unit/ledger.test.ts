@@ -1,4 +1,4 @@
-// The ledger (db/repositories/ledger.ts) against a real SQLite file: limits at their exact boundaries,
+// The ledger (db/sqlite/repositories/ledger.ts) against a real SQLite file: limits at their exact boundaries,
 // idempotent replays, risk freezes, the payment password lock, and payments racing from two
 // processes on two connections to the same file.
 import { spawn } from 'node:child_process';
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../db/client';
-import { auditLog, wallets } from '../../db/schema';
+import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { auditLog, wallets } from '../../db/sqlite/schema';
 import { TIER_LIMITS, type Tier } from '../../domain/tiers';
 import {
   chinaDayStart,
@@ -19,8 +19,8 @@ import {
   LedgerError,
   ledgerOutcome,
   type Ledger,
-} from '../../db/repositories/ledger';
-import { pendingWalletNotices } from '../../db/repositories/wallet-notices';
+} from '../../db/sqlite/repositories/ledger';
+import { pendingWalletNotices } from '../../db/sqlite/repositories/wallet-notices';
 import { hashPassword, needsRehash } from '../../crypto/password-hash';
 import { hashUnderOlderParameters } from '../helpers/older-hashes';
 
@@ -467,8 +467,8 @@ describe('concurrency', () => {
   });
 });
 
-const ledgerModule = fileURLToPath(new URL('../../db/repositories/ledger.ts', import.meta.url));
-const clientModule = fileURLToPath(new URL('../../db/client.ts', import.meta.url));
+const ledgerModule = fileURLToPath(new URL('../../db/sqlite/repositories/ledger.ts', import.meta.url));
+const clientModule = fileURLToPath(new URL('../../db/sqlite/client.ts', import.meta.url));
 
 interface RacerJob {
   walletIds: string[];

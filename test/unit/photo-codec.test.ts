@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPhotoStore, photoRef } from '../../db/repositories/photo-store';
+import { createPhotoStore, photoRef } from '../../db/sqlite/repositories/photo-store';
 import { createPhotoCodec, SealedPhotoError } from '../../crypto/photo-codec';
 
 const master = randomBytes(32);

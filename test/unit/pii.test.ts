@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client';
-import { personKeys } from '../../db/schema';
+import { openDatabase } from '../../db/sqlite/client';
+import { personKeys } from '../../db/sqlite/schema';
 import {
   blindIndex,
   deriveKey,
@@ -21,7 +21,7 @@ import {
   personKeyErased,
   UNWRAPPED_KEY_TTL_MS,
   unwrapPersonKey,
-} from '../../db/repositories/person-keys';
+} from '../../db/sqlite/repositories/person-keys';
 
 const master = randomBytes(32);
 

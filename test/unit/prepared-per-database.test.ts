@@ -1,12 +1,12 @@
-// db/client.ts preparedPerDatabase on a real SQLite file: one statement per connection, shared by
+// db/sqlite/client.ts preparedPerDatabase on a real SQLite file: one statement per connection, shared by
 // the database and its transactions, and taking part in whichever transaction is open.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, preparedPerDatabase } from '../../db/client';
-import { auditLog } from '../../db/schema';
-import { appendAudit } from '../../db/repositories/audit-log';
+import { openDatabase, preparedPerDatabase } from '../../db/sqlite/client';
+import { auditLog } from '../../db/sqlite/schema';
+import { appendAudit } from '../../db/sqlite/repositories/audit-log';
 
 const dir = mkdtempSync(join(tmpdir(), 'wallet-prepared-'));
 const first = openDatabase(join(dir, 'a.db'));

@@ -1,13 +1,13 @@
-// The database throttles (db/repositories/throttles.ts) on a real SQLite file, through two
+// The database throttles (db/sqlite/repositories/throttles.ts) on a real SQLite file, through two
 // connections as two API processes would hold them: one count, whoever takes the hit.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client';
-import { throttleHits } from '../../db/schema';
-import { returnThrottleHit, takeThrottleHit } from '../../db/repositories/throttles';
+import { openDatabase } from '../../db/sqlite/client';
+import { throttleHits } from '../../db/sqlite/schema';
+import { returnThrottleHit, takeThrottleHit } from '../../db/sqlite/repositories/throttles';
 
 const master = randomBytes(32);
 const dir = mkdtempSync(join(tmpdir(), 'wallet-throttles-'));

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../db/client';
-import { webhookEvents } from '../../db/schema';
-import { queueStatusEvent } from '../../db/repositories/status-events';
+import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { webhookEvents } from '../../db/sqlite/schema';
+import { queueStatusEvent } from '../../db/sqlite/repositories/status-events';
 import {
   signWebhookBody,
   startWebhookDispatcher,

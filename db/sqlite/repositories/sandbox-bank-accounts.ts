@@ -2,9 +2,9 @@
 // database, sealed, filled through POST /v1/sandbox/bank-accounts.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { BankAccount, CoreBanking } from '../../adapters/core-banking';
-import { blindIndex, openJson, sealJson } from '../../crypto/pii';
-import { normalizeBankCard, normalizeIdNumber, normalizeName } from '../../domain/fields';
+import type { BankAccount, CoreBanking } from '../../../adapters/core-banking';
+import { blindIndex, openJson, sealJson } from '../../../crypto/pii';
+import { normalizeBankCard, normalizeIdNumber, normalizeName } from '../../../domain/fields';
 import type { AppDatabase } from '../client';
 import { bankAccounts, type BankAccountStatus } from '../schema';
 

@@ -2,7 +2,7 @@
 // `person_keys`, made on first use, destroyed when the person is erased.
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { openJson, sealJson } from '../../crypto/pii';
+import { openJson, sealJson } from '../../../crypto/pii';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { personKeys } from '../schema';
 

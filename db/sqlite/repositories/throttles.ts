@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { and, count, eq, gte, lt, min } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { throttleHits } from '../schema';
-import { deriveKey } from '../../crypto/pii';
+import { deriveKey } from '../../../crypto/pii';
 
 export interface ThrottleRule {
   bucket: string;

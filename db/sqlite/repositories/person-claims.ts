@@ -2,7 +2,7 @@
 // wallet already): one claim per person, taken in an IMMEDIATE transaction so that two applications
 // of one person racing each other cannot both pass.
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ReasonCode } from '../../domain/codes';
+import type { ReasonCode } from '../../../domain/codes';
 import type { AppDatabase } from '../client';
 import { applications, personClaims } from '../schema';
 import { upsertApplicantLogin } from './applicant-logins';

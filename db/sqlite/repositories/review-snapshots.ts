@@ -3,7 +3,7 @@
 import { desc, eq } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { applications, personClaims } from '../schema';
-import { openJson, personIdOf, sealJson, SealedDataError } from '../../crypto/pii';
+import { openJson, personIdOf, sealJson, SealedDataError } from '../../../crypto/pii';
 import { loadPersonKey, personKey } from './person-keys';
 
 export interface SaveReviewSnapshotInput {

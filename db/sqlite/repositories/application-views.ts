@@ -10,8 +10,8 @@
 import { eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
 import { applications } from '../schema';
-import type { ApplicationView } from '../../domain/contract';
-import { openJson, personIdOf, SealedDataError, sealJson } from '../../crypto/pii';
+import type { ApplicationView } from '../../../domain/contract';
+import { openJson, personIdOf, SealedDataError, sealJson } from '../../../crypto/pii';
 import { loadPersonKey, personKey } from './person-keys';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;

@@ -1,4 +1,4 @@
-// The queue of notices to wallet owners (db/schema.ts walletNotices): written in the transaction
+// The queue of notices to wallet owners (db/sqlite/schema.ts walletNotices): written in the transaction
 // of the change it announces, so that a committed freeze always has its notice, and claimed by the
 // relay with a lease so that several workers never hand one notice over twice at once.
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';

@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { wallets } from '../schema';
-import { openJson, sealJson } from '../../crypto/pii';
+import { openJson, sealJson } from '../../../crypto/pii';
 import { loadPersonKey } from './person-keys';
 
 const context = (walletId: string) => `wallet-owner-phone:${walletId}`;

@@ -19,7 +19,7 @@ export const applications = sqliteTable(
     // erases this copy too.
     reviewSnapshot: text('review_snapshot'),
     personId: text('person_id'),
-    // The application as GET shows it (db/repositories/application-views.ts), sealed under the person's key:
+    // The application as GET shows it (db/sqlite/repositories/application-views.ts), sealed under the person's key:
     // reads come from here, not from a workflow query. `view_revision` is the workflow's history
     // length when the view was taken: a newer view is never overwritten by an older one.
     view: text('view'),
@@ -66,7 +66,7 @@ export const personKeys = sqliteTable('person_keys', {
 
 /**
  * Whose personal data a Temporal workflow carries: its payloads are encrypted under a key derived
- * from that person's data key (db/repositories/temporal-subjects.ts), so erasing the person's key makes what
+ * from that person's data key (db/sqlite/repositories/temporal-subjects.ts), so erasing the person's key makes what
  * is left of those histories undecryptable. Written before the workflow is started.
  */
 export const temporalSubjects = sqliteTable(
@@ -107,7 +107,7 @@ export const bankAccounts = sqliteTable(
 /**
  * Messages as the sandbox delivers them (SANDBOX=1), read back through GET /v1/sandbox/outbox.
  * A developer tool standing in for the SMS gateway, but its rows hold phone numbers and one-time
- * codes, so they are sealed at rest like the rest of the personal data (db/repositories/outbox.ts): the
+ * codes, so they are sealed at rest like the rest of the personal data (db/sqlite/repositories/outbox.ts): the
  * recipient is found by its blind index, and `{recipient, text}` is sealed under the master key.
  * With SANDBOX=0 nothing is written here.
  */
@@ -243,7 +243,7 @@ export const wallets = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
     // Wrong payment passwords since the last right one, counted before the slow hash is checked
-    // so that parallel guesses cannot get past the limit (db/repositories/ledger.ts).
+    // so that parallel guesses cannot get past the limit (db/sqlite/repositories/ledger.ts).
     paymentPasswordFailures: integer('payment_password_failures').notNull().default(0),
     paymentPasswordLockedUntil: integer('payment_password_locked_until', { mode: 'timestamp_ms' }),
     // Why and since when the wallet is FROZEN; cleared by unfreeze. The history is in audit_log.
@@ -355,7 +355,7 @@ export const walletNotices = sqliteTable(
 );
 
 /**
- * Throttles shared by every API process (db/repositories/throttles.ts): one row per counted event
+ * Throttles shared by every API process (db/sqlite/repositories/throttles.ts): one row per counted event
  * (an SMS code sent to a phone, an application for a card, a sign-in from a client), under a
  * keyed hash of what is counted, never the phone, card or address itself. Rows older than the
  * longest window are deleted as new ones come.

@@ -1,7 +1,7 @@
 // Closing a wallet (SPEC §3): the deregistration's status record, the closing transaction that
 // erases the person, and what is left to erase after it (Temporal histories, the sandbox outbox).
 import { and, eq, lte } from 'drizzle-orm';
-import type { ReasonCode } from '../../domain/codes';
+import type { ReasonCode } from '../../../domain/codes';
 import type { AppDatabase } from '../client';
 import { applications, wallets } from '../schema';
 import { appendAudit } from './audit-log';

@@ -5,7 +5,7 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { outbox } from '../schema';
-import { blindIndex, openJson, sealJson } from '../../crypto/pii';
+import { blindIndex, openJson, sealJson } from '../../../crypto/pii';
 
 export interface OutboxEntry {
   idemKey: string;

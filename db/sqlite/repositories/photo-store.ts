@@ -3,8 +3,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open as openFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../../config/config';
-import { createPhotoCodec } from '../../crypto/photo-codec';
+import type { Config } from '../../../config/config';
+import { createPhotoCodec } from '../../../crypto/photo-codec';
 
 /**
  * Where encryption at rest plugs in: `seal` before bytes reach the disk, `open` after they are

@@ -3,8 +3,8 @@
 // harmless: the audit row is keyed by (application, seq) and an older seq never overwrites a newer
 // status.
 import { sql } from 'drizzle-orm';
-import { blindIndex } from '../../crypto/pii';
-import type { ApplicationView } from '../../domain/contract';
+import { blindIndex } from '../../../crypto/pii';
+import type { ApplicationView } from '../../../domain/contract';
 import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
 import { applications } from '../schema';
 import { markLoginPhoneVerified } from './applicant-logins';

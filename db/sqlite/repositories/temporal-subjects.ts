@@ -3,8 +3,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
-import type { SubjectKeys } from '../../temporal/payload-codec';
-import { deriveKey } from '../../crypto/pii';
+import type { SubjectKeys } from '../../../temporal/payload-codec';
+import { deriveKey } from '../../../crypto/pii';
 import { personKey, unwrapPersonKey } from './person-keys';
 
 /**

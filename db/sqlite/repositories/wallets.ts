@@ -4,7 +4,7 @@
 // WEBHOOK_URL set, queued as an event webhook in that same transaction.
 import { eq } from 'drizzle-orm';
 import { personKey } from './person-keys';
-import type { Tier } from '../../domain/tiers';
+import type { Tier } from '../../../domain/tiers';
 import type { AppDatabase } from '../client';
 import { personClaims, wallets } from '../schema';
 import { appendAudit } from './audit-log';

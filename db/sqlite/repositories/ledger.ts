@@ -15,9 +15,9 @@ import {
   type LedgerTransactionType,
   type WalletStatus,
 } from '../schema';
-import { TIER_LIMITS, type Limits, type Tier } from '../../domain/tiers';
+import { TIER_LIMITS, type Limits, type Tier } from '../../../domain/tiers';
 import { appendAudit } from './audit-log';
-import { verifyAndRehash } from '../../crypto/password-hash';
+import { verifyAndRehash } from '../../../crypto/password-hash';
 import { queueStatusEvent } from './status-events';
 import { queueWalletNotice } from './wallet-notices';
 
@@ -101,7 +101,7 @@ export interface LedgerOptions {
   /** The clock (tests move it across day boundaries and lock expiries). */
   now?: () => Date;
   /**
-   * Queue an event webhook (db/repositories/status-events.ts) with every freeze and unfreeze, in its
+   * Queue an event webhook (db/sqlite/repositories/status-events.ts) with every freeze and unfreeze, in its
    * transaction: pass `webhooksEnabled(config)`.
    */
   webhookEvents?: boolean;

@@ -1,0 +1,161 @@
+// The app database as the rest of the engine sees it: one Store of async repository methods,
+// implemented twice, on SQLite (db/sqlite/, the embedded default) and on PostgreSQL
+// (db/postgres/, with DATABASE_URL). Callers outside db/ import this module only.
+//
+// The methods' shapes are those of the SQLite repository functions without their first
+// (database) argument, made async: one definition, checked against both implementations.
+import type * as applicantLogins from './sqlite/repositories/applicant-logins';
+import type * as applicationStatus from './sqlite/repositories/application-status';
+import type * as applicationViews from './sqlite/repositories/application-views';
+import type * as auditLog from './sqlite/repositories/audit-log';
+import type * as ledger from './sqlite/repositories/ledger';
+import type * as outbox from './sqlite/repositories/outbox';
+import type * as personClaims from './sqlite/repositories/person-claims';
+import type * as personKeys from './sqlite/repositories/person-keys';
+import type * as reviewQueue from './sqlite/repositories/review-queue';
+import type * as reviewSnapshots from './sqlite/repositories/review-snapshots';
+import type * as sandboxBankAccounts from './sqlite/repositories/sandbox-bank-accounts';
+import type * as screeningRepeats from './sqlite/repositories/screening-repeats';
+import type * as temporalSubjects from './sqlite/repositories/temporal-subjects';
+import type * as throttles from './sqlite/repositories/throttles';
+import type * as walletClosure from './sqlite/repositories/wallet-closure';
+import type * as walletNotices from './sqlite/repositories/wallet-notices';
+import type * as walletOwner from './sqlite/repositories/wallet-owner';
+import type * as wallets from './sqlite/repositories/wallets';
+import type * as watchlist from './sqlite/repositories/watchlist';
+import type * as webhookEvents from './sqlite/repositories/webhook-events';
+
+/** A repository function of the database, as a method without it, answering a promise. */
+type Method<F> = F extends (db: never, ...args: infer A) => infer R
+  ? (...args: A) => Promise<Awaited<R>>
+  : never;
+type Repository<M, K extends keyof M> = { [P in K]: Method<M[P]> };
+/** An object's methods, each answering a promise. */
+type Promised<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : T[K];
+};
+
+export type ApplicantLoginsRepository = Repository<
+  typeof applicantLogins,
+  | 'upsertApplicantLogin'
+  | 'markLoginPhoneVerified'
+  | 'findVerifiedLogin'
+  | 'replaceLoginHash'
+  | 'phoneVerifiedByAnotherPerson'
+>;
+export type ApplicationStatusRepository = Repository<
+  typeof applicationStatus,
+  'recordApplicationStatusChange'
+>;
+export type ApplicationViewsRepository = Repository<
+  typeof applicationViews,
+  'saveApplicationView' | 'prepareViewsFor' | 'loadApplicationView'
+>;
+export type AuditLogRepository = Repository<
+  typeof auditLog,
+  'appendAudit' | 'appendAuditRows' | 'auditDetailOf' | 'auditPage'
+>;
+export type OutboxRepository = Repository<
+  typeof outbox,
+  'insertOutboxEntry' | 'readOutbox' | 'deleteOutboxFor'
+>;
+export type PersonClaimsRepository = Repository<
+  typeof personClaims,
+  'claimPersonForApplication' | 'releaseInProgressClaim'
+>;
+export type PersonKeysRepository = Repository<
+  typeof personKeys,
+  'loadPersonKey' | 'personKey' | 'erasePersonKey' | 'personKeyErased'
+>;
+export type ReviewQueueRepository = Repository<typeof reviewQueue, 'applicationsInStatus'>;
+export type ReviewSnapshotsRepository = Repository<
+  typeof reviewSnapshots,
+  'readReviewSnapshot' | 'saveReviewSnapshot'
+>;
+export type SandboxBankAccountsRepository = Repository<
+  typeof sandboxBankAccounts,
+  'insertSandboxAccount' | 'sandboxCoreBanking'
+>;
+export type ScreeningRepeatsRepository = Repository<
+  typeof screeningRepeats,
+  'recordAndFindRepeats'
+>;
+export type TemporalSubjectsRepository = Repository<
+  typeof temporalSubjects,
+  'registerTemporalSubject' | 'temporalSubjectKeys'
+>;
+export type ThrottlesRepository = Repository<
+  typeof throttles,
+  'takeThrottleHit' | 'returnThrottleHit'
+>;
+export type WalletClosureRepository = Repository<
+  typeof walletClosure,
+  | 'walletStatusAndBalance'
+  | 'recordDeregistrationStatusChange'
+  | 'closeWalletAndErasePerson'
+  | 'closedWalletApplications'
+  | 'forgetClosedOwnerPhone'
+>;
+export type WalletNoticesRepository = Repository<
+  typeof walletNotices,
+  'claimDueWalletNotices' | 'markWalletNoticeRelayed' | 'pendingWalletNotices'
+>;
+export type WalletOwnerRepository = Repository<
+  typeof walletOwner,
+  'walletOwnerPhone' | 'resealOwnerPhoneForClosure' | 'forgetOwnerPhone'
+>;
+export type WalletsRepository = Repository<typeof wallets, 'createWalletOnce'>;
+export type WatchlistRepository = Repository<
+  typeof watchlist,
+  | 'loadWatchlist'
+  | 'listWatchlist'
+  | 'addWatchlistEntries'
+  | 'removeWatchlistEntry'
+  | 'activeWalletsPage'
+  | 'raiseWatchlistAlert'
+  | 'listWatchlistAlerts'
+>;
+export type WebhookEventsRepository = Repository<
+  typeof webhookEvents,
+  | 'claimDueWebhookEvents'
+  | 'markWebhookEventDelivered'
+  | 'handWebhookEventBack'
+  | 'retryWebhookEventLater'
+>;
+
+/** The wallet ledger (SPEC §2): every method async on both databases. */
+export type Ledger = Promised<ledger.Ledger>;
+
+export interface LedgerRepository {
+  createLedger(options?: ledger.LedgerOptions): Ledger;
+}
+
+export interface Store
+  extends
+    ApplicantLoginsRepository,
+    ApplicationStatusRepository,
+    ApplicationViewsRepository,
+    AuditLogRepository,
+    LedgerRepository,
+    OutboxRepository,
+    PersonClaimsRepository,
+    PersonKeysRepository,
+    ReviewQueueRepository,
+    ReviewSnapshotsRepository,
+    SandboxBankAccountsRepository,
+    ScreeningRepeatsRepository,
+    TemporalSubjectsRepository,
+    ThrottlesRepository,
+    WalletClosureRepository,
+    WalletNoticesRepository,
+    WalletOwnerRepository,
+    WalletsRepository,
+    WatchlistRepository,
+    WebhookEventsRepository {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** True when the database answers a trivial query now. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
