@@ -2,6 +2,29 @@
 // looked up across workflows (lists, duplicates, logins) and what must outlive them (audit).
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  BANK_ACCOUNT_STATUSES,
+  PERSON_CLAIM_KINDS,
+  WALLET_STATUSES,
+  LEDGER_TRANSACTION_TYPES,
+  LEDGER_TRANSACTION_STATUSES,
+  WEBHOOK_EVENT_KINDS,
+} from '../shared/values';
+
+export {
+  BANK_ACCOUNT_STATUSES,
+  PERSON_CLAIM_KINDS,
+  WALLET_STATUSES,
+  LEDGER_TRANSACTION_TYPES,
+  LEDGER_TRANSACTION_STATUSES,
+  WEBHOOK_EVENT_KINDS,
+  type BankAccountStatus,
+  type PersonClaimKind,
+  type WalletStatus,
+  type LedgerTransactionType,
+  type LedgerTransactionStatus,
+  type WebhookEventKind,
+} from '../shared/values';
 
 export const applications = sqliteTable(
   'applications',
@@ -79,9 +102,6 @@ export const temporalSubjects = sqliteTable(
   (t) => [index('temporal_subjects_person_idx').on(t.personId)],
 );
 
-export const BANK_ACCOUNT_STATUSES = ['NORMAL', 'FROZEN', 'CLOSED'] as const;
-export type BankAccountStatus = (typeof BANK_ACCOUNT_STATUSES)[number];
-
 /**
  * The sandbox's core-banking system (SANDBOX=1). It stands for the bank's own records, not this
  * app's: sealed under the master key rather than a person's key, so closing a wallet leaves it.
@@ -128,9 +148,6 @@ export const outbox = sqliteTable(
     index('outbox_recipient_index_idx').on(t.recipientIndex, t.id),
   ],
 );
-
-export const PERSON_CLAIM_KINDS = ['IN_PROGRESS', 'WALLET'] as const;
-export type PersonClaimKind = (typeof PERSON_CLAIM_KINDS)[number];
 
 /**
  * One row per person: the primary key is what makes "no other application in progress" and "no
@@ -225,9 +242,6 @@ export const cardUses = sqliteTable(
   (t) => [uniqueIndex('card_uses_unique_idx').on(t.cardIndex, t.personId, t.applicationId)],
 );
 
-export const WALLET_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
-export type WalletStatus = (typeof WALLET_STATUSES)[number];
-
 export const wallets = sqliteTable(
   'wallets',
   {
@@ -258,11 +272,6 @@ export const wallets = sqliteTable(
     index('wallets_person_idx').on(t.personId),
   ],
 );
-
-export const LEDGER_TRANSACTION_TYPES = ['TOP_UP', 'WITHDRAWAL', 'PAYMENT'] as const;
-export type LedgerTransactionType = (typeof LEDGER_TRANSACTION_TYPES)[number];
-export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING'] as const;
-export type LedgerTransactionStatus = (typeof LEDGER_TRANSACTION_STATUSES)[number];
 
 /**
  * A wallet's money movements (SPEC §2), written in the same database transaction as the balance
@@ -297,9 +306,6 @@ export const walletTransactions = sqliteTable(
     index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
   ],
 );
-
-export const WEBHOOK_EVENT_KINDS = ['application', 'wallet', 'deregistration'] as const;
-export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
 
 /**
  * The outbox of event webhooks (SPEC §6): one row per status change, written in the database

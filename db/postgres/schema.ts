@@ -1,0 +1,469 @@
+// The app database on PostgreSQL: the same tables and columns as db/sqlite/schema.ts (a parity
+// test holds them together), with PostgreSQL's types for times, money and JSON.
+// The app database. Workflows own the truth about a process; these tables hold what must be
+// looked up across workflows (lists, duplicates, logins) and what must outlive them (audit).
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import {
+  BANK_ACCOUNT_STATUSES,
+  PERSON_CLAIM_KINDS,
+  WALLET_STATUSES,
+  LEDGER_TRANSACTION_TYPES,
+  LEDGER_TRANSACTION_STATUSES,
+  WEBHOOK_EVENT_KINDS,
+} from '../shared/values';
+
+export {
+  BANK_ACCOUNT_STATUSES,
+  PERSON_CLAIM_KINDS,
+  WALLET_STATUSES,
+  LEDGER_TRANSACTION_TYPES,
+  LEDGER_TRANSACTION_STATUSES,
+  WEBHOOK_EVENT_KINDS,
+  type BankAccountStatus,
+  type PersonClaimKind,
+  type WalletStatus,
+  type LedgerTransactionType,
+  type LedgerTransactionStatus,
+  type WebhookEventKind,
+} from '../shared/values';
+
+export const applications = pgTable(
+  'applications',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    nextAction: text('next_action').notNull(),
+    // Monotonic per application: an activity retried with an older status never overwrites a newer one.
+    statusSeq: integer('status_seq').notNull().default(0),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    updatedAt: timestamp('updated_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    riskLevel: text('risk_level'),
+    reviewDueAt: timestamp('review_due_at', { mode: 'date', precision: 3, withTimezone: true }),
+    // What reviewers see, sealed under the person's key (`person_id`) so that erasing that key
+    // erases this copy too.
+    reviewSnapshot: text('review_snapshot'),
+    personId: text('person_id'),
+    // The application as GET shows it (db/sqlite/repositories/application-views.ts), sealed under the person's key:
+    // reads come from here, not from a workflow query. `view_revision` is the workflow's history
+    // length when the view was taken: a newer view is never overwritten by an older one.
+    view: text('view'),
+    viewRevision: integer('view_revision'),
+  },
+  (t) => [
+    index('applications_status_idx').on(t.status, t.createdAt),
+    index('applications_person_idx').on(t.personId),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    // Idempotency of retried activities: the same event is recorded once.
+    eventKey: text('event_key').notNull(),
+    at: timestamp('at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    recordedAt: timestamp('recorded_at', { mode: 'date', precision: 3, withTimezone: true })
+      .notNull()
+      .defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('audit_log_event_key_idx').on(t.eventKey),
+    index('audit_log_subject_idx').on(t.subjectType, t.subjectId),
+  ],
+);
+
+/**
+ * One data key per person (person_id = blind index of the ID number), wrapped under the master
+ * PII key. Erasing `wrapped_key` crypto-shreds everything sealed under it (crypto/pii.ts).
+ */
+export const personKeys = pgTable('person_keys', {
+  personId: text('person_id').primaryKey(),
+  wrappedKey: text('wrapped_key'),
+  createdAt: timestamp('created_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+  deletedAt: timestamp('deleted_at', { mode: 'date', precision: 3, withTimezone: true }),
+});
+
+/**
+ * Whose personal data a Temporal workflow carries: its payloads are encrypted under a key derived
+ * from that person's data key (db/sqlite/repositories/temporal-subjects.ts), so erasing the person's key makes what
+ * is left of those histories undecryptable. Written before the workflow is started.
+ */
+export const temporalSubjects = pgTable(
+  'temporal_subjects',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    personId: text('person_id').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [index('temporal_subjects_person_idx').on(t.personId)],
+);
+
+/**
+ * The sandbox's core-banking system (SANDBOX=1). It stands for the bank's own records, not this
+ * app's: sealed under the master key rather than a person's key, so closing a wallet leaves it.
+ */
+export const bankAccounts = pgTable(
+  'bank_accounts',
+  {
+    id: text('id').primaryKey(),
+    cardIndex: text('card_index').notNull(),
+    idNumberIndex: text('id_number_index').notNull(),
+    // {holderName, idNumber, phone?, cardNumber}
+    sealed: text('sealed').notNull(),
+    status: text('status', { enum: BANK_ACCOUNT_STATUSES }).notNull(),
+    realNameVerified: boolean('real_name_verified').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('bank_accounts_card_idx').on(t.cardIndex),
+    index('bank_accounts_id_number_idx').on(t.idNumberIndex),
+  ],
+);
+
+/**
+ * Messages as the sandbox delivers them (SANDBOX=1), read back through GET /v1/sandbox/outbox.
+ * A developer tool standing in for the SMS gateway, but its rows hold phone numbers and one-time
+ * codes, so they are sealed at rest like the rest of the personal data (db/sqlite/repositories/outbox.ts): the
+ * recipient is found by its blind index, and `{recipient, text}` is sealed under the master key.
+ * With SANDBOX=0 nothing is written here.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    // Exactly-once delivery under activity retries.
+    idemKey: text('idem_key').notNull(),
+    recipientIndex: text('recipient_index').notNull(),
+    channel: text('channel').notNull(),
+    template: text('template').notNull(),
+    sealed: text('sealed').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('outbox_idem_key_idx').on(t.idemKey),
+    index('outbox_recipient_index_idx').on(t.recipientIndex, t.id),
+  ],
+);
+
+/**
+ * One row per person: the primary key is what makes "no other application in progress" and "no
+ * active wallet" hold under concurrent applications.
+ */
+export const personClaims = pgTable(
+  'person_claims',
+  {
+    personId: text('person_id').primaryKey(),
+    applicationId: text('application_id').notNull(),
+    kind: text('kind', { enum: PERSON_CLAIM_KINDS }).notNull(),
+    updatedAt: timestamp('updated_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [index('person_claims_application_idx').on(t.applicationId)],
+);
+
+/** How an applicant signs in again (POST /v1/sessions): phone blind index and password hash. */
+export const applicantLogins = pgTable(
+  'applicant_logins',
+  {
+    applicationId: text('application_id').primaryKey(),
+    phoneIndex: text('phone_index').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    /**
+     * When this application's applicant proved the phone with its code; null until then and
+     * again after the phone changes. Only a verified phone signs anyone in (issue: a stranger
+     * applying with someone else's number must not take over their sign-in).
+     */
+    phoneVerifiedAt: timestamp('phone_verified_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }),
+    /** Whose application this is (blind index of the ID number): screening compares phones. */
+    personId: text('person_id'),
+  },
+  (t) => [index('applicant_logins_phone_idx').on(t.phoneIndex, t.phoneVerifiedAt)],
+);
+
+/**
+ * Sanctions and politically exposed persons. Entries are published lists, not our customers'
+ * data, so they are kept in clear. `entry_key` makes re-importing the same list a no-op.
+ */
+export const watchlist = pgTable(
+  'watchlist',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    entryKey: text('entry_key').notNull(),
+    // Han names normalised with normalizeName; Latin names with single spaces.
+    name: text('name').notNull(),
+    // Other names of the same person, normalised like `name`.
+    aliases: jsonb('aliases')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    // YYYY-MM-DD, or YYYY when the list gives only the year.
+    birthDate: text('birth_date'),
+    source: text('source').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [uniqueIndex('watchlist_entry_key_idx').on(t.entryKey)],
+);
+
+/**
+ * The portrait of each accepted card (SPEC §1 step 5): a 64-bit perceptual hash (16 hex digits)
+ * of the straightened card's photo area, compared by Hamming distance with other persons'. It
+ * replaces the exact-bytes photo index, which could never fire (the same bytes always read as
+ * the same person). A hash says nothing of the face it came from without that face to compare.
+ */
+export const portraitUses = pgTable(
+  'portrait_uses',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    portraitHash: text('portrait_hash').notNull(),
+    personId: text('person_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('portrait_uses_unique_idx').on(t.portraitHash, t.personId, t.applicationId),
+    index('portrait_uses_person_idx').on(t.personId),
+  ],
+);
+
+/** Which person used which bank card (blind index), for repeats screening. */
+export const cardUses = pgTable(
+  'card_uses',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    cardIndex: text('card_index').notNull(),
+    personId: text('person_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [uniqueIndex('card_uses_unique_idx').on(t.cardIndex, t.personId, t.applicationId)],
+);
+
+export const wallets = pgTable(
+  'wallets',
+  {
+    id: text('id').primaryKey(),
+    // Exactly one wallet per application, whatever the retries.
+    applicationId: text('application_id').notNull(),
+    personId: text('person_id').notNull(),
+    tier: text('tier', { enum: ['STANDARD', 'RESTRICTED', 'GUARDIAN'] }).notNull(),
+    status: text('status', { enum: WALLET_STATUSES }).notNull().default('ACTIVE'),
+    // fen
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    paymentPasswordHash: text('payment_password_hash').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    updatedAt: timestamp('updated_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    // Wrong payment passwords since the last right one, counted before the slow hash is checked
+    // so that parallel guesses cannot get past the limit (db/sqlite/repositories/ledger.ts).
+    paymentPasswordFailures: integer('payment_password_failures').notNull().default(0),
+    paymentPasswordLockedUntil: timestamp('payment_password_locked_until', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }),
+    // Why and since when the wallet is FROZEN; cleared by unfreeze. The history is in audit_log.
+    frozenReason: text('frozen_reason'),
+    frozenAt: timestamp('frozen_at', { mode: 'date', precision: 3, withTimezone: true }),
+    // Where closure notices go, sealed under the person's key: the deregistration workflow names
+    // the wallet, never the number, so that its history holds nothing of the owner.
+    ownerPhone: text('owner_phone'),
+  },
+  (t) => [
+    uniqueIndex('wallets_application_idx').on(t.applicationId),
+    index('wallets_person_idx').on(t.personId),
+  ],
+);
+
+/**
+ * A wallet's money movements (SPEC §2), written in the same database transaction as the balance
+ * they change. The row is also the idempotency record: (wallet_id, idempotency_key) is unique,
+ * and `request_hash` tells a retry of the same request from a different one under the same key.
+ */
+export const walletTransactions = pgTable(
+  'wallet_transactions',
+  {
+    // Insertion order: history pages and their cursors follow it.
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    id: text('id').notNull(),
+    walletId: text('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    type: text('type', { enum: LEDGER_TRANSACTION_TYPES }).notNull(),
+    // Every movement here settles at once; PENDING is for rails that answer later (none yet).
+    status: text('status', { enum: LEDGER_TRANSACTION_STATUSES }).notNull(),
+    // fen, always positive; `type` says which way it went.
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
+    merchantId: text('merchant_id'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('wallet_transactions_id_idx').on(t.id),
+    uniqueIndex('wallet_transactions_idem_idx').on(t.walletId, t.idempotencyKey),
+    // Daily totals and the velocity check read a wallet's payments by time.
+    index('wallet_transactions_wallet_type_time_idx').on(t.walletId, t.type, t.createdAt),
+    index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
+  ],
+);
+
+/**
+ * The outbox of event webhooks (SPEC §6): one row per status change, written in the database
+ * transaction of the change itself (only when WEBHOOK_URL is set) and delivered by
+ * webhooks/dispatcher.ts until the receiver answers 2xx. `body` is the exact JSON sent,
+ * ids and statuses only. Rows of one subject are delivered in `id` order.
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    // Sent as X-Event-Id and as `eventId` in the body.
+    eventId: text('event_id').notNull(),
+    // The same change recorded twice (a retried activity) is one event.
+    eventKey: text('event_key').notNull(),
+    kind: text('kind', { enum: WEBHOOK_EVENT_KINDS }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    status: text('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    // Also the lease of a claimed row: pushed ahead while a dispatcher is delivering it.
+    nextAttemptAt: timestamp('next_attempt_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    deliveredAt: timestamp('delivered_at', { mode: 'date', precision: 3, withTimezone: true }),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_event_key_idx').on(t.eventKey),
+    uniqueIndex('webhook_events_event_id_idx').on(t.eventId),
+    index('webhook_events_due_idx').on(t.deliveredAt, t.nextAttemptAt),
+    index('webhook_events_subject_idx').on(t.kind, t.subjectId, t.id),
+  ],
+);
+
+/**
+ * Notices to a wallet's owner (frozen, unfrozen) queued in the transaction that made the change,
+ * then handed to Temporal by the notice relay (notifications/notice-relay.ts) as one
+ * `walletNotice` workflow each, which sends them through the one notify activity. Ids and kinds
+ * only: the phone is looked up when the notice is sent.
+ */
+export const walletNotices = pgTable(
+  'wallet_notices',
+  {
+    key: text('key').primaryKey(),
+    walletId: text('wallet_id').notNull(),
+    kind: text('kind', { enum: ['WALLET_FROZEN', 'WALLET_UNFROZEN'] }).notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    // Also the lease of a claimed row, as in webhook_events.
+    nextAttemptAt: timestamp('next_attempt_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    relayedAt: timestamp('relayed_at', { mode: 'date', precision: 3, withTimezone: true }),
+  },
+  (t) => [index('wallet_notices_due_idx').on(t.relayedAt, t.nextAttemptAt)],
+);
+
+/**
+ * Throttles shared by every API process (db/sqlite/repositories/throttles.ts): one row per counted event
+ * (an SMS code sent to a phone, an application for a card, a sign-in from a client), under a
+ * keyed hash of what is counted, never the phone, card or address itself. Rows older than the
+ * longest window are deleted as new ones come.
+ */
+export const throttleHits = pgTable(
+  'throttle_hits',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    bucket: text('bucket').notNull(),
+    subject: text('subject').notNull(),
+    at: timestamp('at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('throttle_hits_subject_idx').on(t.bucket, t.subject, t.at),
+    index('throttle_hits_at_idx').on(t.at),
+  ],
+);

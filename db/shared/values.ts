@@ -1,0 +1,18 @@
+// Value sets shared by both schemas (db/sqlite/schema.ts, db/postgres/schema.ts) and callers.
+export const BANK_ACCOUNT_STATUSES = ['NORMAL', 'FROZEN', 'CLOSED'] as const;
+export type BankAccountStatus = (typeof BANK_ACCOUNT_STATUSES)[number];
+
+export const PERSON_CLAIM_KINDS = ['IN_PROGRESS', 'WALLET'] as const;
+export type PersonClaimKind = (typeof PERSON_CLAIM_KINDS)[number];
+
+export const WALLET_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
+export const LEDGER_TRANSACTION_TYPES = ['TOP_UP', 'WITHDRAWAL', 'PAYMENT'] as const;
+export type LedgerTransactionType = (typeof LEDGER_TRANSACTION_TYPES)[number];
+
+export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING'] as const;
+export type LedgerTransactionStatus = (typeof LEDGER_TRANSACTION_STATUSES)[number];
+
+export const WEBHOOK_EVENT_KINDS = ['application', 'wallet', 'deregistration'] as const;
+export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
