@@ -25,6 +25,8 @@ import type * as wallets from './sqlite/repositories/wallets';
 import type * as watchlist from './sqlite/repositories/watchlist';
 import type * as webhookEvents from './sqlite/repositories/webhook-events';
 
+export { isDatabaseUnavailable } from './shared/unavailable';
+
 /** A repository function of the database, as a method without it, answering a promise. */
 type Method<F> = F extends (db: never, ...args: infer A) => infer R
   ? (...args: A) => Promise<Awaited<R>>

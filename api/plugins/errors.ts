@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isTemporalUnavailable, WorkflowNotAnswering } from '../temporal-errors';
+import { isDatabaseUnavailable } from '../../db/store';
 import { fieldReasonCodes } from '../schemas/fields';
 import {
   Problem,
@@ -10,6 +11,7 @@ import {
   requestPending,
   statusTitle,
   temporalUnavailable,
+  databaseUnavailable,
   type FieldProblem,
 } from '../problem';
 
@@ -69,6 +71,7 @@ function toProblem(
   if (error instanceof WorkflowNotAnswering)
     return method === 'GET' || method === 'HEAD' ? readLater() : requestPending();
   if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   if (error.validation) {
     const errors = fieldProblems(error.validation);
     const ruleCodes = errors.filter((e) =>
