@@ -37,6 +37,7 @@ export interface Config {
   authSecret: string;
   piiKey: Buffer;
   review: ReviewDurations;
+  lifecycle: LifecycleDurations;
   minAppVersion: string;
   sandbox: boolean;
   coreBankingUrl?: string;
@@ -47,6 +48,14 @@ export interface Config {
   logLevel: string;
   /** RATE_LIMIT_SCALE: multiplies every request rate limit (api/plugins/rate-limit.ts). */
   rateLimitScale: number;
+}
+
+/** SPEC §1 and §9: how long applications wait on their applicant, and ended ones keep data. */
+export interface LifecycleDurations {
+  /** APPLICATION_IDLE_EXPIRE_AFTER (default 7 d). */
+  idleExpireAfterMs: number;
+  /** RETENTION_AFTER (default 30 d): a FAILED or CANCELLED application's personal data. */
+  retentionAfterMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -198,6 +207,14 @@ export function loadConfig(env: Env = process.env): Config {
       'must not exceed REVIEW_ESCALATE_AFTER, which must not exceed REVIEW_EXPIRE_AFTER',
     );
 
+  const lifecycle: LifecycleDurations = {
+    idleExpireAfterMs: parseDuration(
+      'APPLICATION_IDLE_EXPIRE_AFTER',
+      readString(env, 'APPLICATION_IDLE_EXPIRE_AFTER', '7d'),
+    ),
+    retentionAfterMs: parseDuration('RETENTION_AFTER', readString(env, 'RETENTION_AFTER', '30d')),
+  };
+
   const minAppVersion = readString(env, 'MIN_APP_VERSION', '1.0.0');
   if (!/^\d+(\.\d+){0,3}$/.test(minAppVersion))
     throw new ConfigError(
@@ -254,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
     authSecret,
     piiKey,
     review,
+    lifecycle,
     minAppVersion,
     sandbox,
     coreBankingUrl,

@@ -42,6 +42,8 @@ export interface OnboardingSettings {
   reviewRemindAfterMs: number;
   reviewEscalateAfterMs: number;
   reviewExpireAfterMs: number;
+  /** APPLICATION_IDLE_EXPIRE_AFTER: how long a step waits on its applicant doing nothing. */
+  applicationIdleExpireAfterMs: number;
 }
 
 /** Rules of SPEC §1 that are not configuration. */

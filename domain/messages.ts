@@ -37,6 +37,8 @@ const MESSAGES: Record<ReasonCode, string> = {
   REVIEW_REJECTED: 'The application was not approved.',
   REVIEW_TIMEOUT: 'The review could not be completed in time.',
   RESUBMISSION_EXPIRED: 'The time to correct the application has passed.',
+  APPLICATION_EXPIRED:
+    'The application expired after a long time without any action; you may apply again.',
   RESUBMISSION_LIMIT_REACHED: 'The application cannot be corrected again.',
   PAYMENT_PASSWORD_WEAK: 'Choose a payment password that is harder to guess.',
   PAYMENT_PASSWORD_INVALID: 'The payment password is wrong.',

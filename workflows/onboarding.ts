@@ -128,6 +128,11 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   let resubmissions = 0;
   let resubmitted: Partial<Applicant> | null = null;
   let paymentPasswordHash: string | null = null;
+  /** When the applicant last did anything a waiting step waits for (an attempt counts). */
+  let lastApplicantActionAt = Date.now();
+  const touched = () => {
+    lastApplicantActionAt = Date.now();
+  };
 
   const today = () => chinaDate(Date.now());
   const birth = () => parseIdNumber(view.applicant.idNumber, today())?.birthDate ?? null;
@@ -240,6 +245,27 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   }
 
   /**
+   * Waits on the applicant: `DONE`, or `WINDOW` when the step's own window (if any) closed first,
+   * or `IDLE` after APPLICATION_IDLE_EXPIRE_AFTER without any attempt (each attempt restarts it).
+   */
+  async function waitForApplicant(
+    done: () => boolean,
+    windowMs?: number,
+  ): Promise<'DONE' | 'WINDOW' | 'IDLE'> {
+    const windowEnd = windowMs === undefined ? Infinity : Date.now() + windowMs;
+    touched();
+    for (;;) {
+      const idleEnd = lastApplicantActionAt + input.settings.applicationIdleExpireAfterMs;
+      if (await waitFor(done, Math.max(0, Math.min(windowEnd, idleEnd) - Date.now())))
+        return 'DONE';
+      if (Date.now() >= windowEnd) return 'WINDOW';
+      if (Date.now() >= lastApplicantActionAt + input.settings.applicationIdleExpireAfterMs)
+        return 'IDLE';
+    }
+  }
+  const expired = () => end('FAILED', [reason('APPLICATION_EXPIRED')]);
+
+  /**
    * Handlers answer once the main function has acted on what they recorded and the new status is
    * in the app database, so that whatever the caller reads next already shows it.
    */
@@ -309,6 +335,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   setHandler(
     submitIdPhotoUpdate,
     async ({ ref }) => {
+      touched();
       photoBusy = true;
       if (!photoRefs.includes(ref)) photoRefs.push(ref);
       try {
@@ -348,6 +375,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   setHandler(
     guardianConsentUpdate,
     async ({ guardian: submitted }) => {
+      touched();
       const checked = validateGuardian(submitted, view.applicant, today());
       if (!checked.ok) return result(false, 'GUARDIAN_INVALID', { errors: checked.errors });
       const seq = statusSeq;
@@ -409,6 +437,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   setHandler(
     resubmitUpdate,
     async ({ fields }) => {
+      touched();
       const corrected = normalizeApplicant({ ...view.applicant, ...fields });
       const errors: FieldError[] = validateApplicant(corrected, today());
       if (errors.length > 0) return result(false, errors[0]!.code, { errors });
@@ -514,16 +543,18 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     photoFailed = false;
     view.attemptsLeft.photo = RULES.photoMaxAttempts;
     await moveTo('AWAITING_ID_PHOTO', 'UPLOAD_ID_PHOTO');
-    await waitFor(() => photoAccepted || photoFailed);
+    const waited = await waitForApplicant(() => photoAccepted || photoFailed);
     if (photoFailed) await end('FAILED', [reason('PHOTO_ATTEMPTS_EXCEEDED')]);
+    if (waited === 'IDLE') await expired();
   }
 
   async function guardianConsent() {
     if (guardian || age() >= 16) return;
     const deadline = Date.now() + RULES.guardianWindowMs;
     await moveTo('AWAITING_GUARDIAN_CONSENT', 'GUARDIAN_CONSENT', [], { stepDeadlineMs: deadline });
-    const consented = await waitFor(() => guardian !== null, RULES.guardianWindowMs);
-    if (!consented) await end('FAILED', [reason('GUARDIAN_CONSENT_EXPIRED')]);
+    const waited = await waitForApplicant(() => guardian !== null, RULES.guardianWindowMs);
+    if (waited === 'WINDOW') await end('FAILED', [reason('GUARDIAN_CONSENT_EXPIRED')]);
+    if (waited === 'IDLE') await expired();
   }
 
   async function screen() {
@@ -604,8 +635,9 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     resubmitted = null;
     const deadline = Date.now() + RULES.resubmissionWindowMs;
     await moveTo('REJECTED', 'RESUBMIT', reasons, { stepDeadlineMs: deadline });
-    if (!(await waitFor(() => resubmitted !== null, RULES.resubmissionWindowMs)))
-      await end('FAILED', [...reasons, reason('RESUBMISSION_EXPIRED')]);
+    const waited = await waitForApplicant(() => resubmitted !== null, RULES.resubmissionWindowMs);
+    if (waited === 'WINDOW') await end('FAILED', [...reasons, reason('RESUBMISSION_EXPIRED')]);
+    if (waited === 'IDLE') await expired();
     const changes = resubmitted!;
     const before = view.applicant;
     view.applicant = normalizeApplicant({ ...before, ...changes });
@@ -624,7 +656,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
 
   async function activate() {
     await moveTo('AWAITING_PAYMENT_PASSWORD', 'SET_PAYMENT_PASSWORD');
-    await waitFor(() => paymentPasswordHash !== null);
+    if ((await waitForApplicant(() => paymentPasswordHash !== null)) === 'IDLE') await expired();
     const tier: Tier = tierForAge(age());
     const { walletId } = await localDb.createWallet({
       applicationId,

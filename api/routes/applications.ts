@@ -98,6 +98,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
           reviewRemindAfterMs: config.review.remindAfterMs,
           reviewEscalateAfterMs: config.review.escalateAfterMs,
           reviewExpireAfterMs: config.review.expireAfterMs,
+          applicationIdleExpireAfterMs: config.lifecycle.idleExpireAfterMs,
         },
       };
       // Before the start: the input is the first payload under the applicant's own key.

@@ -96,6 +96,7 @@ export const REVIEW_DEFAULTS = {
   reviewRemindAfterMs: 2 * 3600_000,
   reviewEscalateAfterMs: 4 * 3600_000,
   reviewExpireAfterMs: 48 * 3600_000,
+  applicationIdleExpireAfterMs: 7 * 24 * 3600_000,
 };
 
 /** A photo reference as the API makes them (a SHA-256 hex digest). */

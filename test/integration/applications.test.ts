@@ -262,6 +262,7 @@ describe('POST /v1/applications → onboarding workflow → GET /v1/applications
         reviewRemindAfterMs: 1000,
         reviewEscalateAfterMs: 2000,
         reviewExpireAfterMs: 3000,
+        applicationIdleExpireAfterMs: 4000,
       },
     };
     const handle = await stack.temporalClient.workflow.start(ONBOARDING_WORKFLOW, {
