@@ -27,6 +27,9 @@ export function openDatabase(file: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten, not left in free pages: an erasure leaves nothing to carve
+  // out of the file (SPEC §9).
+  sqlite.pragma('secure_delete = ON');
   const db = drizzle(sqlite, { schema });
   for (let attempt = 1; ; attempt++) {
     try {
