@@ -227,7 +227,7 @@ async function driveToActive(
   return { applicationId: id, token };
 }
 
-async function prepareBatch(stack: BenchStack, count: number) {
+export async function prepareBatch(stack: BenchStack, count: number) {
   const applicants = Array.from({ length: count }, () => benchApplicant());
   // Rendered and opened before the clock starts: the bank's systems hold the account already,
   // and the phone took the photo.
@@ -276,7 +276,7 @@ class StatusReader {
   }
 }
 
-interface BatchResult {
+export interface BatchResult {
   seconds: number;
   completed: number;
   failures: string[];
@@ -290,7 +290,7 @@ interface BatchResult {
   statusReads: { times: number[]; errors: number };
 }
 
-async function runBatch(
+export async function runBatch(
   stack: BenchStack,
   batch: Awaited<ReturnType<typeof prepareBatch>>,
   concurrency: number,

@@ -119,7 +119,8 @@ export function procMemory(pid: number): ProcMemory {
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
 
-const CLOCK_TICKS = 100; // USER_HZ on Linux
+/** USER_HZ on Linux: the unit of /proc's CPU times. */
+export const CLOCK_TICKS = 100;
 
 const cpuSeconds = (fields: string[]) =>
   (Number(fields[STAT.utime]) + Number(fields[STAT.stime])) / CLOCK_TICKS;
@@ -354,13 +355,15 @@ export function expectStatus(answer: HttpAnswer, status: number, what: string) {
 export interface BenchStackOptions {
   /** OCR_WORKERS of the worker process. */
   ocrWorkers: number;
+  /** More environment for both processes (e.g. DATABASE_URL). */
+  env?: Record<string, string>;
 }
 
 /**
  * A Temporal dev server (in memory) started here, then the worker and the API as child processes
  * on a fresh DATA_DIR, the API listening on a free loopback port.
  */
-export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
+export async function startBenchStack({ ocrWorkers, env: extraEnv = {} }: BenchStackOptions) {
   const nice = servicesNice(process.env);
   const temporal = await startTemporalDevServer();
   const temporalPid = childPidsMatching(process.pid, 'start-dev')[0];
@@ -379,6 +382,7 @@ export async function startBenchStack({ ocrWorkers }: BenchStackOptions) {
     OCR_WORKERS: String(ocrWorkers),
     // Every request logged at `info` would be work the benchmark pays for in both processes.
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   const worker = runTsProcess('worker', 'worker.ts', env);
   const api = runTsProcess('api', 'api/server.ts', env);
