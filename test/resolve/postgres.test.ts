@@ -1,12 +1,17 @@
 // The resolved PostgreSQL really serves: a throwaway cluster from its binaries answers `select 1`.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports';
-import { debianPostgresBinDir, resolvePostgres } from '../helpers/resolve/postgres';
+import {
+  debianPostgresBinDir,
+  ensurePostgresOsUser,
+  resolvePostgres,
+} from '../helpers/resolve/postgres';
 
 describe('PostgreSQL for the test clusters', () => {
   it('picks the newest Debian major ≥ 15 that has its binaries', () => {
@@ -28,6 +33,22 @@ describe('PostgreSQL for the test clusters', () => {
       expect(debianPostgresBinDir(join(root, 'none'))).toBeUndefined();
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  // As root (CI), a machine without Debian's postgresql has no `postgres` user: one is made.
+  it.runIf(process.getuid?.() === 0)('creates the OS user to run as when it is missing', () => {
+    const name = `pgtest${randomBytes(3).toString('hex')}`;
+    const uid = () => execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim();
+    expect(uid).toThrow();
+    try {
+      expect(ensurePostgresOsUser(name)).toBe(name);
+      const first = uid();
+      expect(first).toMatch(/^\d+$/);
+      expect(ensurePostgresOsUser(name)).toBe(name);
+      expect(uid()).toBe(first);
+    } finally {
+      execFileSync('userdel', [name], { stdio: 'ignore' });
     }
   });
 

@@ -45,26 +45,19 @@ async function npmPostgresBinDir(): Promise<string | undefined> {
 
 export const POSTGRES_OS_USER = 'postgres';
 
-/** As root: the `postgres` user, created as a system user with no home and no login if missing. */
-export function ensurePostgresOsUser(): string {
+/** As root: the OS user `name` (`postgres`), created as a system user with no home and no login if missing. */
+export function ensurePostgresOsUser(name = POSTGRES_OS_USER): string {
   try {
-    execFileSync('id', ['-u', POSTGRES_OS_USER], { stdio: 'ignore' });
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
   } catch {
     execFileSync(
       'useradd',
-      [
-        '--system',
-        '--user-group',
-        '--no-create-home',
-        '--shell',
-        '/usr/sbin/nologin',
-        POSTGRES_OS_USER,
-      ],
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', name],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    announce('PostgreSQL user', `created OS user ${POSTGRES_OS_USER} (PostgreSQL refuses root)`);
+    announce('PostgreSQL user', `created OS user ${name} (PostgreSQL refuses root)`);
   }
-  return POSTGRES_OS_USER;
+  return name;
 }
 
 export async function resolvePostgres(): Promise<ResolvedPostgres> {
