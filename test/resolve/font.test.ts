@@ -8,7 +8,7 @@ afterEach(() => {
 });
 
 describe('the CJK font for the card fixtures', () => {
-  it("takes npm's Noto Sans SC through the project's fontconfig file when the system is hidden", () => {
+  it("takes npm's Noto Sans SC through the project's fontconfig file, the system's hidden", () => {
     const font = resolveCjkFont({ ignoreSystem: true });
     expect(font).toMatchObject({ family: 'Noto Sans SC', source: 'npm' });
     expect(process.env.FONTCONFIG_FILE).toBe(PROJECT_FONTCONFIG);

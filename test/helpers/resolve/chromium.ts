@@ -1,8 +1,8 @@
 // The browser the console's tests drive through playwright-core: $CHROMIUM_PATH; else Debian's
-// /usr/bin/chromium (or a `chromium` on PATH); else the headless Chromium inside @sparticuz/chromium
-// from npm, unpacked once into node_modules/.cache/resolve/ (the package only decompresses its own
-// files: nothing is downloaded). Its binary is built for Amazon Linux and links NSS and expat, so it
-// is started through a wrapper that puts the package's own copies of those libraries first.
+// /usr/bin/chromium (or a `chromium` on PATH); else the headless Chromium inside
+// @sparticuz/chromium from npm, unpacked once into node_modules/.cache/resolve/ (the package only
+// decompresses its own files: nothing is downloaded). Its binary is built for Amazon Linux and
+// links NSS and expat, so a wrapper starts it with the package's own copies of those first.
 import {
   chmodSync,
   mkdirSync,

@@ -56,7 +56,8 @@ export function resolveCjkFont(options: FontOptions = {}): ResolvedFont {
   if (!existsSync(ttf) || !existsSync(PROJECT_FONTCONFIG))
     throw new Error(
       `No Noto CJK font: fontconfig lists none (fc-list :lang=zh) and ${ttf} is missing. ` +
-        `Run npm ci (it installs ${NPM_FONT_PACKAGE}), or on Debian apt-get install fonts-noto-cjk fontconfig.`,
+        `Run npm ci (it installs ${NPM_FONT_PACKAGE}), ` +
+        'or on Debian apt-get install fonts-noto-cjk fontconfig.',
     );
   // fontconfig reads FONTCONFIG_FILE once, when sharp first lays out text in this process.
   process.env.FONTCONFIG_FILE = PROJECT_FONTCONFIG;

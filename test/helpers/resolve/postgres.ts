@@ -45,7 +45,7 @@ async function npmPostgresBinDir(): Promise<string | undefined> {
 
 export const POSTGRES_OS_USER = 'postgres';
 
-/** As root: the OS user `name` (`postgres`), created as a system user with no home and no login if missing. */
+/** As root: the OS user `name` (`postgres`); if missing, a system user with no home or login. */
 export function ensurePostgresOsUser(name = POSTGRES_OS_USER): string {
   try {
     execFileSync('id', ['-u', name], { stdio: 'ignore' });
