@@ -24,6 +24,15 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The outside programs the tests use, as test/helpers/resolve/ finds them.
+        test: {
+          name: 'resolve',
+          include: ['test/resolve/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: 'photo',
           include: ['test/photo/**/*.test.ts'],
