@@ -4,15 +4,7 @@ import type {
   ApplicantLoginsRepository,
   ApplicationStatusRepository,
   ApplicationViewsRepository,
-  AuditLogRepository,
-  Ledger,
   OutboxRepository,
-  PersonClaimsRepository,
-  SandboxBankAccountsRepository,
-  ThrottlesRepository,
-  WalletNoticesRepository,
-  WalletsRepository,
-  WebhookEventsRepository,
   PersonKeysRepository,
   ReviewQueueRepository,
   ReviewSnapshotsRepository,
@@ -23,7 +15,37 @@ import type {
   WalletOwnerRepository,
   WatchlistRepository,
 } from '../store';
-import { openPostgres, postgresIsReady, type PgHandle, type PgOptions } from './client';
+import {
+  openPostgres,
+  postgresIsReady,
+  type PgExecutor,
+  type PgHandle,
+  type PgOptions,
+} from './client';
+import * as auditLog from './repositories/audit-log';
+import { createLedger } from './repositories/ledger';
+import * as personClaims from './repositories/person-claims';
+import * as sandboxBankAccounts from './repositories/sandbox-bank-accounts';
+import * as throttles from './repositories/throttles';
+import * as walletNotices from './repositories/wallet-notices';
+import * as wallets from './repositories/wallets';
+import * as webhookEvents from './repositories/webhook-events';
+
+/** A repository function of the database, as a method without it. */
+type Bound<M> = {
+  [
+    K in keyof M as M[K] extends (db: PgExecutor, ...args: never[]) => unknown ? K : never
+  ]: M[K] extends (db: PgExecutor, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** Every function of `module` taking the database first, bound to `db`. */
+function bound<M extends object>(db: PgExecutor, module: M): Bound<M> {
+  const methods: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(module))
+    if (typeof fn === 'function' && !/^[A-Z]/.test(name))
+      methods[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(db, ...args);
+  return methods as Bound<M>;
+}
 
 /**
  * A repository not ported to PostgreSQL yet: each method rejects. The record of names must list
@@ -43,44 +65,16 @@ function notPortedYet<R>(file: string, names: Record<keyof R, true>): R {
 
 /** The Store over an open pool (tests keep the handle to look underneath). */
 export function postgresStoreOf(handle: PgHandle) {
+  const { db } = handle;
   const store = {
-    // Ported on this branch next (pg): audit-log, ledger, person-claims, sandbox-bank-accounts,
-    // throttles, wallet-notices, wallets, webhook-events.
-    ...notPortedYet<AuditLogRepository>('audit-log.ts', {
-      appendAudit: true,
-      appendAuditRows: true,
-      auditDetailOf: true,
-      auditPage: true,
-    }),
-    ...notPortedYet<PersonClaimsRepository>('person-claims.ts', {
-      claimPersonForApplication: true,
-      releaseInProgressClaim: true,
-    }),
-    ...notPortedYet<SandboxBankAccountsRepository>('sandbox-bank-accounts.ts', {
-      insertSandboxAccount: true,
-      sandboxCoreBanking: true,
-    }),
-    ...notPortedYet<ThrottlesRepository>('throttles.ts', {
-      takeThrottleHit: true,
-      returnThrottleHit: true,
-    }),
-    ...notPortedYet<WalletNoticesRepository>('wallet-notices.ts', {
-      claimDueWalletNotices: true,
-      markWalletNoticeRelayed: true,
-      pendingWalletNotices: true,
-    }),
-    ...notPortedYet<WalletsRepository>('wallets.ts', { createWalletOnce: true }),
-    ...notPortedYet<WebhookEventsRepository>('webhook-events.ts', {
-      claimDueWebhookEvents: true,
-      markWebhookEventDelivered: true,
-      handWebhookEventBack: true,
-      retryWebhookEventLater: true,
-    }),
-    createLedger: (): Ledger => {
-      throw new Error(
-        'createLedger (db/postgres/repositories/ledger.ts) is not implemented on PostgreSQL yet',
-      );
-    },
+    ...bound(db, auditLog),
+    ...bound(db, personClaims),
+    ...bound(db, sandboxBankAccounts),
+    ...bound(db, throttles),
+    ...bound(db, walletNotices),
+    ...bound(db, wallets),
+    ...bound(db, webhookEvents),
+    createLedger: (options?: Parameters<typeof createLedger>[1]) => createLedger(db, options),
 
     // Ported on the pgrepos branch; each slot goes when its file lands.
     ...notPortedYet<ApplicantLoginsRepository>('applicant-logins.ts', {
