@@ -1,13 +1,14 @@
 // `npm run bench`: every benchmark, one table each, and all rows in bench/results.json with the
 // machine they were measured on. Ratios are measured side by side in the same run.
 //
-//   BENCH_ONLY=photo,flow,rss,control,api   which benchmarks (default: all; rss includes flow)
+//   BENCH_ONLY=photo,flow,rss,control,api,database   which benchmarks (default: all; rss includes flow)
 //   BENCH_APPS=1000              applications per full-flow batch (rss runs two batches)
 //   BENCH_CONCURRENCY=10         applications in flight in the full flow
 //   BENCH_OCR_WORKERS=1          OCR_WORKERS of the worker process and of the OCR baseline pool
 //   BENCH_OCR_CARDS=100          cards the OCR baseline reads
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
+//   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -16,6 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLatencyBench } from './api-latency';
 import { runControlPlaneBench } from './control-plane';
+import { runDatabaseBench } from './database';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
 import {
@@ -29,7 +31,7 @@ import {
   type BenchRow,
 } from './stack';
 
-const ALL = ['photo', 'flow', 'rss', 'control', 'api'] as const;
+const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'database'] as const;
 type BenchName = (typeof ALL)[number];
 
 const only = new Set(
@@ -57,6 +59,7 @@ const settings = {
   getRps: envNumber('BENCH_GET_RPS', 200, false),
   postRps: envNumber('BENCH_POST_RPS', 5, false),
   apiSeconds: envNumber('BENCH_API_SECONDS', 30),
+  databaseApps: envNumber('BENCH_DB_APPS', 200),
 };
 
 const resultsFile = join(import.meta.dirname, 'results.json');
@@ -169,6 +172,22 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
   } finally {
     await stack.close();
   }
+}
+
+if (wants('database')) {
+  const machineDuring = machineSince();
+  const rows = await runDatabaseBench({
+    apps: settings.databaseApps,
+    concurrency: settings.concurrency,
+    ocrWorkers: settings.ocrWorkers,
+  });
+  record('database', 'the full flow on PostgreSQL against SQLite', rows, {
+    apps: settings.databaseApps,
+    concurrency: settings.concurrency,
+    ocrWorkers: settings.ocrWorkers,
+    postgres: 'throwaway cluster on the same machine, fsync off',
+    ...machineDuring(),
+  });
 }
 
 console.log(

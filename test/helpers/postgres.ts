@@ -44,6 +44,12 @@ export function postgresBinDir(): string {
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
+  /** The postmaster's pid (benchmarks read its CPU time). */
+  pid(): number;
+  /** Stops the server, keeping its data: an outage. */
+  halt(): void;
+  /** Starts it again on the same port, after `halt`. */
+  resume(): void;
   stop(): void;
 }
 
@@ -72,9 +78,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     throw new Error(`initdb failed: ${stderrOf(error)}`);
   }
   let port = 0;
+  let options = '';
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const options = [
+    options = [
       `-p ${port}`,
       `-k ${dir}`,
       '-c listen_addresses=127.0.0.1',
@@ -97,6 +104,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    halt() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
+    },
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
