@@ -25,13 +25,16 @@ export const MASTER_KEY_ID = 'm1';
 export const SUBJECT_KEY_ID = 's1';
 export const SUBJECT_METADATA = 'encryption-subject';
 
+type SubjectKey = Buffer | null | undefined;
+
 /** Finds the person whose data a workflow carries, and that person's Temporal key. */
 export interface SubjectKeys {
   /**
    * `undefined`: the workflow carries no one's data (the master key is used); `null`: it did, and
-   * the person's key has been erased; else the 32-byte key.
+   * the person's key has been erased; else the 32-byte key. Answered from the app database,
+   * synchronously on SQLite and by a query on PostgreSQL.
    */
-  keyFor(workflowId: string): Buffer | null | undefined;
+  keyFor(workflowId: string): SubjectKey | Promise<SubjectKey>;
 }
 
 const IV_BYTES = 12;
@@ -102,7 +105,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     const workflowId = context?.workflowId;
-    const subjectKey = workflowId ? this.subjects?.keyFor(workflowId) : undefined;
+    const subjectKey = workflowId ? await this.subjects?.keyFor(workflowId) : undefined;
     if (subjectKey === null)
       throw new PayloadEncryptionError(`the key of the person in ${workflowId} was erased`);
     return payloads.map((payload) =>
@@ -113,7 +116,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => {
+    // One look-up per workflow a batch names, not one per payload.
+    const subjectKeys = new Map<string, Promise<SubjectKey>>();
+    const keyOf = (subject: string) => {
+      let key = subjectKeys.get(subject);
+      if (!key) subjectKeys.set(subject, (key = Promise.resolve(this.subjects?.keyFor(subject))));
+      return key;
+    };
+    const decoded: Payload[] = [];
+    for (const payload of payloads) {
       if (!isEncrypted(payload)) throw new PayloadDecryptionError('not encrypted');
       const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
       if (!keyIdBytes) throw new PayloadDecryptionError('no key id');
@@ -121,17 +132,19 @@ export class EncryptionCodec implements PayloadCodec {
       if (keyId !== SUBJECT_KEY_ID) {
         const key = this.keys.get(keyId);
         if (!key) throw new PayloadDecryptionError(`unknown key id "${keyId}"`);
-        return open(payload, key, keyId);
+        decoded.push(open(payload, key, keyId));
+        continue;
       }
       // The payload names its workflow, so the codec server, which is given no context, decodes it.
       const subjectBytes = payload.metadata?.[SUBJECT_METADATA];
       if (!subjectBytes) throw new PayloadDecryptionError('no subject');
       const subject = fromUtf8.decode(subjectBytes);
-      const key = this.subjects?.keyFor(subject);
+      const key = await keyOf(subject);
       if (key === null) throw new PayloadDecryptionError(`the key of ${subject} was erased`, true);
       if (!key) throw new PayloadDecryptionError(`no key for ${subject}`);
-      return open(payload, key, SUBJECT_KEY_ID, subject);
-    });
+      decoded.push(open(payload, key, SUBJECT_KEY_ID, subject));
+    }
+    return decoded;
   }
 }
 
