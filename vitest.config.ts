@@ -14,6 +14,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Every store contract test on both databases: SQLite files and one throwaway
+          // PostgreSQL cluster for the run (a database per test file).
+          name: 'store',
+          include: ['test/store/**/*.test.ts'],
+          globalSetup: ['test/helpers/postgres.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'workflow',
           include: ['test/workflow/**/*.test.ts'],
           // Bundles the workflow code once; each file runs its own time-skipping test server.

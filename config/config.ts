@@ -30,6 +30,10 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseFile: string;
+  /** DATABASE_URL: the app database on PostgreSQL (SPEC §8); the SQLite file when unset. */
+  databaseUrl?: string;
+  /** DATABASE_POOL_SIZE: connections per process to PostgreSQL. */
+  databasePoolSize: number;
   photosDir: string;
   /** tesseract.js workers per worker process; each holds ~280 MB and one core while reading. */
   ocrWorkers: number;
@@ -159,6 +163,20 @@ function decodeKey(variable: string, raw: string): Buffer {
   return key;
 }
 
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = readOptional(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigError('DATABASE_URL', `must be a postgres:// URL (got "${url.protocol}//…")`);
+  return raw;
+}
+
 /** The app's SQLite file in a data directory (DATA_DIR). */
 export function databaseFileIn(dataDir: string): string {
   return join(dataDir, 'app.db');
@@ -248,6 +266,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: readPort(env, 'PORT', 3000),
     dataDir,
     databaseFile: databaseFileIn(dataDir),
+    databaseUrl: readDatabaseUrl(env),
+    databasePoolSize: readWholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     photosDir: join(dataDir, 'photos'),
     ocrWorkers: readWholeNumber(env, 'OCR_WORKERS', 1, 1, 16),
     temporal,

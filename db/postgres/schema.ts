@@ -1,7 +1,7 @@
 // The app database on PostgreSQL: the same tables and columns as db/sqlite/schema.ts (a parity
-// test holds them together), with PostgreSQL's types for times, money and JSON.
-// The app database. Workflows own the truth about a process; these tables hold what must be
-// looked up across workflows (lists, duplicates, logins) and what must outlive them (audit).
+// test holds them together), with PostgreSQL's types for times, money and JSON. Workflows own the
+// truth about a process; these tables hold what must be looked up across workflows (lists,
+// duplicates, logins) and what must outlive them (audit).
 import { sql } from 'drizzle-orm';
 import {
   bigint,
