@@ -1,29 +1,53 @@
 // The Store on PostgreSQL: the async repository functions of ./repositories bound to one Pool.
 // `satisfies` holds this object to the same interface as the SQLite Store (db/store.ts).
 import type {
-  ApplicantLoginsRepository,
-  ApplicationStatusRepository,
-  ApplicationViewsRepository,
   AuditLogRepository,
   Ledger,
-  OutboxRepository,
   PersonClaimsRepository,
   SandboxBankAccountsRepository,
   ThrottlesRepository,
   WalletNoticesRepository,
   WalletsRepository,
   WebhookEventsRepository,
-  PersonKeysRepository,
-  ReviewQueueRepository,
-  ReviewSnapshotsRepository,
-  ScreeningRepeatsRepository,
   Store,
-  TemporalSubjectsRepository,
-  WalletClosureRepository,
-  WalletOwnerRepository,
-  WatchlistRepository,
 } from '../store';
-import { openPostgres, postgresIsReady, type PgHandle, type PgOptions } from './client';
+import type { PhotoCodec } from '../sqlite/repositories/photo-store';
+import {
+  openPostgres,
+  postgresIsReady,
+  type PgExecutor,
+  type PgHandle,
+  type PgOptions,
+} from './client';
+import * as applicantLogins from './repositories/applicant-logins';
+import * as applicationStatus from './repositories/application-status';
+import * as applicationViews from './repositories/application-views';
+import * as outbox from './repositories/outbox';
+import * as personKeys from './repositories/person-keys';
+import { createDatabasePhotoStore } from './repositories/photos';
+import * as reviewQueue from './repositories/review-queue';
+import * as reviewSnapshots from './repositories/review-snapshots';
+import * as screeningRepeats from './repositories/screening-repeats';
+import * as temporalSubjects from './repositories/temporal-subjects';
+import * as walletClosure from './repositories/wallet-closure';
+import * as walletOwner from './repositories/wallet-owner';
+import * as watchlist from './repositories/watchlist';
+
+/** A repository function of the database, as a method without it. */
+type Bound<M> = {
+  [
+    K in keyof M as M[K] extends (db: PgExecutor, ...args: never[]) => unknown ? K : never
+  ]: M[K] extends (db: PgExecutor, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** Every function of `module` taking the database first, bound to `db`. */
+function bound<M extends object>(db: PgExecutor, module: M): Bound<M> {
+  const methods: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(module))
+    if (typeof fn === 'function' && !/^[A-Z]/.test(name))
+      methods[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(db, ...args);
+  return methods as Bound<M>;
+}
 
 /**
  * A repository not ported to PostgreSQL yet: each method rejects. The record of names must list
@@ -43,6 +67,7 @@ function notPortedYet<R>(file: string, names: Record<keyof R, true>): R {
 
 /** The Store over an open pool (tests keep the handle to look underneath). */
 export function postgresStoreOf(handle: PgHandle) {
+  const { db } = handle;
   const store = {
     // Ported on this branch next (pg): audit-log, ledger, person-claims, sandbox-bank-accounts,
     // throttles, wallet-notices, wallets, webhook-events.
@@ -82,66 +107,19 @@ export function postgresStoreOf(handle: PgHandle) {
       );
     },
 
-    // Ported on the pgrepos branch; each slot goes when its file lands.
-    ...notPortedYet<ApplicantLoginsRepository>('applicant-logins.ts', {
-      upsertApplicantLogin: true,
-      markLoginPhoneVerified: true,
-      findVerifiedLogin: true,
-      replaceLoginHash: true,
-      phoneVerifiedByAnotherPerson: true,
-    }),
-    ...notPortedYet<ApplicationStatusRepository>('application-status.ts', {
-      recordApplicationStatusChange: true,
-    }),
-    ...notPortedYet<ApplicationViewsRepository>('application-views.ts', {
-      saveApplicationView: true,
-      prepareViewsFor: true,
-      loadApplicationView: true,
-    }),
-    ...notPortedYet<OutboxRepository>('outbox.ts', {
-      insertOutboxEntry: true,
-      readOutbox: true,
-      deleteOutboxFor: true,
-    }),
-    ...notPortedYet<PersonKeysRepository>('person-keys.ts', {
-      loadPersonKey: true,
-      personKey: true,
-      erasePersonKey: true,
-      personKeyErased: true,
-    }),
-    ...notPortedYet<ReviewQueueRepository>('review-queue.ts', { applicationsInStatus: true }),
-    ...notPortedYet<ReviewSnapshotsRepository>('review-snapshots.ts', {
-      readReviewSnapshot: true,
-      saveReviewSnapshot: true,
-    }),
-    ...notPortedYet<ScreeningRepeatsRepository>('screening-repeats.ts', {
-      recordAndFindRepeats: true,
-    }),
-    ...notPortedYet<TemporalSubjectsRepository>('temporal-subjects.ts', {
-      registerTemporalSubject: true,
-      temporalSubjectKeys: true,
-    }),
-    ...notPortedYet<WalletClosureRepository>('wallet-closure.ts', {
-      walletStatusAndBalance: true,
-      recordDeregistrationStatusChange: true,
-      closeWalletAndErasePerson: true,
-      closedWalletApplications: true,
-      forgetClosedOwnerPhone: true,
-    }),
-    ...notPortedYet<WalletOwnerRepository>('wallet-owner.ts', {
-      walletOwnerPhone: true,
-      resealOwnerPhoneForClosure: true,
-      forgetOwnerPhone: true,
-    }),
-    ...notPortedYet<WatchlistRepository>('watchlist.ts', {
-      loadWatchlist: true,
-      listWatchlist: true,
-      addWatchlistEntries: true,
-      removeWatchlistEntry: true,
-      activeWalletsPage: true,
-      raiseWatchlistAlert: true,
-      listWatchlistAlerts: true,
-    }),
+    ...bound(db, applicantLogins),
+    ...bound(db, applicationStatus),
+    ...bound(db, applicationViews),
+    ...bound(db, outbox),
+    ...bound(db, personKeys),
+    ...bound(db, reviewQueue),
+    ...bound(db, reviewSnapshots),
+    ...bound(db, screeningRepeats),
+    ...bound(db, temporalSubjects),
+    ...bound(db, walletClosure),
+    ...bound(db, walletOwner),
+    ...bound(db, watchlist),
+    photosInDatabase: (codec: PhotoCodec) => createDatabasePhotoStore({ db, codec }),
 
     dialect: 'postgres' as const,
     ready: () => postgresIsReady(handle),

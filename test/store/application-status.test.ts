@@ -36,7 +36,12 @@ function change(
       reasons: [],
       fieldErrors: [],
       attemptsLeft: { otp: 5, photo: 5, resubmission: 3 },
-      applicant: { name: '张三', idNumber: ID_NUMBER, phone: PHONE, bankCardNumber: '6222021234567890128' },
+      applicant: {
+        name: '张三',
+        idNumber: ID_NUMBER,
+        phone: PHONE,
+        bankCardNumber: '6222021234567890128',
+      },
       createdAt: new Date(hourAgo).toISOString(),
       updatedAt: at,
       revision: seq * 10,
@@ -44,8 +49,7 @@ function change(
   };
 }
 
-const phoneStep = (id: string) =>
-  change(id, 3, 'AWAITING_PHONE_VERIFICATION', 'VERIFY_PHONE');
+const phoneStep = (id: string) => change(id, 3, 'AWAITING_PHONE_VERIFICATION', 'VERIFY_PHONE');
 const photoStep = (id: string) => change(id, 4, 'AWAITING_ID_PHOTO', 'UPLOAD_ID_PHOTO');
 
 describe.each(DIALECTS)('application status changes on $dialect', ({ fresh }) => {
@@ -61,17 +65,21 @@ describe.each(DIALECTS)('application status changes on $dialect', ({ fresh }) =>
   afterAll(() => database.close());
 
   const statusOf = async (id: string) =>
-    (await b.exec<{ status: string; status_seq: number }>(
-      `select status, status_seq from applications where id = '${id}'`,
-    ))[0];
+    (
+      await b.exec<{ status: string; status_seq: number }>(
+        `select status, status_seq from applications where id = '${id}'`,
+      )
+    )[0];
   const auditsOf = async (id: string) =>
     (await a.auditPage({ subjectType: 'application', subjectId: id, limit: 50 })).map(
       (row) => row.eventKey,
     );
   const eventsOf = async (id: string) =>
-    (await b.exec<{ status: string }>(
-      `select status from webhook_events where subject_id = '${id}' order by id`,
-    )).map((row) => row.status);
+    (
+      await b.exec<{ status: string }>(
+        `select status from webhook_events where subject_id = '${id}' order by id`,
+      )
+    ).map((row) => row.status);
 
   it('records the status, the view, one audit row and one event, however often retried', async () => {
     for (let i = 0; i < 3; i++)
@@ -119,7 +127,8 @@ describe.each(DIALECTS)('application status changes on $dialect', ({ fresh }) =>
     await Promise.all(
       ids.flatMap((id, i) => {
         // Half the pairs send the newer change first; each pair's two go through both stores.
-        const [first, second] = i % 2 ? [photoStep(id), phoneStep(id)] : [phoneStep(id), photoStep(id)];
+        const [first, second] =
+          i % 2 ? [photoStep(id), phoneStep(id)] : [phoneStep(id), photoStep(id)];
         return [
           a.recordApplicationStatusChange(master, first, { webhooks: true }),
           b.store.recordApplicationStatusChange(master, second, { webhooks: true }),
@@ -133,7 +142,10 @@ describe.each(DIALECTS)('application status changes on $dialect', ({ fresh }) =>
         `application:${id}:status:3`,
         `application:${id}:status:4`,
       ]);
-      expect((await eventsOf(id)).sort()).toEqual(['AWAITING_ID_PHOTO', 'AWAITING_PHONE_VERIFICATION']);
+      expect((await eventsOf(id)).sort()).toEqual([
+        'AWAITING_ID_PHOTO',
+        'AWAITING_PHONE_VERIFICATION',
+      ]);
     }
   });
 });

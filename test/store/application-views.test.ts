@@ -38,16 +38,16 @@ function viewAt(revision: number | undefined, otpLeft: number, id = 'app-1'): Ap
 async function tableFiles(opened: OpenedStore, dialect: string): Promise<string> {
   if (dialect === 'sqlite') {
     await opened.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-    const [{ file }] = await opened.exec<{ file: string }>(
+    const [row] = await opened.exec<{ file: string }>(
       "select file from pragma_database_list where name = 'main'",
     );
-    return readFileSync(file).toString('latin1');
+    return readFileSync(row!.file).toString('latin1');
   }
   await opened.exec('CHECKPOINT');
-  const [row] = await opened.exec<{ dir: string; path: string }>(
+  const [found] = await opened.exec<{ dir: string; path: string }>(
     "select current_setting('data_directory') as dir, pg_relation_filepath('applications') as path",
   );
-  return readFileSync(join(row!.dir, row!.path)).toString('latin1');
+  return readFileSync(join(found!.dir, found!.path)).toString('latin1');
 }
 
 describe.each(DIALECTS)('the application read model on $dialect', ({ dialect, fresh }) => {

@@ -67,18 +67,27 @@ describe.each(DIALECTS)('the watch list on $dialect', ({ fresh }) => {
     expect(alerts.items.map((x) => x.walletId)).toEqual(['wallet-2']);
     const rest = await b.listWatchlistAlerts({ limit: 5, cursor: alerts.nextCursor! });
     expect(rest.items).toEqual([
-      expect.objectContaining({ walletId: 'wallet-1', detail: expect.objectContaining({ score: 0.93 }) }),
+      expect.objectContaining({
+        walletId: 'wallet-1',
+        detail: expect.objectContaining({ score: 0.93 }),
+      }),
     ]);
   });
 
   it('lists each entry once when two overlapping imports run at once', async () => {
     const names = Array.from({ length: 20 }, (_, i) => `并发${i}`);
     const results = await Promise.all([
-      a.addWatchlistEntries(names.map((n) => entry(n, ['A'])), { changeId: 'c-1', actor: 'ops-1' }),
-      b.addWatchlistEntries([...names].reverse().map((n) => entry(n, ['B'])), {
-        changeId: 'c-2',
-        actor: 'ops-2',
-      }),
+      a.addWatchlistEntries(
+        names.map((n) => entry(n, ['A'])),
+        { changeId: 'c-1', actor: 'ops-1' },
+      ),
+      b.addWatchlistEntries(
+        [...names].reverse().map((n) => entry(n, ['B'])),
+        {
+          changeId: 'c-2',
+          actor: 'ops-2',
+        },
+      ),
     ]);
     expect(results[0]!.added + results[1]!.added).toBe(20);
     const listed = (await a.loadWatchlist()).filter((e) => e.name.startsWith('并发'));
