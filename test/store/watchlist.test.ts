@@ -89,7 +89,7 @@ describe.each(DIALECTS)('the watch list on $dialect', ({ fresh }) => {
         },
       ),
     ]);
-    expect(results[0]!.added + results[1]!.added).toBe(20);
+    expect(results[0].added + results[1].added).toBe(20);
     const listed = (await a.loadWatchlist()).filter((e) => e.name.startsWith('并发'));
     expect(listed).toHaveLength(20);
     for (const e of listed) expect([...e.aliases].sort()).toEqual(['A', 'B']);
