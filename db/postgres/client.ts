@@ -1,14 +1,22 @@
 // The app database on PostgreSQL (DATABASE_URL, SPEC §8): one `pg` Pool per process, drizzle
 // over it, and the migrations of ./migrations applied at start.
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
+import type { PgDatabase as AnyPgDatabase } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema';
 
 export type PgDatabase = NodePgDatabase<typeof schema>;
 /** The database or a transaction on it: what repository functions take. */
-export type PgExecutor = PgDatabase | Parameters<Parameters<PgDatabase['transaction']>[0]>[0];
+export type PgExecutor = AnyPgDatabase<
+  NodePgQueryResultHKT,
+  typeof schema,
+  ExtractTablesWithRelations<typeof schema>
+>;
+/** A transaction, as `db.transaction` hands it to its callback. */
+export type PgTx = Parameters<Parameters<PgExecutor['transaction']>[0]>[0];
 
 export interface PgHandle {
   db: PgDatabase;

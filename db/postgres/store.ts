@@ -1,17 +1,7 @@
 // The Store on PostgreSQL: the async repository functions of ./repositories bound to one Pool.
 // `satisfies` holds this object to the same interface as the SQLite Store (db/store.ts).
-import type {
-  AuditLogRepository,
-  Ledger,
-  PersonClaimsRepository,
-  SandboxBankAccountsRepository,
-  ThrottlesRepository,
-  WalletNoticesRepository,
-  WalletsRepository,
-  WebhookEventsRepository,
-  Store,
-} from '../store';
 import type { PhotoCodec } from '../sqlite/repositories/photo-store';
+import type { Store } from '../store';
 import {
   openPostgres,
   postgresIsReady,
@@ -22,16 +12,24 @@ import {
 import * as applicantLogins from './repositories/applicant-logins';
 import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
+import * as auditLog from './repositories/audit-log';
+import { createLedger } from './repositories/ledger';
 import * as outbox from './repositories/outbox';
+import * as personClaims from './repositories/person-claims';
 import * as personKeys from './repositories/person-keys';
 import { createDatabasePhotoStore } from './repositories/photos';
 import * as reviewQueue from './repositories/review-queue';
 import * as reviewSnapshots from './repositories/review-snapshots';
+import * as sandboxBankAccounts from './repositories/sandbox-bank-accounts';
 import * as screeningRepeats from './repositories/screening-repeats';
 import * as temporalSubjects from './repositories/temporal-subjects';
+import * as throttles from './repositories/throttles';
 import * as walletClosure from './repositories/wallet-closure';
+import * as walletNotices from './repositories/wallet-notices';
 import * as walletOwner from './repositories/wallet-owner';
+import * as wallets from './repositories/wallets';
 import * as watchlist from './repositories/watchlist';
+import * as webhookEvents from './repositories/webhook-events';
 
 /** A repository function of the database, as a method without it. */
 type Bound<M> = {
@@ -49,76 +47,31 @@ function bound<M extends object>(db: PgExecutor, module: M): Bound<M> {
   return methods as Bound<M>;
 }
 
-/**
- * A repository not ported to PostgreSQL yet: each method rejects. The record of names must list
- * every method of the repository, so the slot disappears only by being replaced.
- */
-function notPortedYet<R>(file: string, names: Record<keyof R, true>): R {
-  const methods: Record<string, unknown> = {};
-  for (const name of Object.keys(names))
-    methods[name] = () =>
-      Promise.reject(
-        new Error(
-          `${name} (db/postgres/repositories/${file}) is not implemented on PostgreSQL yet`,
-        ),
-      );
-  return methods as R;
-}
-
 /** The Store over an open pool (tests keep the handle to look underneath). */
 export function postgresStoreOf(handle: PgHandle) {
   const { db } = handle;
   const store = {
-    // Ported on this branch next (pg): audit-log, ledger, person-claims, sandbox-bank-accounts,
-    // throttles, wallet-notices, wallets, webhook-events.
-    ...notPortedYet<AuditLogRepository>('audit-log.ts', {
-      appendAudit: true,
-      appendAuditRows: true,
-      auditDetailOf: true,
-      auditPage: true,
-    }),
-    ...notPortedYet<PersonClaimsRepository>('person-claims.ts', {
-      claimPersonForApplication: true,
-      releaseInProgressClaim: true,
-    }),
-    ...notPortedYet<SandboxBankAccountsRepository>('sandbox-bank-accounts.ts', {
-      insertSandboxAccount: true,
-      sandboxCoreBanking: true,
-    }),
-    ...notPortedYet<ThrottlesRepository>('throttles.ts', {
-      takeThrottleHit: true,
-      returnThrottleHit: true,
-    }),
-    ...notPortedYet<WalletNoticesRepository>('wallet-notices.ts', {
-      claimDueWalletNotices: true,
-      markWalletNoticeRelayed: true,
-      pendingWalletNotices: true,
-    }),
-    ...notPortedYet<WalletsRepository>('wallets.ts', { createWalletOnce: true }),
-    ...notPortedYet<WebhookEventsRepository>('webhook-events.ts', {
-      claimDueWebhookEvents: true,
-      markWebhookEventDelivered: true,
-      handWebhookEventBack: true,
-      retryWebhookEventLater: true,
-    }),
-    createLedger: (): Ledger => {
-      throw new Error(
-        'createLedger (db/postgres/repositories/ledger.ts) is not implemented on PostgreSQL yet',
-      );
-    },
-
     ...bound(db, applicantLogins),
     ...bound(db, applicationStatus),
     ...bound(db, applicationViews),
+    ...bound(db, auditLog),
     ...bound(db, outbox),
+    ...bound(db, personClaims),
     ...bound(db, personKeys),
     ...bound(db, reviewQueue),
     ...bound(db, reviewSnapshots),
+    ...bound(db, sandboxBankAccounts),
     ...bound(db, screeningRepeats),
     ...bound(db, temporalSubjects),
+    ...bound(db, throttles),
     ...bound(db, walletClosure),
+    ...bound(db, walletNotices),
     ...bound(db, walletOwner),
+    ...bound(db, wallets),
     ...bound(db, watchlist),
+    ...bound(db, webhookEvents),
+    createLedger: (options?: Parameters<typeof createLedger>[1]) => createLedger(db, options),
+    // Photos live in the database on PostgreSQL (SPEC §8): db/photo-store-for.ts picks this.
     photosInDatabase: (codec: PhotoCodec) => createDatabasePhotoStore({ db, codec }),
 
     dialect: 'postgres' as const,

@@ -1,0 +1,65 @@
+// Appending to the audit log (SPEC §6) on PostgreSQL. The table refuses UPDATE and DELETE
+// (migration 0001_audit_append_only).
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { PgExecutor } from '../client';
+import { auditLog } from '../schema';
+
+export type AuditRow = Required<Omit<typeof auditLog.$inferInsert, 'id' | 'recordedAt'>>;
+
+/**
+ * Appends the row unless one with its event key is there already (a retried activity or request);
+ * true when it was added. Inside `db.transaction((tx) => ...)`, pass `tx`.
+ */
+export async function appendAudit(db: PgExecutor, row: AuditRow): Promise<boolean> {
+  const inserted = await db
+    .insert(auditLog)
+    .values(row)
+    .onConflictDoNothing({ target: auditLog.eventKey });
+  return inserted.rowCount === 1;
+}
+
+/** Appends several rows in one transaction (each unless its event key is there already). */
+export async function appendAuditRows(db: PgExecutor, rows: readonly AuditRow[]): Promise<void> {
+  if (!rows.length) return;
+  await db.transaction(async (tx) => {
+    for (const row of rows) await appendAudit(tx, row);
+  });
+}
+
+/** The detail of the row with this event key, or null when there is none. */
+export async function auditDetailOf(
+  db: PgExecutor,
+  eventKey: string,
+): Promise<Record<string, unknown> | null> {
+  const [row] = await db
+    .select({ detail: auditLog.detail })
+    .from(auditLog)
+    .where(eq(auditLog.eventKey, eventKey));
+  return row?.detail ?? null;
+}
+
+/** Audit rows newest first, filtered, before the row `beforeId` when given (ops' audit search). */
+export async function auditPage(
+  db: PgExecutor,
+  q: {
+    subjectType?: string;
+    subjectId?: string;
+    actor?: string;
+    action?: string;
+    beforeId?: number;
+    limit: number;
+  },
+) {
+  const filters: SQL[] = [];
+  if (q.action !== undefined) filters.push(eq(auditLog.action, q.action));
+  if (q.subjectType !== undefined) filters.push(eq(auditLog.subjectType, q.subjectType));
+  if (q.subjectId !== undefined) filters.push(eq(auditLog.subjectId, q.subjectId));
+  if (q.actor !== undefined) filters.push(eq(auditLog.actor, q.actor));
+  if (q.beforeId !== undefined) filters.push(lt(auditLog.id, q.beforeId));
+  return db
+    .select()
+    .from(auditLog)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(q.limit);
+}
