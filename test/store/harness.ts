@@ -2,7 +2,7 @@
 // per entry of STORES (`describe.each(STORES)`), on a fresh SQLite file or a fresh PostgreSQL
 // database of the run's cluster. Besides the Store, a harness reaches underneath for what a test
 // must set up or look at that no Store method does (a wallet row, a stored hash).
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export interface Harness {
   eraseWalletHistory(walletId: string): Promise<number>;
   /** Runs one SQL statement as is: what code that bypasses the repositories could do. */
   rawSql(statement: string): Promise<void>;
+  /** The rows of one SQL query, as the driver answers them. */
+  rows(query: string): Promise<Record<string, unknown>[]>;
   /** Another Store on the same database: a second process's connections. */
   openAnother(): Promise<Store>;
   close(): Promise<void>;
@@ -57,7 +59,10 @@ async function sqliteHarness(): Promise<Harness> {
       return eraseSqliteHistory(handle.db, walletId);
     },
     async rawSql(statement) {
-      handle.db.run(sql.raw(statement));
+      handle.sqlite.exec(statement);
+    },
+    async rows(query) {
+      return handle.sqlite.prepare(query).all() as Record<string, unknown>[];
     },
     async openAnother() {
       const other = sqliteStoreOf(openDatabase(file));
@@ -95,6 +100,9 @@ async function postgresHarness(): Promise<Harness> {
     },
     async rawSql(statement) {
       await handle.pool.query(statement);
+    },
+    async rows(query) {
+      return (await handle.pool.query(query)).rows as Record<string, unknown>[];
     },
     async openAnother() {
       const other = postgresStoreOf(await openPostgres(url, { poolSize: 8 }));
