@@ -81,7 +81,7 @@ describe('photos in PostgreSQL', () => {
   let a: PhotoStore;
   let b: PhotoStore;
   beforeAll(async () => {
-    database = await DIALECTS[1].fresh();
+    database = await DIALECTS.find((d) => d.dialect === 'postgres')!.fresh();
     opened = await database.open();
     const config = { photosDir: '/nonexistent', piiKey };
     a = photoStoreFor(config, opened.store);
