@@ -22,7 +22,7 @@ const answersRows = (statement: string) => /^\s*(select|pragma|with)\b/i.test(st
 /** For `describe.each`: one entry per database. */
 export const DIALECTS = STORES.map(({ dialect, open: openHarness }) => ({
   dialect,
-  async fresh(): Promise<TestDatabase> {
+  fresh: async (): Promise<TestDatabase> => {
     const harness = await openHarness();
     let opened = 0;
     const exec = async <T>(statement: string) => {
