@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hammingDistance } from '../../activities/photo/portrait-hash';
 import { personIdOf } from '../../crypto/pii';
+import { ledgerOutcome } from '../../db/sqlite/repositories/ledger';
 import type { Store } from '../../db/store';
 import type { ApplicationView } from '../../domain/contract';
 import { DIALECTS, type OpenedStore, type TestDatabase } from '../helpers/store-dialects';
@@ -164,5 +165,49 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
       "select 1 from webhook_events where kind = 'deregistration' and subject_id = 'wallet-1'",
     );
     expect(events).toHaveLength(1);
+  });
+
+  it('never closes a wallet that money reaches at the same moment, nor loses that money', async () => {
+    const wallets = Array.from({ length: 6 }, (_, i) => `race-wallet-${i}`);
+    for (const [i, walletId] of wallets.entries()) {
+      const racer = `race-person-${i}`;
+      await a.createWalletOnce(master, {
+        walletId,
+        applicationId: `race-app-${i}`,
+        personId: racer,
+        tier: 'STANDARD',
+        paymentPasswordHash: 'pay',
+        ownerPhone: PHONE,
+        webhooks: false,
+      });
+    }
+    const ledger = b.store.createLedger();
+    const results = await Promise.all(
+      wallets.map(async (walletId) => {
+        const [closure, ...topUps] = await Promise.all([
+          a.closeWalletAndErasePerson(
+            master,
+            { walletId, applicationId: walletId.replace('wallet', 'app') },
+            { webhooks: false },
+          ),
+          ...Array.from({ length: 4 }, (_, k) =>
+            ledgerOutcome(() => ledger.topUp(walletId, 100, `${walletId}-top-${k}`)),
+          ),
+        ]);
+        return { walletId, closure, credited: topUps.filter((t) => t.ok).length };
+      }),
+    );
+    for (const { walletId, closure, credited } of results) {
+      const state = await a.walletStatusAndBalance(walletId);
+      if (closure.ok)
+        expect({ state, credited }).toEqual({
+          state: { status: 'CLOSED', balance: 0 },
+          credited: 0,
+        });
+      else {
+        expect(closure).toEqual({ ok: false, code: 'BALANCE_NOT_ZERO' });
+        expect(state).toEqual({ status: 'ACTIVE', balance: 100 * credited });
+      }
+    }
   });
 });
