@@ -6,7 +6,7 @@ import type {
   WalletNoticeKind,
 } from '../../sqlite/repositories/wallet-notices';
 import type { PgExecutor } from '../client';
-import { walletNotices } from '../schema';
+import { auditLog, walletNotices } from '../schema';
 
 export type { QueuedWalletNotice, WalletNoticeKind };
 
@@ -22,30 +22,42 @@ export async function queueWalletNotice(
 }
 
 /**
- * Up to `limit` notices due now, oldest first, each leased to the caller for `leaseMs` by one
- * UPDATE … RETURNING. The due rows are locked SKIP LOCKED: a relay claiming at the same moment
- * passes over them, and one that waited re-reads them as leased.
+ * Oldest first. Notices queued within one millisecond (a freeze and an unfreeze in a row) come in
+ * the order of their audit rows, whose key is the notice's: on SQLite the rowid does this.
+ */
+const oldestFirst = [asc(walletNotices.createdAt), asc(auditLog.id), asc(walletNotices.key)];
+
+/**
+ * Up to `limit` notices due now, oldest first, each leased to the caller for `leaseMs`. The due
+ * rows are locked SKIP LOCKED: a relay claiming at the same moment passes over them, and one that
+ * waited re-reads them as leased.
  */
 export async function claimDueWalletNotices(
   db: PgExecutor,
   { limit, leaseMs, now = new Date() }: { limit: number; leaseMs: number; now?: Date },
 ): Promise<QueuedWalletNotice[]> {
-  const due = db
-    .select({ key: walletNotices.key })
-    .from(walletNotices)
-    .where(and(isNull(walletNotices.relayedAt), lte(walletNotices.nextAttemptAt, now)))
-    .orderBy(asc(walletNotices.createdAt))
-    .limit(limit)
-    .for('update', { skipLocked: true });
-  return db
-    .update(walletNotices)
-    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
-    .where(inArray(walletNotices.key, due))
-    .returning({
-      key: walletNotices.key,
-      walletId: walletNotices.walletId,
-      kind: walletNotices.kind,
-    });
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ key: walletNotices.key })
+      .from(walletNotices)
+      .leftJoin(auditLog, eq(auditLog.eventKey, walletNotices.key))
+      .where(and(isNull(walletNotices.relayedAt), lte(walletNotices.nextAttemptAt, now)))
+      .orderBy(...oldestFirst)
+      .limit(limit)
+      .for('update', { of: walletNotices, skipLocked: true });
+    if (!due.length) return [];
+    const order = new Map(due.map((row, i) => [row.key, i]));
+    const claimed = await tx
+      .update(walletNotices)
+      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+      .where(inArray(walletNotices.key, [...order.keys()]))
+      .returning({
+        key: walletNotices.key,
+        walletId: walletNotices.walletId,
+        kind: walletNotices.kind,
+      });
+    return claimed.sort((x, y) => order.get(x.key)! - order.get(y.key)!);
+  });
 }
 
 export async function markWalletNoticeRelayed(
@@ -61,6 +73,7 @@ export async function pendingWalletNotices(db: PgExecutor): Promise<QueuedWallet
   return db
     .select({ key: walletNotices.key, walletId: walletNotices.walletId, kind: walletNotices.kind })
     .from(walletNotices)
+    .leftJoin(auditLog, eq(auditLog.eventKey, walletNotices.key))
     .where(isNull(walletNotices.relayedAt))
-    .orderBy(asc(walletNotices.createdAt), asc(walletNotices.key));
+    .orderBy(...oldestFirst);
 }
