@@ -6,10 +6,12 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -466,4 +468,29 @@ export const throttleHits = pgTable(
     index('throttle_hits_subject_idx').on(t.bucket, t.subject, t.at),
     index('throttle_hits_at_idx').on(t.at),
   ],
+);
+
+/** bytea as a Buffer both ways (node-postgres reads bytea into a Buffer). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * ID photos on PostgreSQL (SPEC §8: nothing shared on one machine's disk), where SQLite keeps
+ * files in DATA_DIR/photos: one row per upload (`kind` 'original', `ref` the sha256 of the plain
+ * bytes) and per image derived from it (`kind` 'card', the straightened card), the bytes sealed
+ * by the same photo codec as the files (crypto/photo-codec.ts). Only on PostgreSQL: the parity
+ * test allows this one table.
+ */
+export const photos = pgTable(
+  'photos',
+  {
+    ref: text('ref').notNull(),
+    kind: text('kind').notNull(),
+    sealed: bytea('sealed').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ref, t.kind] })],
 );

@@ -1,20 +1,7 @@
 // The Store on PostgreSQL: the async repository functions of ./repositories bound to one Pool.
 // `satisfies` holds this object to the same interface as the SQLite Store (db/store.ts).
-import type {
-  ApplicantLoginsRepository,
-  ApplicationStatusRepository,
-  ApplicationViewsRepository,
-  OutboxRepository,
-  PersonKeysRepository,
-  ReviewQueueRepository,
-  ReviewSnapshotsRepository,
-  ScreeningRepeatsRepository,
-  Store,
-  TemporalSubjectsRepository,
-  WalletClosureRepository,
-  WalletOwnerRepository,
-  WatchlistRepository,
-} from '../store';
+import type { PhotoCodec } from '../sqlite/repositories/photo-store';
+import type { Store } from '../store';
 import {
   openPostgres,
   postgresIsReady,
@@ -22,13 +9,26 @@ import {
   type PgHandle,
   type PgOptions,
 } from './client';
+import * as applicantLogins from './repositories/applicant-logins';
+import * as applicationStatus from './repositories/application-status';
+import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
 import { createLedger } from './repositories/ledger';
+import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
+import * as personKeys from './repositories/person-keys';
+import { createDatabasePhotoStore } from './repositories/photos';
+import * as reviewQueue from './repositories/review-queue';
+import * as reviewSnapshots from './repositories/review-snapshots';
 import * as sandboxBankAccounts from './repositories/sandbox-bank-accounts';
+import * as screeningRepeats from './repositories/screening-repeats';
+import * as temporalSubjects from './repositories/temporal-subjects';
 import * as throttles from './repositories/throttles';
+import * as walletClosure from './repositories/wallet-closure';
 import * as walletNotices from './repositories/wallet-notices';
+import * as walletOwner from './repositories/wallet-owner';
 import * as wallets from './repositories/wallets';
+import * as watchlist from './repositories/watchlist';
 import * as webhookEvents from './repositories/webhook-events';
 
 /** A repository function of the database, as a method without it. */
@@ -47,95 +47,32 @@ function bound<M extends object>(db: PgExecutor, module: M): Bound<M> {
   return methods as Bound<M>;
 }
 
-/**
- * A repository not ported to PostgreSQL yet: each method rejects. The record of names must list
- * every method of the repository, so the slot disappears only by being replaced.
- */
-function notPortedYet<R>(file: string, names: Record<keyof R, true>): R {
-  const methods: Record<string, unknown> = {};
-  for (const name of Object.keys(names))
-    methods[name] = () =>
-      Promise.reject(
-        new Error(
-          `${name} (db/postgres/repositories/${file}) is not implemented on PostgreSQL yet`,
-        ),
-      );
-  return methods as R;
-}
-
 /** The Store over an open pool (tests keep the handle to look underneath). */
 export function postgresStoreOf(handle: PgHandle) {
   const { db } = handle;
   const store = {
+    ...bound(db, applicantLogins),
+    ...bound(db, applicationStatus),
+    ...bound(db, applicationViews),
     ...bound(db, auditLog),
+    ...bound(db, outbox),
     ...bound(db, personClaims),
+    ...bound(db, personKeys),
+    ...bound(db, reviewQueue),
+    ...bound(db, reviewSnapshots),
     ...bound(db, sandboxBankAccounts),
+    ...bound(db, screeningRepeats),
+    ...bound(db, temporalSubjects),
     ...bound(db, throttles),
+    ...bound(db, walletClosure),
     ...bound(db, walletNotices),
+    ...bound(db, walletOwner),
     ...bound(db, wallets),
+    ...bound(db, watchlist),
     ...bound(db, webhookEvents),
     createLedger: (options?: Parameters<typeof createLedger>[1]) => createLedger(db, options),
-
-    // Ported on the pgrepos branch; each slot goes when its file lands.
-    ...notPortedYet<ApplicantLoginsRepository>('applicant-logins.ts', {
-      upsertApplicantLogin: true,
-      markLoginPhoneVerified: true,
-      findVerifiedLogin: true,
-      replaceLoginHash: true,
-      phoneVerifiedByAnotherPerson: true,
-    }),
-    ...notPortedYet<ApplicationStatusRepository>('application-status.ts', {
-      recordApplicationStatusChange: true,
-    }),
-    ...notPortedYet<ApplicationViewsRepository>('application-views.ts', {
-      saveApplicationView: true,
-      prepareViewsFor: true,
-      loadApplicationView: true,
-    }),
-    ...notPortedYet<OutboxRepository>('outbox.ts', {
-      insertOutboxEntry: true,
-      readOutbox: true,
-      deleteOutboxFor: true,
-    }),
-    ...notPortedYet<PersonKeysRepository>('person-keys.ts', {
-      loadPersonKey: true,
-      personKey: true,
-      erasePersonKey: true,
-      personKeyErased: true,
-    }),
-    ...notPortedYet<ReviewQueueRepository>('review-queue.ts', { applicationsInStatus: true }),
-    ...notPortedYet<ReviewSnapshotsRepository>('review-snapshots.ts', {
-      readReviewSnapshot: true,
-      saveReviewSnapshot: true,
-    }),
-    ...notPortedYet<ScreeningRepeatsRepository>('screening-repeats.ts', {
-      recordAndFindRepeats: true,
-    }),
-    ...notPortedYet<TemporalSubjectsRepository>('temporal-subjects.ts', {
-      registerTemporalSubject: true,
-      temporalSubjectKeys: true,
-    }),
-    ...notPortedYet<WalletClosureRepository>('wallet-closure.ts', {
-      walletStatusAndBalance: true,
-      recordDeregistrationStatusChange: true,
-      closeWalletAndErasePerson: true,
-      closedWalletApplications: true,
-      forgetClosedOwnerPhone: true,
-    }),
-    ...notPortedYet<WalletOwnerRepository>('wallet-owner.ts', {
-      walletOwnerPhone: true,
-      resealOwnerPhoneForClosure: true,
-      forgetOwnerPhone: true,
-    }),
-    ...notPortedYet<WatchlistRepository>('watchlist.ts', {
-      loadWatchlist: true,
-      listWatchlist: true,
-      addWatchlistEntries: true,
-      removeWatchlistEntry: true,
-      activeWalletsPage: true,
-      raiseWatchlistAlert: true,
-      listWatchlistAlerts: true,
-    }),
+    // Photos live in the database on PostgreSQL (SPEC §8): db/photo-store-for.ts picks this.
+    photosInDatabase: (codec: PhotoCodec) => createDatabasePhotoStore({ db, codec }),
 
     dialect: 'postgres' as const,
     ready: () => postgresIsReady(handle),

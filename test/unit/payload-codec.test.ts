@@ -11,6 +11,7 @@ import {
   payloadFromJson,
   payloadToJson,
   PayloadDecryptionError,
+  SUBJECT_KEY_ID,
   temporalPayloadKey,
 } from '../../temporal/payload-codec';
 
@@ -105,6 +106,37 @@ describe('the payload codec', () => {
     expect(Buffer.from(json.metadata!.encoding!, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
     const [back] = await codec.decode([payloadFromJson(json)]);
     expect(defaultPayloadConverter.fromPayload(back!)).toEqual(applicant);
+  });
+
+  it('takes subject keys answered asynchronously, as PostgreSQL answers them', async () => {
+    const personKey = randomBytes(32);
+    const asked: string[] = [];
+    let erased = false;
+    const codec = createPayloadCodec(piiKey, {
+      keyFor: async (workflowId) => {
+        asked.push(workflowId);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (workflowId !== 'onboarding-1') return undefined;
+        return erased ? null : personKey;
+      },
+    });
+    const workflow = {
+      type: 'workflow',
+      namespace: 'default',
+      workflowId: 'onboarding-1',
+    } as const;
+    const p = defaultPayloadConverter.toPayload(applicant);
+    const encoded = await codec.encode([p, p, p], workflow);
+    expect(encoded.map((e) => text(e.metadata?.[KEY_ID_METADATA]))).toEqual([
+      SUBJECT_KEY_ID,
+      SUBJECT_KEY_ID,
+      SUBJECT_KEY_ID,
+    ]);
+    expect(await codec.decode(encoded)).toEqual([p, p, p]);
+    expect(asked.length).toBeGreaterThan(0);
+    erased = true;
+    await expect(codec.decode(encoded)).rejects.toThrow(/erased/);
+    await expect(codec.encode([p], workflow)).rejects.toThrow(/erased/);
   });
 
   it('derives the same key from the same PII key, and another from another', () => {

@@ -11,10 +11,12 @@ const wrapContext = (personId: string) => `person-key:${personId}`;
 /**
  * Unwrapped person keys, per master key and person: every payload and view a request touches
  * needs one. An entry is used only for the wrapped form just read from `person_keys`, so an
- * erased key (its wrapped form gone from the table) cannot be had from here either; on top of
- * that the process that erases a key drops its entry at once, and other processes' entries
- * expire UNWRAPPED_KEY_TTL_MS after they were made, so the key's bytes are not kept
- * referenced for long. The same Buffer while it lives also lets `deriveKey` reuse its subkeys.
+ * erased key (its wrapped form gone from the table) cannot be had from here either, whichever
+ * process erased it (with PostgreSQL, many do). The process that erases a key drops its entry at
+ * once, any other process as soon as it reads the erased row, and every entry expires
+ * UNWRAPPED_KEY_TTL_MS after it was made, so the key's bytes are not kept referenced for long
+ * even by a process that never looks the person up again. The same Buffer while it lives also
+ * lets `deriveKey` reuse its subkeys.
  */
 interface Unwrapped {
   wrapped: string;
@@ -24,7 +26,8 @@ interface Unwrapped {
 const unwrappedKeys = new WeakMap<Buffer, Map<string, Unwrapped>>();
 const unwrappedCaches = new Set<WeakRef<Map<string, Unwrapped>>>();
 const UNWRAPPED_KEYS_KEPT = 10_000;
-export const UNWRAPPED_KEY_TTL_MS = 10 * 60_000;
+// Unwrapping again costs one AES-GCM open: a minute is plenty for reuse within a request burst.
+export const UNWRAPPED_KEY_TTL_MS = 60_000;
 
 /** The person's data key from its wrapped form in `person_keys`. */
 export function unwrapPersonKey(
@@ -47,7 +50,13 @@ export function unwrapPersonKey(
   return key;
 }
 
-function forgetUnwrapped(personId: string) {
+/** Whether this process holds the person's unwrapped key under `piiKey` (for tests). */
+export function holdsUnwrappedPersonKey(piiKey: Buffer, personId: string): boolean {
+  return unwrappedKeys.get(piiKey)?.has(personId) ?? false;
+}
+
+/** Drops the person's unwrapped key from this process's caches (it was erased). */
+export function forgetUnwrappedPersonKey(personId: string): void {
   for (const ref of unwrappedCaches) {
     const keys = ref.deref();
     if (keys) keys.delete(personId);
@@ -66,7 +75,10 @@ const wrappedKeyOf = preparedPerDatabase((db) =>
 /** The person's data key, or null when none was ever made or it has been erased. */
 export function loadPersonKey(db: AppDatabase, piiKey: Buffer, personId: string): Buffer | null {
   const row = wrappedKeyOf(db).get({ personId });
-  return row?.wrappedKey ? unwrapPersonKey(piiKey, personId, row.wrappedKey) : null;
+  if (row?.wrappedKey) return unwrapPersonKey(piiKey, personId, row.wrappedKey);
+  // Erased, perhaps by another process: this one lets go of the key's bytes at once too.
+  forgetUnwrappedPersonKey(personId);
+  return null;
 }
 
 /**
@@ -99,7 +111,7 @@ export function erasePersonKey(db: AppDatabase, personId: string, at = new Date(
     .where(eq(personKeys.personId, personId))
     .run();
   // Also when the transaction around this rolls back: the entry is made again from the table.
-  forgetUnwrapped(personId);
+  forgetUnwrappedPersonKey(personId);
 }
 
 /** Whether the person's key was erased, as opposed to never made. */

@@ -1,0 +1,54 @@
+// Which person's data a Temporal workflow carries, on PostgreSQL (see
+// db/sqlite/repositories/temporal-subjects.ts), so that the payload codec encrypts its payloads
+// under that person's key and erasing the person reaches Temporal too.
+import { eq } from 'drizzle-orm';
+import { deriveKey } from '../../../crypto/pii';
+import type { SubjectKeys } from '../../../temporal/payload-codec';
+import { unwrapPersonKey } from '../../sqlite/repositories/person-keys';
+import type { PgExecutor } from '../client';
+import { personKeys, temporalSubjects } from '../schema';
+import { personKey } from './person-keys';
+
+/**
+ * Records that `workflowId` carries the person's data, making their key if need be. Must come
+ * before the workflow is started. The first registration of a workflow id stands.
+ */
+export async function registerTemporalSubject(
+  db: PgExecutor,
+  piiKey: Buffer,
+  workflowId: string,
+  personId: string,
+): Promise<void> {
+  await personKey(db, piiKey, personId);
+  await db
+    .insert(temporalSubjects)
+    .values({ workflowId, personId, createdAt: new Date() })
+    .onConflictDoNothing();
+}
+
+/**
+ * The persons' Temporal keys as the codec needs them, read from the database on every call:
+ * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
+ * payloads again.
+ */
+export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promise<SubjectKeys> {
+  return {
+    async keyFor(workflowId) {
+      const [row] = await db
+        .select({
+          personId: temporalSubjects.personId,
+          registeredAt: temporalSubjects.createdAt,
+          keyMadeAt: personKeys.createdAt,
+          wrappedKey: personKeys.wrappedKey,
+        })
+        .from(temporalSubjects)
+        .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+        .where(eq(temporalSubjects.workflowId, workflowId));
+      if (!row) return undefined;
+      // A person who applies again after their wallet was closed gets a new key; the workflows
+      // registered before it were under the erased one.
+      if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+      return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'temporal');
+    },
+  };
+}
