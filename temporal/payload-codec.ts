@@ -25,13 +25,15 @@ export const MASTER_KEY_ID = 'm1';
 export const SUBJECT_KEY_ID = 's1';
 export const SUBJECT_METADATA = 'encryption-subject';
 
+export type SubjectKey = Buffer | null | undefined;
+
 /** Finds the person whose data a workflow carries, and that person's Temporal key. */
 export interface SubjectKeys {
   /**
    * `undefined`: the workflow carries no one's data (the master key is used); `null`: it did, and
    * the person's key has been erased; else the 32-byte key.
    */
-  keyFor(workflowId: string): Buffer | null | undefined;
+  keyFor(workflowId: string): SubjectKey | Promise<SubjectKey>;
 }
 
 const IV_BYTES = 12;
@@ -102,7 +104,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     const workflowId = context?.workflowId;
-    const subjectKey = workflowId ? this.subjects?.keyFor(workflowId) : undefined;
+    const subjectKey = workflowId ? await this.subjects?.keyFor(workflowId) : undefined;
     if (subjectKey === null)
       throw new PayloadEncryptionError(`the key of the person in ${workflowId} was erased`);
     return payloads.map((payload) =>
@@ -113,25 +115,28 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => {
-      if (!isEncrypted(payload)) throw new PayloadDecryptionError('not encrypted');
-      const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
-      if (!keyIdBytes) throw new PayloadDecryptionError('no key id');
-      const keyId = fromUtf8.decode(keyIdBytes);
-      if (keyId !== SUBJECT_KEY_ID) {
-        const key = this.keys.get(keyId);
-        if (!key) throw new PayloadDecryptionError(`unknown key id "${keyId}"`);
-        return open(payload, key, keyId);
-      }
-      // The payload names its workflow, so the codec server, which is given no context, decodes it.
-      const subjectBytes = payload.metadata?.[SUBJECT_METADATA];
-      if (!subjectBytes) throw new PayloadDecryptionError('no subject');
-      const subject = fromUtf8.decode(subjectBytes);
-      const key = this.subjects?.keyFor(subject);
-      if (key === null) throw new PayloadDecryptionError(`the key of ${subject} was erased`, true);
-      if (!key) throw new PayloadDecryptionError(`no key for ${subject}`);
-      return open(payload, key, SUBJECT_KEY_ID, subject);
-    });
+    return Promise.all(
+      payloads.map(async (payload) => {
+        if (!isEncrypted(payload)) throw new PayloadDecryptionError('not encrypted');
+        const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
+        if (!keyIdBytes) throw new PayloadDecryptionError('no key id');
+        const keyId = fromUtf8.decode(keyIdBytes);
+        if (keyId !== SUBJECT_KEY_ID) {
+          const key = this.keys.get(keyId);
+          if (!key) throw new PayloadDecryptionError(`unknown key id "${keyId}"`);
+          return open(payload, key, keyId);
+        }
+        // The payload names its workflow, so the codec server, which is given no context, decodes it.
+        const subjectBytes = payload.metadata?.[SUBJECT_METADATA];
+        if (!subjectBytes) throw new PayloadDecryptionError('no subject');
+        const subject = fromUtf8.decode(subjectBytes);
+        const key = await this.subjects?.keyFor(subject);
+        if (key === null)
+          throw new PayloadDecryptionError(`the key of ${subject} was erased`, true);
+        if (!key) throw new PayloadDecryptionError(`no key for ${subject}`);
+        return open(payload, key, SUBJECT_KEY_ID, subject);
+      }),
+    );
   }
 }
 
@@ -182,7 +187,7 @@ function open(payload: Payload, key: Buffer, keyId: string, subject?: string): P
 
 /**
  * The codec of this deployment: a person's payloads under their key (`subjects`, from the app
- * database: db/sqlite/repositories/temporal-subjects.ts), the rest under the master-derived Temporal key.
+ * database, through the Store's temporalSubjectKeys), the rest under the master-derived Temporal key.
  */
 export function createPayloadCodec(piiKey: Buffer, subjects?: SubjectKeys): EncryptionCodec {
   return new EncryptionCodec(

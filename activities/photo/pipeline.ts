@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createIdCardReader } from './ocr';
 import { createOcrPool } from './ocr-pool';
 import { openCv } from './opencv';
-import { photoStoreFor } from '../../db/sqlite/repositories/photo-store';
+import { photoStoreFor } from '../../db/store';
 import type { Config } from '../../config/config';
 
 export async function startPhotoPipeline(config: Config) {
