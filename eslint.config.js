@@ -32,6 +32,13 @@ const ONLY_MESSAGES_OF_WORKFLOWS = {
   allowTypeImports: true,
   message: 'Workflow code is for the worker; others import its messages only.',
 };
+// The database is the Store (db/store.ts) on whichever database is configured: outside db/, no
+// module reaches into an implementation (db/sqlite/, db/postgres/) or db/shared/, not even for types.
+const ONLY_THE_STORE = {
+  regex: '(^|/)db/(?!(store|open-store)$)',
+  message:
+    'Outside db/, import db/store (or db/open-store to open one): the Store is the database.',
+};
 const NO_SQL = {
   regex: '^drizzle-orm(/|$)',
   message: 'SQL lives in db/ (sqlite/, postgres/): call a repository function instead.',
@@ -42,26 +49,44 @@ const BOUNDARIES = {
   ],
   workflows: [
     {
-      regex: '^\\.\\./(?!domain/)',
+      // db/ apart: a type-only import that matches here is let through whatever else matches it.
+      regex: '^\\.\\./(?!domain/|db/)',
       allowTypeImports: true,
       message: 'Workflows are deterministic: domain/ and workflow code only, types from elsewhere.',
     },
+    {
+      regex: '^\\.\\./db/(store|open-store)$',
+      allowTypeImports: true,
+      message: 'Workflows are deterministic: types of the Store only, never the database.',
+    },
+    ONLY_THE_STORE,
   ],
-  api: [NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  api: [NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
   db: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS],
-  crypto: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
-  config: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
-  webhooks: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
-  adapters: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
-  notifications: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
+  crypto: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
+  config: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
+  webhooks: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
+  adapters: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
+  notifications: [NOT_API, NOT_ACTIVITIES, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
   // The worker is assembled here from the activities.
-  temporal: [NOT_API, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL],
-  activities: [NOT_API, NO_SQL],
+  temporal: [NOT_API, ONLY_MESSAGES_OF_WORKFLOWS, NO_SQL, ONLY_THE_STORE],
+  activities: [NOT_API, NO_SQL, ONLY_THE_STORE],
+  scripts: [NO_SQL, ONLY_THE_STORE],
+  bench: [NO_SQL, ONLY_THE_STORE],
 };
-const boundaries = Object.entries(BOUNDARIES).map(([folder, patterns]) => ({
-  files: [`${folder}/**/*.ts`],
-  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
-}));
+const boundaries = [
+  ...Object.entries(BOUNDARIES).map(([folder, patterns]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  })),
+  // The files at the root (worker.ts).
+  {
+    files: ['*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_SQL, ONLY_THE_STORE] }],
+    },
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'data', '.temporal', '.tmp', 'db/*/migrations', 'dist', 'coverage'] },

@@ -1,6 +1,6 @@
 // The worker process: runs the workflows and activities against TEMPORAL_ADDRESS. Temporal's
 // runtime turns SIGINT/SIGTERM into a graceful shutdown; resources close after `run()` returns.
-import { openDatabase } from './db/sqlite/client';
+import { openStore } from './db/open-store';
 import { loadConfig } from './config/config';
 import { connectWorker, createAppWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';
@@ -12,23 +12,23 @@ import { setWorkerHeapGrowth } from './config/worker-heap';
 async function main() {
   setWorkerHeapGrowth();
   const config = loadConfig();
-  const database = openDatabase(config.databaseFile);
+  const store = await openStore(config);
   const connection = await connectWorker(config);
   // A client for the activities that act on Temporal itself (erasing a closed wallet's histories).
-  const temporalClient = createTemporalClient({ config, db: database.db });
-  const photo = await startPhotoPipeline(config);
+  const temporalClient = createTemporalClient({ config, store });
+  const photo = await startPhotoPipeline(config, store);
   // Event webhooks (SPEC §6): delivered from the outbox table until acknowledged.
   const webhooks =
     config.webhookUrl && config.webhookSecret
       ? startWebhookDispatcher({
-          db: database.db,
+          store,
           url: config.webhookUrl,
           secret: config.webhookSecret,
         })
       : undefined;
   // Owner notices the ledger queued (freezes, unfreezes): handed to Temporal one workflow each.
   const notices = startNoticeRelay({
-    db: database.db,
+    store,
     client: temporalClient,
     taskQueue: config.temporal.taskQueue,
   });
@@ -37,7 +37,7 @@ async function main() {
       connection,
       config,
       deps: {
-        db: database.db,
+        store,
         config,
         photoStore: photo.photoStore,
         idCardReader: photo.idCardReader,
@@ -55,7 +55,7 @@ async function main() {
     await photo.close();
     await temporalClient.connection.close();
     await connection.close();
-    database.close();
+    await store.close();
   }
 }
 

@@ -3,15 +3,7 @@
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
-import { createLedger, ledgerOutcome } from '../db/sqlite/repositories/ledger';
-import { webhooksEnabled } from '../db/sqlite/repositories/status-events';
-import {
-  closedWalletApplications,
-  closeWalletAndErasePerson,
-  forgetClosedOwnerPhone,
-  recordDeregistrationStatusChange,
-  walletStatusAndBalance,
-} from '../db/sqlite/repositories/wallet-closure';
+import { ledgerOutcome, webhooksEnabled } from '../db/store';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {
@@ -28,12 +20,12 @@ export interface CloseWalletInput {
 }
 
 export function createDeregistrationActivities(deps: ActivityDeps) {
-  const { db } = deps;
+  const { store } = deps;
   const webhooks = webhooksEnabled(deps.config);
-  const ledger = createLedger(db, { webhookEvents: webhooks });
+  const ledger = store.createLedger({ webhookEvents: webhooks });
 
-  function walletBalance({ walletId }: { walletId: string }): WalletBalance {
-    const row = walletStatusAndBalance(db, walletId);
+  async function walletBalance({ walletId }: { walletId: string }): Promise<WalletBalance> {
+    const row = await store.walletStatusAndBalance(walletId);
     if (!row) return { status: 'MISSING', balance: 0, frozen: false, pending: 0 };
     return {
       status: row.status,
@@ -57,7 +49,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       at: string;
       reasons: string[];
     }): Promise<void> {
-      recordDeregistrationStatusChange(db, input, { webhooks });
+      await store.recordDeregistrationStatusChange(input, { webhooks });
     },
 
     async withdrawAllForDeregistration(input: {
@@ -92,7 +84,9 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
     async closeWallet(
       input: CloseWalletInput,
     ): Promise<{ ok: true } | { ok: false; code: ReasonCode }> {
-      const outcome = closeWalletAndErasePerson(db, deps.config.piiKey, input, { webhooks });
+      const outcome = await store.closeWalletAndErasePerson(deps.config.piiKey, input, {
+        webhooks,
+      });
       if (outcome.ok && deps.photoStore) {
         for (const ref of input.photoRefs) await deps.photoStore.delete(ref).catch(() => undefined);
       }
@@ -113,7 +107,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
     }): Promise<{ deleted: number; running: number }> {
       const client = deps.temporalClient;
       if (!client) throw new Error('eraseWorkflowHistories needs a Temporal client (ActivityDeps)');
-      const applicationIds = closedWalletApplications(db, input.walletId);
+      const applicationIds = await store.closedWalletApplications(input.walletId);
       if (applicationIds === null) return { deleted: 0, running: 0 };
       let deleted = 0;
       let running = 0;
@@ -145,7 +139,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
      * of a closed wallet's owner, and neither does the wallet row.
      */
     async eraseOutboxFor(input: { walletId: string }): Promise<void> {
-      forgetClosedOwnerPhone(db, deps.config.piiKey, input.walletId);
+      await store.forgetClosedOwnerPhone(deps.config.piiKey, input.walletId);
     },
   };
 }

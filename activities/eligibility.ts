@@ -1,9 +1,5 @@
 // Eligibility against the bank's core system and this app's own records (SPEC §1 step 1).
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  claimPersonForApplication,
-  releaseInProgressClaim,
-} from '../db/sqlite/repositories/person-claims';
 import type { ReasonCode } from '../domain/codes';
 import { compareVersions, normalizeIdNumber, normalizeName } from '../domain/fields';
 import { blindIndex, personIdOf } from '../crypto/pii';
@@ -30,12 +26,12 @@ function requireText(value: unknown, what: string): asserts value is string {
 }
 
 export function createEligibilityActivities(
-  deps: Pick<ActivityDeps, 'db' | 'config'> & { coreBanking?: CoreBanking },
+  deps: Pick<ActivityDeps, 'store' | 'config'> & { coreBanking?: CoreBanking },
 ) {
-  const { db, config } = deps;
+  const { store, config } = deps;
   let coreBanking = deps.coreBanking;
   // Built on first use: with SANDBOX=0 a worker that never checks eligibility needs no URL.
-  const bank = () => (coreBanking ??= defaultCoreBanking(db, config));
+  const bank = () => (coreBanking ??= defaultCoreBanking(store, config));
 
   return {
     /**
@@ -69,7 +65,7 @@ export function createEligibilityActivities(
 
       const personId = personIdOf(config.piiKey, applicant.idNumber);
       const phoneIndex = blindIndex(config.piiKey, 'phone', applicant.phone);
-      return claimPersonForApplication(db, {
+      return store.claimPersonForApplication({
         personId,
         applicationId: input.applicationId,
         phoneIndex,
@@ -86,7 +82,10 @@ export function createEligibilityActivities(
     async releaseApplicant(input: ReleaseApplicantInput): Promise<void> {
       requireText(input.applicationId, 'applicationId');
       requireText(input.idNumber, 'idNumber');
-      releaseInProgressClaim(db, personIdOf(config.piiKey, input.idNumber), input.applicationId);
+      await store.releaseInProgressClaim(
+        personIdOf(config.piiKey, input.idNumber),
+        input.applicationId,
+      );
     },
   };
 }

@@ -1,9 +1,8 @@
-// Activities are built from their dependencies (database, config, clients) so that the worker,
+// Activities are built from their dependencies (the Store, config, clients) so that the worker,
 // tests and benchmarks wire real or test doubles of each without module-level state.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
-import type { PhotoStore } from '../db/sqlite/repositories/photo-store';
-import type { AppDatabase } from '../db/sqlite/client';
+import type { PhotoStore, Store } from '../db/store';
 import { createStatusActivities } from './application-status';
 import type { CoreBanking } from '../adapters/core-banking';
 import { createDeregistrationActivities } from './deregistration';
@@ -17,7 +16,7 @@ import { createRescreenActivities } from './screening/rescreen';
 import { createWalletActivities } from './wallets';
 
 export interface ActivityDeps {
-  db: AppDatabase;
+  store: Store;
   config: Config;
   /** Defaults by config: the sandbox table, or the HTTP client of CORE_BANKING_URL. */
   coreBanking?: CoreBanking;

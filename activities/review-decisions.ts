@@ -2,7 +2,6 @@
 // workflow's own record: one row per decision, whoever sent it and however often.
 import { ApplicationFailure } from '@temporalio/common';
 import { decisionProofValid, type SignedDecision } from '../crypto/decision-proof';
-import { appendAudit, auditDetailOf } from '../db/sqlite/repositories/audit-log';
 import type { ActivityDeps } from './index';
 
 export interface AcceptReviewDecisionInput {
@@ -14,9 +13,9 @@ export interface AcceptReviewDecisionInput {
 }
 
 export function createReviewDecisionActivities({
-  db,
+  store,
   config,
-}: Pick<ActivityDeps, 'db' | 'config'>) {
+}: Pick<ActivityDeps, 'store' | 'config'>) {
   return {
     /**
      * True, with the decision's audit row written, when the API issued this decision for this
@@ -32,25 +31,22 @@ export function createReviewDecisionActivities({
       const { decision, proof } = input;
       if (!decisionProofValid(config.piiKey, input.applicationId, decision, proof)) return false;
       const eventKey = `application:${input.applicationId}:decision:${proof.nonce}`;
-      return db.transaction((tx) => {
-        const added = appendAudit(tx, {
-          eventKey,
-          at: new Date(),
-          actor: decision.reviewer,
-          action: decision.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
-          subjectType: 'application',
-          subjectId: input.applicationId,
-          // Codes only: the message and the note may name the applicant.
-          detail: {
-            decision: decision.decision,
-            round: input.round,
-            ...(decision.decision === 'REJECT'
-              ? { reasonCode: decision.reasonCode, rejectType: decision.rejectType ?? 'RETRY' }
-              : {}),
-          },
-        });
-        if (added) return true;
-        return auditDetailOf(tx, eventKey)?.round === input.round;
+      return store.recordReviewDecision({
+        eventKey,
+        at: new Date(),
+        actor: decision.reviewer,
+        action: decision.decision === 'APPROVE' ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED',
+        subjectType: 'application',
+        subjectId: input.applicationId,
+        // Codes only: the message and the note may name the applicant.
+        detail: {
+          decision: decision.decision,
+          round: input.round,
+          ...(decision.decision === 'REJECT'
+            ? { reasonCode: decision.reasonCode, rejectType: decision.rejectType ?? 'RETRY' }
+            : {}),
+        },
+        round: input.round,
       });
     },
   };

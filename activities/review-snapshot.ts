@@ -1,15 +1,12 @@
 // The review file of an application, saved by the workflow before the case enters the queue.
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  saveReviewSnapshot,
-  type SaveReviewSnapshotInput,
-} from '../db/sqlite/repositories/review-snapshots';
+import type { SaveReviewSnapshotInput } from '../db/store';
 import type { ActivityDeps } from './index';
 
 export function createReviewSnapshotActivities({
-  db,
+  store,
   config,
-}: Pick<ActivityDeps, 'db' | 'config'>) {
+}: Pick<ActivityDeps, 'store' | 'config'>) {
   return {
     async saveReviewSnapshot(input: SaveReviewSnapshotInput): Promise<void> {
       if (typeof input.applicationId !== 'string' || input.applicationId === '')
@@ -17,7 +14,7 @@ export function createReviewSnapshotActivities({
       const reviewDueAt = input.reviewDueAt === null ? null : new Date(input.reviewDueAt);
       if (reviewDueAt && Number.isNaN(reviewDueAt.getTime()))
         throw ApplicationFailure.nonRetryable('reviewDueAt is not a date', 'INVALID_INPUT');
-      saveReviewSnapshot(db, config.piiKey, { ...input, reviewDueAt });
+      await store.saveReviewSnapshot(config.piiKey, { ...input, reviewDueAt });
     },
   };
 }

@@ -1,9 +1,7 @@
 // Screening before review (SPEC §1 step 5): the watch list (sanctions, politically exposed
 // persons) and repeats (the same portrait or bank card used by another person).
 import { ApplicationFailure } from '@temporalio/common';
-import { recordAndFindRepeats } from '../db/sqlite/repositories/screening-repeats';
 import { normalizeIdNumber, normalizeName } from '../domain/fields';
-import { loadWatchlist } from '../db/sqlite/repositories/watchlist';
 import {
   editDistance,
   findWatchlistHits,
@@ -13,10 +11,9 @@ import {
   type WatchlistHit,
 } from './screening/name-match';
 import { blindIndex, personIdOf } from '../crypto/pii';
-import { phoneVerifiedByAnotherPerson } from '../db/sqlite/repositories/applicant-logins';
 import type { ActivityDeps } from './index';
 import type { RiskLevel, ScreeningFlag } from '../domain/contract';
-import { PhotoNotFoundError } from '../db/sqlite/repositories/photo-store';
+import { PhotoNotFoundError } from '../db/store';
 import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
 
 /**
@@ -88,10 +85,10 @@ export function matchWatchlist(
 }
 
 export function createScreeningActivities({
-  db,
+  store,
   config,
   photoStore,
-}: Pick<ActivityDeps, 'db' | 'config' | 'photoStore'>) {
+}: Pick<ActivityDeps, 'store' | 'config' | 'photoStore'>) {
   /** The accepted card's portrait hash, or null when no straightened card is stored for it. */
   const portraitOf = async (photoRef: string | null): Promise<string | null> => {
     if (!photoRef || !photoStore) return null;
@@ -119,13 +116,13 @@ export function createScreeningActivities({
       // The list is small (thousands of entries) and fuzzy matching cannot use an index.
       const flags = matchWatchlist(
         { name: input.name, birthDate: birthDateOf(input.idNumber) },
-        loadWatchlist(db),
+        await store.loadWatchlist(),
       );
 
       const personId = personIdOf(config.piiKey, input.idNumber);
       const cardIndex = blindIndex(config.piiKey, 'bank-card', input.bankCardNumber);
       const portrait = await portraitOf(input.photoRef);
-      const repeats = recordAndFindRepeats(db, {
+      const repeats = await store.recordAndFindRepeats({
         applicationId: input.applicationId,
         personId,
         cardIndex,
@@ -144,7 +141,7 @@ export function createScreeningActivities({
           code: 'DUPLICATE_BANK_CARD',
           detail: `The same bank card was used by another person (application ${repeats.card.applicationId}).`,
         });
-      const phoneRepeat = phoneVerifiedByAnotherPerson(db, input.applicationId);
+      const phoneRepeat = await store.phoneVerifiedByAnotherPerson(input.applicationId);
       if (phoneRepeat)
         flags.push({
           code: 'DUPLICATE_PHONE',

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { TIERS, type Tier } from '../domain/tiers';
 import { personIdOf } from '../crypto/pii';
 import { isPasswordHash } from '../crypto/password-hash';
-import { webhooksEnabled } from '../db/sqlite/repositories/status-events';
-import { createWalletOnce } from '../db/sqlite/repositories/wallets';
+import { webhooksEnabled } from '../db/store';
 import type { ActivityDeps } from './index';
 
 export interface CreateWalletInput {
@@ -21,7 +20,7 @@ export function newWalletId(): string {
   return `w_${randomBytes(12).toString('hex')}`;
 }
 
-export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+export function createWalletActivities({ store, config }: Pick<ActivityDeps, 'store' | 'config'>) {
   const webhooks = webhooksEnabled(config);
   return {
     /**
@@ -46,7 +45,7 @@ export function createWalletActivities({ db, config }: Pick<ActivityDeps, 'db' |
           'INVALID_INPUT',
         );
       const personId = personIdOf(config.piiKey, input.idNumber);
-      const created = createWalletOnce(db, config.piiKey, {
+      const created = await store.createWalletOnce(config.piiKey, {
         walletId: newWalletId(),
         applicationId: input.applicationId,
         personId,

@@ -2,10 +2,8 @@
 // app database (filled through POST /v1/sandbox/bank-accounts); SANDBOX=0 asks the real one
 // over HTTP at CORE_BANKING_URL.
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppDatabase } from '../db/sqlite/client';
 import { normalizeBankCard } from '../domain/fields';
-import { BANK_ACCOUNT_STATUSES, type BankAccountStatus } from '../db/sqlite/schema';
-import { sandboxCoreBanking } from '../db/sqlite/repositories/sandbox-bank-accounts';
+import { BANK_ACCOUNT_STATUSES, type BankAccountStatus, type Store } from '../db/store';
 import type { Config } from '../config/config';
 
 export interface BankAccount {
@@ -71,8 +69,11 @@ export function httpCoreBanking(
   };
 }
 
-export function defaultCoreBanking(db: AppDatabase, config: Config): CoreBanking {
-  if (config.sandbox) return sandboxCoreBanking(db, config.piiKey);
+export function defaultCoreBanking(store: Store, config: Config): CoreBanking {
+  if (config.sandbox) {
+    const sandbox = store.sandboxCoreBanking(config.piiKey);
+    return { findAccountByCard: async (card) => (await sandbox).findAccountByCard(card) };
+  }
   if (!config.coreBankingUrl) throw new Error('CORE_BANKING_URL is required when SANDBOX=0');
   return httpCoreBanking(config.coreBankingUrl);
 }

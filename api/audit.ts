@@ -1,8 +1,7 @@
 // Staff actions the API records in the audit log (SPEC §6) besides those the workflows and the
 // ledger record themselves. Rows carry ids, actions and codes, never personal data.
 import { randomUUID } from 'node:crypto';
-import type { AppDatabase } from '../db/sqlite/client';
-import { appendAuditRows } from '../db/sqlite/repositories/audit-log';
+import type { Store } from '../db/store';
 import type { TokenClaims } from './tokens';
 
 export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';
@@ -12,16 +11,15 @@ export type PersonalDataView = 'APPLICATION' | 'ID_PHOTO' | 'REVIEW_QUEUE';
  * review file, the ID photo, the review queue): who, which application, through what. Every read
  * is its own row.
  */
-export function recordPersonalDataViews(
-  db: AppDatabase,
+export async function recordPersonalDataViews(
+  store: Store,
   user: TokenClaims,
   applicationIds: readonly string[],
   view: PersonalDataView,
-): void {
+): Promise<void> {
   if (user.role === 'applicant' || applicationIds.length === 0) return;
   const at = new Date();
-  appendAuditRows(
-    db,
+  await store.appendAuditRows(
     applicationIds.map((subjectId) => ({
       eventKey: `staff-read:${randomUUID()}`,
       at,

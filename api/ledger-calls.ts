@@ -1,6 +1,6 @@
 // Ledger refusals as the API answers them (SPEC §5): an unknown wallet is a 404, bad input a 400
 // VALIDATION_FAILED, every other refusal its own code with the ledger's status.
-import { LedgerError } from '../db/sqlite/repositories/ledger';
+import { LedgerError } from '../db/store';
 import { notFound, Problem } from './problem';
 
 export function ledgerProblem(error: unknown): unknown {

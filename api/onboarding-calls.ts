@@ -21,7 +21,6 @@ import {
 } from '../domain/contract';
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
-import { loadApplicationView, saveApplicationView } from '../db/sqlite/repositories/application-views';
 import { applicantReason, applicantReasons } from './eligibility-answers';
 import { notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
@@ -40,7 +39,7 @@ export async function queryOnboarding<Ret>(
   id: string,
   query: QueryDefinition<Ret, []>,
 ): Promise<Ret> {
-  assertNotErased(app, id);
+  await assertNotErased(app, id);
   try {
     return await app.temporal.call(() => applicationHandle(app, id).query(query));
   } catch (error) {
@@ -59,11 +58,11 @@ export async function queryApplication(app: FastifyInstance, id: string): Promis
 }
 
 /**
- * The application as last published to the read model (db/sqlite/repositories/application-views.ts), else as the
+ * The application as last published to the read model (the Store's loadApplicationView), else as the
  * workflow answers a query. The read is what makes GET cheap: no round trip through Temporal.
  */
 export async function readApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
-  const stored = loadApplicationView(app.database.db, app.piiKey, id);
+  const stored = await app.store.loadApplicationView(app.piiKey, id);
   // Its wallet was closed and the person erased: their workflows can no longer be decrypted.
   if (stored === 'ERASED') throw notFound('application');
   return stored ?? queryApplication(app, id);
@@ -73,14 +72,17 @@ export async function readApplication(app: FastifyInstance, id: string): Promise
  * 404 for a closed wallet's application: its person's key is gone, so no update could even be
  * encoded for its workflow (the payload codec refuses); it no longer exists for anyone.
  */
-export function assertNotErased(app: FastifyInstance, id: string): void {
-  if (loadApplicationView(app.database.db, app.piiKey, id) === 'ERASED')
+export async function assertNotErased(app: FastifyInstance, id: string): Promise<void> {
+  if ((await app.store.loadApplicationView(app.piiKey, id)) === 'ERASED')
     throw notFound('application');
 }
 
 /** Keeps a view a workflow answered with in the read model, for the GETs that follow. */
-export function remember(app: FastifyInstance, view: ApplicationView): ApplicationView {
-  saveApplicationView(app.database.db, app.piiKey, view);
+export async function remember(
+  app: FastifyInstance,
+  view: ApplicationView,
+): Promise<ApplicationView> {
+  await app.store.saveApplicationView(app.piiKey, view);
   return view;
 }
 
@@ -130,12 +132,12 @@ export async function updateApplication<Ret, Args extends [any, ...any[]]>(
   args: Args,
   timeoutMs = 30_000,
 ): Promise<Ret> {
-  assertNotErased(app, id);
+  await assertNotErased(app, id);
   return updateApplicationWorkflow(app, onboardingWorkflowId(id), update, args, timeoutMs).then(
-    (answer) => {
+    async (answer) => {
       // Every step answers with the view after it (StepResult): the read model follows.
       const view = (answer as Partial<StepResult> | undefined)?.view;
-      if (view?.applicationId === id) remember(app, view);
+      if (view?.applicationId === id) await remember(app, view);
       return answer;
     },
     (error: unknown) => {

@@ -1,13 +1,9 @@
 // The throttles that must hold across API processes (SPEC §8), counted in the app database
-// (db/sqlite/repositories/throttles.ts). The request rate limits of plugins/rate-limit.ts slow one
+// (the Store's takeThrottleHit). The request rate limits of plugins/rate-limit.ts slow one
 // process's callers; these cap what costs money or leaks something, wherever the request lands.
 // The numbers and why: docs/security.md, "Floods and oracles".
 import type { FastifyInstance } from 'fastify';
-import {
-  returnThrottleHit,
-  takeThrottleHit,
-  type ThrottleRule,
-} from '../db/sqlite/repositories/throttles';
+import type { ThrottleRule } from '../db/store';
 import { Problem } from './problem';
 
 const MINUTE = 60_000;
@@ -33,10 +29,14 @@ export type ThrottleName = keyof typeof THROTTLES;
  * Takes one hit of the throttle for `value` and answers its id (to give it back if the thing
  * counted did not happen), or throws 429 TOO_MANY_REQUESTS with Retry-After.
  */
-export function throttle(app: FastifyInstance, name: ThrottleName, value: string): number {
+export async function throttle(
+  app: FastifyInstance,
+  name: ThrottleName,
+  value: string,
+): Promise<number> {
   const rule = THROTTLES[name];
   const scaled = { ...rule, max: Math.max(1, Math.round(rule.max * app.rateLimitScale)) };
-  const outcome = takeThrottleHit(app.database.db, app.piiKey, scaled, value);
+  const outcome = await app.store.takeThrottleHit(app.piiKey, scaled, value);
   if (outcome.ok) return outcome.hitId;
   throw new Problem(
     'TOO_MANY_REQUESTS',
@@ -47,6 +47,9 @@ export function throttle(app: FastifyInstance, name: ThrottleName, value: string
 }
 
 /** Gives back hits whose event did not happen (e.g. no code was sent after all). */
-export function unthrottle(app: FastifyInstance, ...hitIds: (number | undefined)[]): void {
-  for (const id of hitIds) if (id !== undefined) returnThrottleHit(app.database.db, id);
+export async function unthrottle(
+  app: FastifyInstance,
+  ...hitIds: (number | undefined)[]
+): Promise<void> {
+  for (const id of hitIds) if (id !== undefined) await app.store.returnThrottleHit(id);
 }

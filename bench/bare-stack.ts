@@ -10,10 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import Fastify from 'fastify';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../db/sqlite/client';
+import { openStore } from '../db/open-store';
 import { databaseFileIn } from '../config/config';
 import { createDataConverter } from '../temporal/payload-codec';
-import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
+import { storeSubjectKeys } from '../temporal/client';
 import { bareUpdate } from './bare-workflows';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -23,18 +23,18 @@ const piiKey = Buffer.from(process.env.PII_KEY ?? '', 'base64');
 async function worker() {
   const dataDir = process.env.DATA_DIR;
   if (!dataDir) throw new Error('DATA_DIR?');
-  const database = openDatabase(databaseFileIn(dataDir));
+  const store = await openStore({ databaseFile: databaseFileIn(dataDir) });
   const connection = await NativeConnection.connect({ address });
   const w = await Worker.create({
     connection,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)),
-    dataConverter: createDataConverter(piiKey, temporalSubjectKeys(database.db, piiKey)),
+    dataConverter: createDataConverter(piiKey, storeSubjectKeys(store, piiKey)),
   });
   console.log('bare worker: polling');
   await w.run();
   await connection.close();
-  database.close();
+  await store.close();
 }
 
 async function api() {

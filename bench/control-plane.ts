@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase } from '../db/sqlite/client';
+import { openStore } from '../db/open-store';
 import { onboardingWorkflowId, type ApplicationView, type StepResult } from '../domain/contract';
 import {
   decideUpdate,
@@ -21,7 +21,7 @@ import {
 import { hashPassword } from '../crypto/password-hash';
 import { databaseFileIn } from '../config/config';
 import { createDataConverter } from '../temporal/payload-codec';
-import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
+import { storeSubjectKeys } from '../temporal/client';
 import { bare, bareApplication, bareUpdate, finishSignal } from './bare-workflows';
 import {
   benchApplicant,
@@ -159,13 +159,10 @@ export async function runControlPlaneBench(
   const rounds = samples + warmup;
   const bareSide = await startBareProcesses(stack);
   // The app's database, for the persons' keys of the applications' payloads (as the API reads them).
-  const database = openDatabase(databaseFileIn(stack.dataDir));
+  const store = await openStore({ databaseFile: databaseFileIn(stack.dataDir) });
   const client = new Client({
     connection: await Connection.connect({ address: stack.temporal.address }),
-    dataConverter: createDataConverter(
-      stack.piiKey,
-      temporalSubjectKeys(database.db, stack.piiKey),
-    ),
+    dataConverter: createDataConverter(stack.piiKey, storeSubjectKeys(store, stack.piiKey)),
   });
   try {
     log(`control: rendering ${rounds} cards and opening ${2 * rounds} bank accounts`);
@@ -551,6 +548,6 @@ export async function runControlPlaneBench(
   } finally {
     await client.connection.close();
     await Promise.all([bareSide.api.stop(), bareSide.worker.stop()]);
-    database.close();
+    await store.close();
   }
 }

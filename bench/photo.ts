@@ -12,7 +12,7 @@ import { decodePhoto, straightenCard } from '../activities/photo/card-photo';
 import { checkIdPhoto } from '../activities/photo/check';
 import { createIdCardReader } from '../activities/photo/ocr';
 import { createOcrPool, prepareLangDir } from '../activities/photo/ocr-pool';
-import { createPhotoStore } from '../db/sqlite/repositories/photo-store';
+import { createPhotoStore } from '../db/store';
 import { namesMatch } from '../activities/screening';
 import { PEOPLE } from '../test/fixtures/id-card';
 import { phoneScene, type SceneSpec } from '../test/fixtures/phone-scene';

@@ -2,7 +2,7 @@
 // a subkey of PII_KEY for photos alone, so the files say nothing without the key. The store keeps
 // naming files by the sha256 of the plain bytes and checks that hash after opening.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { PhotoCodec } from '../db/sqlite/repositories/photo-store';
+import type { PhotoCodec } from '../db/store';
 import { deriveKey } from './pii';
 
 /** "WPH" then the format version: bumped if the layout or the cipher ever changes. */

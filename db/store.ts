@@ -27,6 +27,39 @@ import type * as watchlist from './sqlite/repositories/watchlist';
 import type * as webhookEvents from './sqlite/repositories/webhook-events';
 
 export { isDatabaseUnavailable } from './shared/unavailable';
+// What callers need besides the methods: dialect-free values, errors and types (db/shared/), and
+// the file photo store, which is not in the database.
+export * from './shared/values';
+export * from './shared/ledger-rules';
+export * from './shared/status-events';
+export * from './shared/photo-refs';
+export { createPhotoStore } from './sqlite/repositories/photo-store';
+export { photoStoreFor } from './photo-store-for';
+export type { ApplicantLogin } from './sqlite/repositories/applicant-logins';
+export type { ApplicationStatusChange } from './sqlite/repositories/application-status';
+export type { AuditRow } from './sqlite/repositories/audit-log';
+export type { OutboxEntry, StoredOutboxEntry } from './sqlite/repositories/outbox';
+export type { ClaimResult } from './sqlite/repositories/person-claims';
+export type { ApplicationRow } from './sqlite/repositories/review-queue';
+export type { SaveReviewSnapshotInput } from './sqlite/repositories/review-snapshots';
+export type {
+  NewSandboxAccount,
+  SandboxAccountRow,
+} from './sqlite/repositories/sandbox-bank-accounts';
+export { DuplicateCardError } from './shared/sandbox-bank';
+export type { Repeats } from './sqlite/repositories/screening-repeats';
+export type { ThrottleOutcome, ThrottleRule } from './sqlite/repositories/throttles';
+export type { ClosureOutcome } from './sqlite/repositories/wallet-closure';
+export type { QueuedWalletNotice, WalletNoticeKind } from './sqlite/repositories/wallet-notices';
+export type { CreatedWallet } from './sqlite/repositories/wallets';
+export type {
+  ActiveWalletRow,
+  NewWatchlistEntry,
+  WatchlistAlertRow,
+  WatchlistRow,
+} from './sqlite/repositories/watchlist';
+export { WATCHLIST_ALERT } from './sqlite/repositories/watchlist';
+export type { Claimed } from './sqlite/repositories/webhook-events';
 
 /** A repository function of the database, as a method without it, answering a promise. */
 type Method<F> = F extends (db: never, ...args: infer A) => infer R
@@ -58,7 +91,7 @@ export type ApplicationViewsRepository = Repository<
 >;
 export type AuditLogRepository = Repository<
   typeof auditLog,
-  'appendAudit' | 'appendAuditRows' | 'auditDetailOf' | 'auditPage'
+  'appendAudit' | 'appendAuditRows' | 'auditDetailOf' | 'auditPage' | 'recordReviewDecision'
 >;
 export type OutboxRepository = Repository<
   typeof outbox,

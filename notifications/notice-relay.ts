@@ -3,12 +3,11 @@
 // that died between the start and marking it) is one workflow, and so one message. Several
 // workers may each run a relay: a row is leased to one at a time.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { AppDatabase } from '../db/sqlite/client';
+import type { Store } from '../db/store';
 import { WALLET_NOTICE_WORKFLOW } from '../domain/contract';
-import { claimDueWalletNotices, markWalletNoticeRelayed } from '../db/sqlite/repositories/wallet-notices';
 
 export interface NoticeRelayOptions {
-  db: AppDatabase;
+  store: Store;
   client: Client;
   taskQueue: string;
   pollMs?: number;
@@ -24,13 +23,13 @@ export interface NoticeRelay {
 }
 
 export function startNoticeRelay(options: NoticeRelayOptions): NoticeRelay {
-  const { db, client, taskQueue, pollMs = 250, leaseMs = 30_000 } = options;
+  const { store, client, taskQueue, pollMs = 250, leaseMs = 30_000 } = options;
   const log = options.log ?? ((m: string, e?: unknown) => console.warn(m, e ?? ''));
   let stopped = false;
   let running: Promise<number> | null = null;
 
   async function runOnce(): Promise<number> {
-    const due = claimDueWalletNotices(db, { limit: 20, leaseMs });
+    const due = await store.claimDueWalletNotices({ limit: 20, leaseMs });
     for (const notice of due) {
       try {
         await client.workflow.start(WALLET_NOTICE_WORKFLOW, {
@@ -46,7 +45,7 @@ export function startNoticeRelay(options: NoticeRelayOptions): NoticeRelay {
           continue;
         }
       }
-      markWalletNoticeRelayed(db, notice.key);
+      await store.markWalletNoticeRelayed(notice.key);
     }
     return due.length;
   }

@@ -2,11 +2,9 @@
 // Temporal retries the activity: the sandbox outbox has a unique key, and the real gateway is
 // sent the key as `Idempotency-Key` to deduplicate on its side.
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppDatabase } from '../db/sqlite/client';
+import type { Store } from '../db/store';
 import { isValidPhone } from '../domain/fields';
 import type { Config } from '../config/config';
-import { insertOutboxEntry } from '../db/sqlite/repositories/outbox';
-import { walletOwnerPhone } from '../db/sqlite/repositories/wallet-owner';
 import { renderNotification, TemplateError, type NotificationTemplate } from './templates';
 import type { ActivityDeps } from '../activities/index';
 
@@ -42,10 +40,10 @@ export interface SmsTransport {
 }
 
 /** The sandbox's transport: the outbox table, sealed at rest (db/sqlite/repositories/outbox.ts). */
-export function outboxTransport(db: AppDatabase, piiKey: Buffer): SmsTransport {
+export function outboxTransport(store: Store, piiKey: Buffer): SmsTransport {
   return {
     async send(message) {
-      insertOutboxEntry(db, piiKey, {
+      await store.insertOutboxEntry(piiKey, {
         idemKey: message.key,
         recipient: message.recipient,
         channel: message.channel,
@@ -85,8 +83,8 @@ export function webhookTransport(
   };
 }
 
-export function defaultSmsTransport(db: AppDatabase, config: Config): SmsTransport {
-  if (config.sandbox) return outboxTransport(db, config.piiKey);
+export function defaultSmsTransport(store: Store, config: Config): SmsTransport {
+  if (config.sandbox) return outboxTransport(store, config.piiKey);
   if (!config.smsWebhookUrl) throw new Error('SMS_WEBHOOK_URL is required when SANDBOX=0');
   return webhookTransport(config.smsWebhookUrl);
 }
@@ -94,10 +92,10 @@ export function defaultSmsTransport(db: AppDatabase, config: Config): SmsTranspo
 const STAFF_RECIPIENT = /^[a-z][a-z0-9-]{0,63}$/;
 
 export function createNotifyActivities(
-  deps: Pick<ActivityDeps, 'db' | 'config'> & { smsTransport?: SmsTransport },
+  deps: Pick<ActivityDeps, 'store' | 'config'> & { smsTransport?: SmsTransport },
 ) {
   let transport = deps.smsTransport;
-  const deliver = () => (transport ??= defaultSmsTransport(deps.db, deps.config));
+  const deliver = () => (transport ??= defaultSmsTransport(deps.store, deps.config));
 
   return {
     async notify(input: NotifyInput): Promise<void> {
@@ -105,7 +103,7 @@ export function createNotifyActivities(
         throw ApplicationFailure.nonRetryable('key must be 1–200 characters', 'INVALID_INPUT');
       let recipient = input.recipient?.trim() ?? '';
       if (input.channel === 'sms' && input.walletOwner) {
-        const owner = walletOwnerPhone(deps.db, deps.config.piiKey, input.walletOwner);
+        const owner = await deps.store.walletOwnerPhone(deps.config.piiKey, input.walletOwner);
         // A wallet opened before numbers were kept with it: nobody to tell, nothing to retry.
         if (owner === null) return;
         recipient = owner;

@@ -4,7 +4,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config/config';
 import { createDataConverter } from './payload-codec';
 import { temporalConnectionOptions } from './connection';
-import { temporalSubjectKeys } from '../db/sqlite/repositories/temporal-subjects';
+import { storeSubjectKeys } from './client';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -39,7 +39,7 @@ export function createAppWorker({ connection, config, deps, workflowBundle }: Ap
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     // Every payload is encrypted before it reaches Temporal (SPEC §6).
-    dataConverter: createDataConverter(config.piiKey, temporalSubjectKeys(deps.db, config.piiKey)),
+    dataConverter: createDataConverter(config.piiKey, storeSubjectKeys(deps.store, config.piiKey)),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

@@ -8,14 +8,7 @@
 // claimable while no earlier row of the same subject is undelivered. Delivery is at least once
 // (an answer lost on the way back means a second POST); receivers deduplicate on X-Event-Id.
 import { createHmac } from 'node:crypto';
-import type { AppDatabase } from '../db/sqlite/client';
-import {
-  claimDueWebhookEvents,
-  handWebhookEventBack,
-  markWebhookEventDelivered,
-  retryWebhookEventLater,
-  type Claimed,
-} from '../db/sqlite/repositories/webhook-events';
+import type { Claimed, Store } from '../db/store';
 
 export const WEBHOOK_FIRST_RETRY_MS = 1000;
 export const WEBHOOK_MAX_RETRY_MS = 10 * 60_000;
@@ -46,7 +39,7 @@ export function webhookRetryDelayMs(
 }
 
 export interface WebhookDispatcherOptions {
-  db: AppDatabase;
+  store: Store;
   url: string;
   secret: string;
   /** How often due events are looked for. */
@@ -72,7 +65,7 @@ export interface WebhookDispatcher {
 
 export function startWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
   const {
-    db,
+    store,
     url,
     secret,
     pollMs = 500,
@@ -106,24 +99,24 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        markWebhookEventDelivered(db, row.id);
+        await store.markWebhookEventDelivered(row.id);
         return;
       }
       error = `HTTP ${response.status}`;
     } catch (cause) {
       if (stopping.signal.aborted) {
         // Shutting down: hand the row back at once rather than after the lease.
-        handWebhookEventBack(db, row.id);
+        await store.handWebhookEventBack(row.id);
         return;
       }
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
     const delay = webhookRetryDelayMs(row.attempts, { firstMs: firstRetryMs, maxMs: maxRetryMs });
-    retryWebhookEventLater(db, row.id, new Date(Date.now() + delay), error.slice(0, 500));
+    await store.retryWebhookEventLater(row.id, new Date(Date.now() + delay), error.slice(0, 500));
   }
 
   async function runOnce(): Promise<number> {
-    const rows = claimDueWebhookEvents(db, { leaseMs, batchSize });
+    const rows = await store.claimDueWebhookEvents({ leaseMs, batchSize });
     await Promise.all(
       rows.map((row) =>
         deliver(row).catch((error: unknown) => log(`event ${row.eventId} not updated`, error)),

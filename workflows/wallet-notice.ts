@@ -2,7 +2,7 @@
 // queue the ledger writes in the freezing transaction: the same notify activity, with the same day
 // of retries, as every other message to a person. A notice refused for good stays in the history.
 import { log } from '@temporalio/workflow';
-import type { QueuedWalletNotice } from '../db/sqlite/repositories/wallet-notices';
+import type { QueuedWalletNotice } from '../db/store';
 import { messaging } from './onboarding-activities';
 
 export async function walletNotice(notice: QueuedWalletNotice): Promise<void> {

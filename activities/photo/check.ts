@@ -8,7 +8,7 @@ import { decodePhoto, straightenCard, turnStraightCard, type DecodedPhoto } from
 import { CLARITY_THRESHOLDS, judgeClarity, measureCard, type PhotoMetrics } from './clarity';
 import { inspectPhoto } from './guards';
 import { compareWithSubmitted, type IdCardReader } from './ocr';
-import type { PhotoStore } from '../../db/sqlite/repositories/photo-store';
+import type { PhotoStore } from '../../db/store';
 
 export interface IdPhotoOcrResult {
   name: string | null;

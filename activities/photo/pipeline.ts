@@ -1,13 +1,14 @@
 // The photo store and OCR reader as a worker process builds them: one pool per process,
-// language data in DATA_DIR, terminated on shutdown. Photos are sealed under PII_KEY on disk.
+// language data in DATA_DIR, terminated on shutdown. Photos are sealed under PII_KEY, in the
+// database with PostgreSQL, else on disk.
 import { join } from 'node:path';
 import { createIdCardReader } from './ocr';
 import { createOcrPool } from './ocr-pool';
 import { openCv } from './opencv';
-import { photoStoreFor } from '../../db/sqlite/repositories/photo-store';
+import { photoStoreFor, type Store } from '../../db/store';
 import type { Config } from '../../config/config';
 
-export async function startPhotoPipeline(config: Config) {
+export async function startPhotoPipeline(config: Config, store: Pick<Store, 'photosInDatabase'>) {
   const pool = await createOcrPool({
     size: config.ocrWorkers,
     langDir: join(config.dataDir, 'tessdata'),
@@ -18,7 +19,7 @@ export async function startPhotoPipeline(config: Config) {
     throw error;
   });
   return {
-    photoStore: photoStoreFor(config),
+    photoStore: photoStoreFor(config, store),
     idCardReader: createIdCardReader(pool),
     close: () => pool.terminate(),
   };

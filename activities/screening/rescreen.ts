@@ -2,12 +2,6 @@
 // is an ops alert (audit log and worker log), never a freeze.
 import { log } from '@temporalio/activity';
 import type { ReviewFile } from '../../domain/contract';
-import {
-  activeWalletsPage,
-  loadWatchlist,
-  raiseWatchlistAlert,
-} from '../../db/sqlite/repositories/watchlist';
-import { readReviewSnapshot } from '../../db/sqlite/repositories/review-snapshots';
 import type { ActivityDeps } from '../index';
 import { findWatchlistHits } from './name-match';
 import { birthDateOf } from '../screening';
@@ -28,7 +22,10 @@ export interface RescreenPageResult {
   alerts: number;
 }
 
-export function createRescreenActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+export function createRescreenActivities({
+  store,
+  config,
+}: Pick<ActivityDeps, 'store' | 'config'>) {
   return {
     /**
      * One page of ACTIVE wallets against the entries listed since their application was made
@@ -36,18 +33,21 @@ export function createRescreenActivities({ db, config }: Pick<ActivityDeps, 'db'
      * retried page or a later change raises each one once.
      */
     async rescreenActiveWallets(input: RescreenPageInput): Promise<RescreenPageResult> {
-      const page = activeWalletsPage(db, {
+      const page = await store.activeWalletsPage({
         afterWalletId: input.afterWalletId,
         limit: RESCREEN_PAGE_SIZE,
       });
-      const entries = loadWatchlist(db);
+      const entries = await store.loadWatchlist();
       let screened = 0;
       let alerts = 0;
       for (const wallet of page) {
         const fresh = entries.filter((e) => e.createdAt.getTime() >= wallet.appliedAt.getTime());
         if (fresh.length === 0) continue;
         // Null once the person's key is erased: nothing is left to screen.
-        const file = readReviewSnapshot<ReviewFile>(db, config.piiKey, wallet.applicationId);
+        const file = (await store.readReviewSnapshot(
+          config.piiKey,
+          wallet.applicationId,
+        )) as ReviewFile | null;
         if (!file?.submitted?.name || !file.submitted.idNumber) continue;
         screened++;
         const hits = findWatchlistHits(
@@ -56,7 +56,7 @@ export function createRescreenActivities({ db, config }: Pick<ActivityDeps, 'db'
         );
         for (const hit of hits) {
           const alert = { walletId: wallet.walletId, entryId: hit.entry.id, score: hit.score };
-          if (raiseWatchlistAlert(db, { ...alert, changeId: input.changeId })) {
+          if (await store.raiseWatchlistAlert({ ...alert, changeId: input.changeId })) {
             alerts++;
             log.warn('WATCHLIST_ALERT: an active wallet matches a watch-list entry', alert);
           }

@@ -1,11 +1,13 @@
+// The app database as the Store (db/store.ts), on whichever database the config names.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { openStore } from '../../db/open-store';
+import type { Store } from '../../db/store';
 import type { Config } from '../../config/config';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    database: DatabaseHandle;
+    store: Store;
     /** What the database's personal data is sealed under (crypto/pii.ts). */
     piiKey: Buffer;
   }
@@ -13,10 +15,10 @@ declare module 'fastify' {
 
 export default fp(
   async function database(app: FastifyInstance, opts: { config: Config }) {
-    const handle = openDatabase(opts.config.databaseFile);
-    app.decorate('database', handle);
+    const store = await openStore(opts.config);
+    app.decorate('store', store);
     app.decorate('piiKey', opts.config.piiKey);
-    app.addHook('onClose', async () => handle.close());
+    app.addHook('onClose', async () => store.close());
   },
   { name: 'database' },
 );

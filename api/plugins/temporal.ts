@@ -31,7 +31,7 @@ export default fp(
     const { config } = opts;
     const client = createTemporalClient({
       config,
-      db: app.database.db,
+      store: app.store,
       connection: {
         connectTimeout: '5 seconds',
         // A person waits on the other end: a few quick retries, then a 503 they can retry.

@@ -11,7 +11,6 @@ import {
 } from '../../workflows/messages';
 import { chinaDate, isStrongPaymentPassword, parseIdNumber } from '../../domain/fields';
 import { hashPassword } from '../../crypto/password-hash';
-import { prepareViewsFor } from '../../db/sqlite/repositories/application-views';
 import { assertNotErased, readApplication, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { notFound, Problem } from '../problem';
@@ -51,14 +50,14 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
       ownApplication(request, request.params.id);
       // Codes to one phone are capped across applications too (api/throttles.ts).
       const { applicant } = await readApplication(app, request.params.id);
-      const hit = throttle(app, 'otpPerPhone', applicant.phone);
+      const hit = await throttle(app, 'otpPerPhone', applicant.phone);
       const result = await updateApplication(app, request.params.id, resendOtpUpdate, [
         { version: 1 },
-      ]).catch((error: unknown) => {
-        unthrottle(app, hit);
+      ]).catch(async (error: unknown) => {
+        await unthrottle(app, hit);
         throw error;
       });
-      if (!result.ok) unthrottle(app, hit);
+      if (!result.ok) await unthrottle(app, hit);
       return sendStep(reply, result, true);
     },
   );
@@ -110,11 +109,11 @@ const steps: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       ownApplication(request, request.params.id);
-      assertNotErased(app, request.params.id);
+      await assertNotErased(app, request.params.id);
       // A corrected ID number (valid: the schema checked it) is another person, and the views
       // naming them are sealed under their key.
       if (request.body.idNumber !== undefined)
-        prepareViewsFor(app.database.db, app.piiKey, request.body.idNumber);
+        await app.store.prepareViewsFor(app.piiKey, request.body.idNumber);
       const result = await updateApplication(app, request.params.id, resubmitUpdate, [
         { version: 1, fields: request.body },
       ]);

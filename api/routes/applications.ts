@@ -20,7 +20,6 @@ import { normalizeApplicant } from '../../domain/fields';
 import type { Config } from '../../config/config';
 import { hashPassword } from '../../crypto/password-hash';
 import { personIdOf } from '../../crypto/pii';
-import { registerTemporalSubject } from '../../db/sqlite/repositories/temporal-subjects';
 import { recordPersonalDataViews } from '../audit';
 import { applicantReason, applicantReasons } from '../eligibility-answers';
 import { notFound, Problem } from '../problem';
@@ -67,7 +66,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     {
       // Anything but a 201 sent no code: its hit goes back.
       onResponse: async (request, reply) => {
-        if (reply.statusCode !== 201) unthrottle(app, codeHits.get(request));
+        if (reply.statusCode !== 201) await unthrottle(app, codeHits.get(request));
       },
       schema: {
         summary: 'Start an application for a wallet',
@@ -85,9 +84,9 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       // card counts), and the SMS code this sends, per phone across applications (given back
       // by the onResponse hook when no code went out).
       const submitted = normalizeApplicant(fields);
-      throttle(app, 'applicationsPerClient', request.ip);
-      throttle(app, 'applicationsPerCard', submitted.bankCardNumber);
-      codeHits.set(request, throttle(app, 'otpPerPhone', submitted.phone));
+      await throttle(app, 'applicationsPerClient', request.ip);
+      await throttle(app, 'applicationsPerCard', submitted.bankCardNumber);
+      codeHits.set(request, await throttle(app, 'otpPerPhone', submitted.phone));
       const input: OnboardingInput = {
         version: 1,
         applicationId,
@@ -102,8 +101,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         },
       };
       // Before the start: the input is the first payload under the applicant's own key.
-      registerTemporalSubject(
-        app.database.db,
+      await app.store.registerTemporalSubject(
         config.piiKey,
         onboardingWorkflowId(applicationId),
         personIdOf(config.piiKey, input.applicant.idNumber),
@@ -135,7 +133,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
             throw error;
           return queryApplication(app, applicationId);
         });
-      const view = remember(app, answer);
+      const view = await remember(app, answer);
       if (idempotencyKey && !sameApplicant(view, request.body))
         throw new Problem(
           'IDEMPOTENCY_KEY_REUSED',
@@ -183,7 +181,7 @@ const applications: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       if (isApplicant) return publicView(view, true);
       // Staff also see the review file: flags, photo checks, decisions and internal notes.
       const review = await queryOnboarding(app, id, getReviewFileQuery);
-      recordPersonalDataViews(app.database.db, request.user, [id], 'APPLICATION');
+      await recordPersonalDataViews(app.store, request.user, [id], 'APPLICATION');
       return { ...publicView(view, false), review };
     },
   );

@@ -23,7 +23,7 @@ import {
   PayloadDecryptionError,
   type JsonPayload,
 } from '../../temporal/payload-codec';
-import { temporalSubjectKeys } from '../../db/sqlite/repositories/temporal-subjects';
+import { storeSubjectKeys } from '../../temporal/client';
 import { forbidden, Problem, unauthorized } from '../problem';
 import type { TokenClaims } from '../tokens';
 import { problemResponses } from '../schemas/common';
@@ -55,7 +55,7 @@ export function temporalUiOrigins(temporalUiUrl: string): string[] {
 const codec: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) => {
   const payloadCodec = createPayloadCodec(
     opts.config.piiKey,
-    temporalSubjectKeys(app.database.db, opts.config.piiKey),
+    storeSubjectKeys(app.store, opts.config.piiKey),
   );
   // What was never encrypted (search attributes, local-activity markers) shows as it is, and an
   // erased person's payloads stay as they are: the rest of the history still shows.

@@ -20,8 +20,7 @@ import {
   withdrawAllUpdate,
 } from '../../workflows/messages';
 import type { Config } from '../../config/config';
-import { webhooksEnabled } from '../../db/sqlite/repositories/status-events';
-import { createLedger, type WalletSummary } from '../../db/sqlite/repositories/ledger';
+import { webhooksEnabled, type WalletSummary } from '../../db/store';
 import { queryOnboarding, updateApplicationWorkflow } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerProblem } from '../ledger-calls';
@@ -59,12 +58,16 @@ export async function signalBalanceChanged(app: FastifyInstance, walletId: strin
 }
 
 const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const ledger = createLedger(app.database.db, { webhookEvents: webhooksEnabled(config) });
+  const ledger = app.store.createLedger({ webhookEvents: webhooksEnabled(config) });
 
-  function ownWallet(request: FastifyRequest, id: string, staffMayRead = false): WalletSummary {
+  async function ownWallet(
+    request: FastifyRequest,
+    id: string,
+    staffMayRead = false,
+  ): Promise<WalletSummary> {
     let wallet: WalletSummary;
     try {
-      wallet = ledger.summary(id);
+      wallet = await ledger.summary(id);
     } catch (error) {
       throw ledgerProblem(error);
     }
@@ -123,7 +126,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       },
     },
     async (request, reply) => {
-      const wallet = ownWallet(request, request.params.id);
+      const wallet = await ownWallet(request, request.params.id);
       if (wallet.status === 'CLOSED')
         throw new Problem('INVALID_STATE', 'The wallet is already closed.');
       await confirmIdentity(wallet.walletId, request.body.paymentPassword);
@@ -172,7 +175,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       },
     },
     async (request, reply) => {
-      const wallet = ownWallet(request, request.params.id, true);
+      const wallet = await ownWallet(request, request.params.id, true);
       try {
         const view = await app.temporal.call(() =>
           handle(wallet.walletId).query(getDeregistrationQuery),
@@ -201,7 +204,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
       },
     },
     async (request, reply) => {
-      const wallet = ownWallet(request, request.params.id);
+      const wallet = await ownWallet(request, request.params.id);
       await confirmIdentity(wallet.walletId, request.body.paymentPassword);
       const result = await updateApplicationWorkflow(
         app,
@@ -233,7 +236,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
         },
       },
       async (request, reply) => {
-        const wallet = ownWallet(request, request.params.id);
+        const wallet = await ownWallet(request, request.params.id);
         const result = await updateApplicationWorkflow(
           app,
           deregistrationWorkflowId(wallet.walletId),

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { databaseIsReady } from '../../db/sqlite/client';
 
 const Health = Type.Object({
   status: Type.String(),
@@ -25,7 +24,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     async (_request, reply) => {
       const checks = {
         temporal: await app.temporal.isHealthy(),
-        database: databaseIsReady(app.database),
+        database: await app.store.ready(),
       };
       const ready = checks.temporal && checks.database;
       if (!ready) void reply.header('Retry-After', '5');

@@ -7,8 +7,7 @@ import sharp from 'sharp';
 import { MAX_PHOTO_BYTES } from '../../domain/photo-limits';
 import { getReviewFileQuery, submitIdPhotoUpdate } from '../../workflows/messages';
 import type { Config } from '../../config/config';
-import { photoStoreFor } from '../../db/sqlite/repositories/photo-store';
-import { PhotoNotFoundError } from '../../db/sqlite/repositories/photo-store';
+import { PhotoNotFoundError, photoStoreFor } from '../../db/store';
 import { assertNotErased, queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';
@@ -45,7 +44,7 @@ async function uploadedBytes(request: FastifyRequest): Promise<Buffer> {
 }
 
 const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const store = photoStoreFor(config);
+  const store = photoStoreFor(config, app.store);
   await app.register(multipart);
   // Any other body is read as bytes so that the answer is the photo rule, not a parser's.
   app.addContentTypeParser(
@@ -89,7 +88,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       const { id } = request.params;
       ownApplication(request, id);
       // Before anything of the upload is stored.
-      assertNotErased(app, id);
+      await assertNotErased(app, id);
       const bytes = await uploadedBytes(request);
       const { ref } = await store.put(bytes);
       const result = await updateApplication(
@@ -134,12 +133,12 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
           if (error instanceof PhotoNotFoundError) throw notFound('card');
           throw error;
         }
-        recordPersonalDataViews(app.database.db, request.user, [request.params.id], 'ID_PHOTO');
+        await recordPersonalDataViews(app.store, request.user, [request.params.id], 'ID_PHOTO');
         return reply.header('cache-control', 'no-store').type('image/jpeg').send(card);
       }
       const bytes = await store.get(ref);
       const { format } = await sharp(bytes).metadata();
-      recordPersonalDataViews(app.database.db, request.user, [request.params.id], 'ID_PHOTO');
+      await recordPersonalDataViews(app.store, request.user, [request.params.id], 'ID_PHOTO');
       return reply
         .header('cache-control', 'no-store')
         .type(`image/${format === 'jpeg' ? 'jpeg' : format}`)

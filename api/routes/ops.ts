@@ -3,14 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { auditPage } from '../../db/sqlite/repositories/audit-log';
-import {
-  addWatchlistEntries,
-  listWatchlist,
-  listWatchlistAlerts,
-  removeWatchlistEntry,
-  type WatchlistRow,
-} from '../../db/sqlite/repositories/watchlist';
+import type { WatchlistRow } from '../../db/store';
 import {
   normalizeAliases,
   normalizeListedName,
@@ -99,7 +92,7 @@ const entryView = (row: WatchlistRow) => ({
 });
 
 const ops: FastifyPluginAsyncTypebox = async (app) => {
-  const { db } = app.database;
+  const { store } = app;
 
   // The CSV import becomes the batch form of the JSON body before validation.
   app.addContentTypeParser(
@@ -184,7 +177,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
           errors,
         });
       const changeId = `ops:watchlist:${randomUUID()}`;
-      const { added, duplicates } = addWatchlistEntries(db, rows, {
+      const { added, duplicates } = await store.addWatchlistEntries(rows, {
         changeId,
         actor: request.user.sub,
       });
@@ -207,7 +200,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { cursor } = request.query;
-      const page = listWatchlist(db, {
+      const page = await store.listWatchlist({
         limit: Number(request.query.limit ?? 50),
         ...(cursor !== undefined ? { cursor: Number(cursor) } : {}),
       });
@@ -235,7 +228,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const id = Number(request.params.id);
       const changeId = `ops:watchlist-remove:${randomUUID()}`;
-      if (!removeWatchlistEntry(db, id, { changeId, actor: request.user.sub }))
+      if (!(await store.removeWatchlistEntry(id, { changeId, actor: request.user.sub })))
         throw notFound('watch-list entry');
       return { removed: String(id), rescreenWorkflowId: await startRescreen(app, changeId) };
     },
@@ -258,7 +251,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { cursor } = request.query;
-      const page = listWatchlistAlerts(db, {
+      const page = await store.listWatchlistAlerts({
         limit: Number(request.query.limit ?? 50),
         ...(cursor !== undefined ? { cursor: Number(cursor) } : {}),
       });
@@ -295,7 +288,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { subjectType, subjectId, actor, cursor } = request.query;
       const limit = Number(request.query.limit ?? 50);
-      const rows = auditPage(db, {
+      const rows = await store.auditPage({
         ...(subjectType !== undefined ? { subjectType } : {}),
         ...(subjectId !== undefined ? { subjectId } : {}),
         ...(actor !== undefined ? { actor } : {}),

@@ -1,7 +1,5 @@
 // The reviewers' side of SPEC §1 step 6: the queue and the decisions.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { readReviewSnapshot } from '../../db/sqlite/repositories/review-snapshots';
-import { applicationsInStatus } from '../../db/sqlite/repositories/review-queue';
 import { APPLICATION_STATUSES } from '../../domain/codes';
 import { decideUpdate } from '../../workflows/messages';
 import { signDecision } from '../../crypto/decision-proof';
@@ -57,7 +55,7 @@ function decodeCursor(raw: string): Cursor {
 }
 
 const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const { db } = app.database;
+  const { store } = app;
 
   app.get(
     '/v1/reviews',
@@ -75,21 +73,26 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       const status = request.query.status ?? 'PENDING_REVIEW';
       const limit = Number(request.query.limit ?? 20);
       const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
-      const rows = applicationsInStatus(db, status, {
+      const rows = await store.applicationsInStatus(status, {
         limit: limit + 1,
         ...(after ? { after: { updatedAt: new Date(after.t), id: after.id } } : {}),
       });
       const page = rows.slice(0, limit);
-      const items = page.map((row) => ({
-        applicationId: row.id,
-        status: row.status,
-        riskLevel: row.riskLevel,
-        reviewDueAt: row.reviewDueAt?.toISOString() ?? null,
-        since: row.updatedAt.toISOString(),
-        ...(readReviewSnapshot<Record<string, unknown>>(db, config.piiKey, row.id) ?? {}),
-      }));
-      recordPersonalDataViews(
-        db,
+      const items = [];
+      for (const row of page)
+        items.push({
+          applicationId: row.id,
+          status: row.status,
+          riskLevel: row.riskLevel,
+          reviewDueAt: row.reviewDueAt?.toISOString() ?? null,
+          since: row.updatedAt.toISOString(),
+          ...((await store.readReviewSnapshot(config.piiKey, row.id)) as Record<
+            string,
+            unknown
+          > | null),
+        });
+      await recordPersonalDataViews(
+        store,
         request.user,
         items.map((i) => i.applicationId),
         'REVIEW_QUEUE',

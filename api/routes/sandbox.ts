@@ -1,14 +1,9 @@
 // Developer tools standing in for the bank's systems (SPEC §6): only with SANDBOX=1. With
 // SANDBOX=0 these routes are never registered, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  DuplicateCardError,
-  insertSandboxAccount,
-} from '../../db/sqlite/repositories/sandbox-bank-accounts';
+import { DuplicateCardError } from '../../db/store';
 import { maskBankCard } from '../../domain/mask';
-import { appendAudit } from '../../db/sqlite/repositories/audit-log';
 import type { Config } from '../../config/config';
-import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
@@ -20,7 +15,7 @@ import {
 
 const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   if (!config.sandbox) return;
-  const { db } = app.database;
+  const { store } = app;
 
   app.post(
     '/v1/sandbox/bank-accounts',
@@ -37,13 +32,13 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request, reply) => {
       let account;
       try {
-        account = insertSandboxAccount(db, config.piiKey, request.body);
+        account = await store.insertSandboxAccount(config.piiKey, request.body);
       } catch (error) {
         if (error instanceof DuplicateCardError)
           throw new Problem('CONFLICT', 'An account with this card number already exists.');
         throw error;
       }
-      appendAudit(db, {
+      await store.appendAudit({
         eventKey: `sandbox:bank-account:${account.id}`,
         at: account.createdAt,
         actor: request.user.sub,
@@ -81,7 +76,7 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       const { recipient, cursor } = request.query;
       const limit = Number(request.query.limit ?? 50);
       // Found by blind index, opened row by row: the table holds no recipient or text in clear.
-      const rows = readOutbox(db, config.piiKey, {
+      const rows = await store.readOutbox(config.piiKey, {
         ...(recipient !== undefined ? { recipient: recipient.trim() } : {}),
         ...(cursor !== undefined ? { before: Number(cursor) } : {}),
         limit: limit + 1,

@@ -1,7 +1,6 @@
 // Signing in again as an applicant (SPEC §5): phone and login password → applicant token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
-import { findVerifiedLogin, replaceLoginHash } from '../../db/sqlite/repositories/applicant-logins';
 import { isValidPhone } from '../../domain/fields';
 import type { Config } from '../../config/config';
 import { hashPassword, verifyAndRehash } from '../../crypto/password-hash';
@@ -16,7 +15,7 @@ import { applicantClaims } from '../tokens';
 const WRONG_CREDENTIALS = 'The phone number or password is wrong.';
 
 const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const { db } = app.database;
+  const { store } = app;
   // Verified against when the phone is unknown, so that a wrong phone costs the same slow hash
   // as a wrong password and timing does not reveal who has applied.
   let decoy: Promise<string> | undefined;
@@ -37,18 +36,18 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
     async (request) => {
       // Per client whatever the phone, shared by every API process: spraying one password over
       // many phones meets a 429. A sign-in that succeeds gives its hit back.
-      const hit = throttle(app, 'loginPerClient', request.ip);
+      const hit = await throttle(app, 'loginPerClient', request.ip);
       const phone = request.body.phone.trim();
       const login = isValidPhone(phone)
-        ? findVerifiedLogin(db, blindIndex(config.piiKey, 'phone', phone))
+        ? await store.findVerifiedLogin(blindIndex(config.piiKey, 'phone', phone))
         : undefined;
       const { ok, rehashed } = await verifyAndRehash(
         request.body.password,
         login?.passwordHash ?? (await decoyHash()),
       );
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
-      unthrottle(app, hit);
-      if (rehashed) replaceLoginHash(db, login.applicationId, login.passwordHash, rehashed);
+      await unthrottle(app, hit);
+      if (rehashed) await store.replaceLoginHash(login.applicationId, login.passwordHash, rehashed);
       return {
         token: app.signApplicantToken(applicantClaims(login.applicationId)),
         applicationId: login.applicationId,

@@ -1,5 +1,5 @@
 // Using the wallet (SPEC §2, §5): balance, top-ups, withdrawals, payments, history, and the ops
-// freeze. The ledger (db/sqlite/repositories/ledger.ts) decides; this file maps its answers onto HTTP.
+// freeze. The ledger (the Store's ledger) decides; this file maps its answers onto HTTP.
 //
 // A new movement answers 201; a replay under the same Idempotency-Key answers 200 with the
 // first result and `Idempotent-Replayed: true`. Refusals are 422 with the ledger's reason code,
@@ -7,12 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config';
-import { webhooksEnabled } from '../../db/sqlite/repositories/status-events';
-import {
-  createLedger,
-  type MovementResult,
-  type WalletSummary,
-} from '../../db/sqlite/repositories/ledger';
+import { webhooksEnabled, type MovementResult, type WalletSummary } from '../../db/store';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerCall, ledgerProblem } from '../ledger-calls';
 import { notFound } from '../problem';
@@ -31,16 +26,15 @@ import {
 } from '../schemas/wallets';
 
 const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const { db } = app.database;
-  const ledger = createLedger(db, {
+  const ledger = app.store.createLedger({
     webhookEvents: webhooksEnabled(config),
   });
 
   /** The wallet if the caller may see it: ops any, an applicant only the one it opened. */
-  function visibleWallet(request: FastifyRequest, id: string): WalletSummary {
+  async function visibleWallet(request: FastifyRequest, id: string): Promise<WalletSummary> {
     let wallet: WalletSummary;
     try {
-      wallet = ledger.summary(id);
+      wallet = await ledger.summary(id);
     } catch (error) {
       throw ledgerProblem(error);
     }
@@ -78,7 +72,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       },
     },
     async (request) => {
-      const wallet = visibleWallet(request, request.params.id);
+      const wallet = await visibleWallet(request, request.params.id);
       return {
         walletId: wallet.walletId,
         status: wallet.status,
@@ -110,7 +104,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request, reply) => {
       const { id } = request.params;
-      visibleWallet(request, id);
+      await visibleWallet(request, id);
       const result = await ledgerCall(() =>
         ledger.topUp(id, request.body.amount, request.headers['idempotency-key']),
       );
@@ -135,7 +129,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request, reply) => {
       const { id } = request.params;
-      visibleWallet(request, id);
+      await visibleWallet(request, id);
       const { amount, paymentPassword } = request.body;
       const result = await ledgerCall(() =>
         ledger.withdraw(id, amount, request.headers['idempotency-key'], paymentPassword),
@@ -161,7 +155,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request, reply) => {
       const { id } = request.params;
-      visibleWallet(request, id);
+      await visibleWallet(request, id);
       const { amount, merchantId, paymentPassword } = request.body;
       const result = await ledgerCall(() =>
         ledger.pay(id, amount, merchantId, request.headers['idempotency-key'], paymentPassword),
@@ -185,7 +179,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request) => {
       const { id } = request.params;
-      visibleWallet(request, id);
+      await visibleWallet(request, id);
       const { limit, cursor } = request.query;
       return ledgerCall(() =>
         ledger.transactions(id, {

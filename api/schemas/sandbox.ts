@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { BANK_ACCOUNT_STATUSES } from '../../db/sqlite/schema';
+import { BANK_ACCOUNT_STATUSES } from '../../db/store';
 import { BankCardField, IdNumberField, NameField, PhoneField } from './fields';
 
 export const CreateBankAccountBody = Type.Object(

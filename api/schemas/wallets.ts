@@ -3,7 +3,7 @@ import {
   LEDGER_TRANSACTION_STATUSES,
   LEDGER_TRANSACTION_TYPES,
   WALLET_STATUSES,
-} from '../../db/sqlite/schema';
+} from '../../db/store';
 import { TIERS } from '../../domain/tiers';
 
 // Fen. Whole, positive and exact in a JSON number: 0, negatives, fractions and anything past

@@ -27,7 +27,7 @@ export function switchableSmsGateway(stack: () => Stack) {
           throw new Error('SMS gateway down');
         }
         // The stack's database exists only once the stack is up: reached lazily.
-        outbox ??= outboxTransport(stack().database.db, stack().config.piiKey);
+        outbox ??= outboxTransport(stack().store, stack().config.piiKey);
         await outbox.send(message);
         gateway.delivered.push(message);
       },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/build';
 import { openDatabase } from '../../db/sqlite/client';
+import { sqliteStoreOf } from '../../db/sqlite/store';
 import { loadConfig } from '../../config/config';
 import { createAppWorker } from '../../temporal/worker';
 import { createTemporalClient } from '../../temporal/client';
@@ -38,15 +39,17 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     LOG_LEVEL: 'silent',
     ...env,
   });
+  // The stack's own connection: the Store for the worker, the handle for tests to look underneath.
   const database = openDatabase(config.databaseFile);
+  const store = sqliteStoreOf(database);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const photo = options.photo ? await startPhotoPipeline(config) : null;
-  const temporalClient = createTemporalClient({ config, db: database.db });
+  const photo = options.photo ? await startPhotoPipeline(config, store) : null;
+  const temporalClient = createTemporalClient({ config, store });
   const worker = await createAppWorker({
     connection,
     config,
     deps: {
-      db: database.db,
+      store,
       config,
       temporalClient,
       ...(photo ? { photoStore: photo.photoStore, idCardReader: photo.idCardReader } : {}),
@@ -56,7 +59,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   });
   const running = worker.run();
   const notices = startNoticeRelay({
-    db: database.db,
+    store,
     client: temporalClient,
     taskQueue: config.temporal.taskQueue,
     pollMs: 100,
@@ -65,7 +68,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const webhooks =
     config.webhookUrl && config.webhookSecret
       ? startWebhookDispatcher({
-          db: database.db,
+          store,
           url: config.webhookUrl,
           secret: config.webhookSecret,
           pollMs: 100,
@@ -78,6 +81,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     config,
     api,
     database,
+    store,
     temporalClient,
     staffToken: (role: 'reviewer' | 'ops', name = `${role}-1`) =>
       signStaffToken(config.authSecret, role, name),

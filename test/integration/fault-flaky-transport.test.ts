@@ -45,7 +45,7 @@ beforeAll(async () => {
   let gateway: SmsTransport | null = null;
   const flaky: SmsTransport = {
     async send(message: OutboundMessage) {
-      gateway ??= outboxTransport(stack.database.db, stack.config.piiKey);
+      gateway ??= outboxTransport(stack.store, stack.config.piiKey);
       const n = (calls.get(message.key) ?? 0) + 1;
       calls.set(message.key, n);
       // Every odd-numbered call for a message fails, so exactly half of all calls fail and each

@@ -73,7 +73,7 @@ let loginHash: string;
 
 beforeAll(async () => {
   stack = await startStack({ MIN_APP_VERSION: '3.0.0' });
-  acts = createActivities({ db: stack.database.db, config: stack.config });
+  acts = createActivities({ store: stack.store, config: stack.config });
   loginHash = await hashPassword('secret123');
 });
 afterAll(async () => {
@@ -383,9 +383,9 @@ describe('createWallet', () => {
 describe('notify', () => {
   it('delivers exactly once per key through a transport that fails three times first', async () => {
     let calls = 0;
-    const sandbox = outboxTransport(stack.database.db, stack.config.piiKey);
+    const sandbox = outboxTransport(stack.store, stack.config.piiKey);
     const flaky = createActivities({
-      db: stack.database.db,
+      store: stack.store,
       config: stack.config,
       smsTransport: {
         async send(message: OutboundMessage) {
@@ -494,7 +494,7 @@ describe('HTTP adapters (SANDBOX=0)', () => {
     await expect(bank.findAccountByCard('6222020000000000008')).resolves.toBeNull();
     await expect(bank.findAccountByCard('5555555555554444')).rejects.toThrow(/503/);
     const stackless = createActivities({
-      db: stack.database.db,
+      store: stack.store,
       config: stack.config,
       coreBanking: bank,
     });
@@ -616,7 +616,7 @@ describe('screenApplicant', () => {
   it("flags the same portrait on another person's accepted card, photographed again", async () => {
     const photoStore = createPhotoStore({ dir: join(stack.config.dataDir, 'portrait-photos') });
     const withPhotos = createActivities({
-      db: stack.database.db,
+      store: stack.store,
       config: stack.config,
       photoStore,
     });

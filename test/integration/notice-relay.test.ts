@@ -39,7 +39,7 @@ describe('wallet notices', () => {
       sql`UPDATE wallet_notices SET relayed_at = NULL, next_attempt_at = 0 WHERE key = ${queued!.key}`,
     );
     const relay = startNoticeRelay({
-      db: stack.database.db,
+      store: stack.store,
       client: stack.temporalClient,
       taskQueue: stack.config.temporal.taskQueue,
       pollMs: 60_000,

@@ -26,7 +26,7 @@ beforeAll(async () => {
       const n = (calls.get(message.key) ?? 0) + 1;
       calls.set(message.key, n);
       if (n <= FAILURES_PER_KEY) throw new Error(`SMS gateway down (call ${n} for ${message.key})`);
-      delivered ??= outboxTransport(stack.database.db, stack.config.piiKey);
+      delivered ??= outboxTransport(stack.store, stack.config.piiKey);
       await delivered.send(message);
     },
   };

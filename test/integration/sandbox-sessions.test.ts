@@ -107,7 +107,7 @@ describe('POST /v1/sandbox/bank-accounts', () => {
       headers: { authorization: ops },
       payload: body,
     });
-    const acts = createActivities({ db: stack.database.db, config: stack.config });
+    const acts = createActivities({ store: stack.store, config: stack.config });
     await expect(
       acts.checkEligibility({
         applicationId: randomUUID(),
@@ -126,7 +126,7 @@ describe('POST /v1/sandbox/bank-accounts', () => {
 
 describe('GET /v1/sandbox/outbox', () => {
   it('lists messages newest first, filtered by recipient, paginated', async () => {
-    const acts = createActivities({ db: stack.database.db, config: stack.config });
+    const acts = createActivities({ store: stack.store, config: stack.config });
     const phone = '13712345678';
     for (let i = 1; i <= 3; i++)
       await acts.notify({
@@ -211,7 +211,7 @@ describe('POST /v1/ops/watchlist', () => {
       ['钱多多', '1970-01-02', 'UN'],
       ['孙悟空', null, 'PEP'],
     ]);
-    const acts = createActivities({ db: stack.database.db, config: stack.config });
+    const acts = createActivities({ store: stack.store, config: stack.config });
     const screened = await acts.screenApplicant({
       applicationId: randomUUID(),
       name: '钱多多',
@@ -462,7 +462,7 @@ describe('SANDBOX=0', () => {
   });
 
   it('looks bank accounts up through CORE_BANKING_URL', async () => {
-    const acts = createActivities({ db: real.database.db, config: real.config });
+    const acts = createActivities({ store: real.store, config: real.config });
     const p = applicant();
     await expect(
       acts.checkEligibility({

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personIdOf } from '../../crypto/pii';
-import { holdsUnwrappedPersonKey } from '../../db/sqlite/repositories/person-keys';
+import { holdsUnwrappedPersonKey } from '../../db/shared/person-key-cache';
 import type { Store } from '../../db/store';
 import { DIALECTS, type OpenedStore, type TestDatabase } from '../helpers/store-dialects';
 

@@ -32,6 +32,18 @@ describe('layer boundaries', () => {
     ['crypto/probe.ts', "import { value } from '../api/tokens';"],
     ['activities/probe.ts', "import { value } from 'drizzle-orm';"],
     ['api/routes/probe.ts', "import { value } from 'drizzle-orm';"],
+    // Outside db/, the database is the Store.
+    ['api/routes/probe.ts', "import { value } from '../../db/sqlite/repositories/ledger';"],
+    ['activities/probe.ts', "import { value } from '../db/shared/ledger-rules';"],
+    ['notifications/probe.ts', "import type { value } from '../db/sqlite/client';"],
+    [
+      'workflows/probe.ts',
+      "import type { value } from '../db/sqlite/repositories/wallet-notices';",
+    ],
+    ['temporal/probe.ts', "import { value } from '../db/postgres/schema';"],
+    ['workflows/probe.ts', "import { value } from '../db/store';"],
+    ['scripts/probe.ts', "import { value } from '../db/sqlite/client';"],
+    ['probe.ts', "import { value } from './db/sqlite/client';"],
   ])('%s may not: %s', async (file, code) => {
     expect(await refusals(file, code)).not.toEqual([]);
   });
@@ -41,7 +53,11 @@ describe('layer boundaries', () => {
     ['workflows/probe.ts', "import { value } from '../domain/fields';"],
     ['workflows/probe.ts', "import type { value } from '../activities';"],
     ['api/routes/probe.ts', "import { value } from '../../workflows/messages';"],
-    ['api/routes/probe.ts', "import { value } from '../../db/sqlite/repositories/ledger';"],
+    ['api/routes/probe.ts', "import { value } from '../../db/store';"],
+    ['probe.ts', "import { value } from './db/open-store';"],
+    ['workflows/probe.ts', "import type { value } from '../db/store';"],
+    ['db/sqlite/repositories/probe.ts', "import { value } from '../../shared/ledger-rules';"],
+    ['test/probe.ts', "import { value } from '../db/sqlite/client';"],
     ['temporal/probe.ts', "import { value } from '../activities';"],
     ['db/sqlite/repositories/probe.ts', "import { value } from 'drizzle-orm';"],
   ])('%s may: %s', async (file, code) => {

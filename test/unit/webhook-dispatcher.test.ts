@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { sqliteStoreOf } from '../../db/sqlite/store';
 import { webhookEvents } from '../../db/sqlite/schema';
 import { queueStatusEvent } from '../../db/sqlite/repositories/status-events';
 import {
@@ -56,7 +57,7 @@ function fakeFetch(statuses: number[] = [], sent: Sent[] = [], delayMs = 0): typ
 /** A dispatcher whose loop never fires on its own: the test drives it with runOnce. */
 function manual(fetchImpl: typeof fetch, extra: { firstRetryMs?: number } = {}) {
   const d = startWebhookDispatcher({
-    db: handle.db,
+    store: sqliteStoreOf(handle),
     url: URL_,
     secret: SECRET,
     pollMs: 3_600_000,
@@ -253,7 +254,7 @@ describe('order and concurrency', () => {
         init?.signal?.addEventListener('abort', () => reject(new Error('aborted')));
       })) as typeof fetch;
     const d = startWebhookDispatcher({
-      db: handle.db,
+      store: sqliteStoreOf(handle),
       url: URL_,
       secret: SECRET,
       fetch: hanging,

@@ -63,3 +63,17 @@ export async function auditPage(
     .orderBy(desc(auditLog.id))
     .limit(q.limit);
 }
+
+/**
+ * A reviewer's decision: true when its row was written now, or was there already for the same
+ * round (a retry); false for a nonce replayed from another round.
+ */
+export async function recordReviewDecision(
+  db: PgExecutor,
+  row: AuditRow & { round: number },
+): Promise<boolean> {
+  const { round, ...audit } = row;
+  // ON CONFLICT DO NOTHING then a read: no transaction needed, the row never changes once written.
+  if (await appendAudit(db, audit)) return true;
+  return (await auditDetailOf(db, audit.eventKey))?.round === round;
+}

@@ -6,7 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { eq, isNull } from 'drizzle-orm';
 import { sealJson } from '../../../crypto/pii';
-import { forgetUnwrappedPersonKey, unwrapPersonKey } from '../../sqlite/repositories/person-keys';
+import {
+  forgetUnwrapped as forgetUnwrappedPersonKey,
+  unwrapPersonKey,
+} from '../../shared/person-key-cache';
 import type { PgExecutor } from '../client';
 import { personKeys } from '../schema';
 

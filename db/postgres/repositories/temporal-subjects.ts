@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { deriveKey } from '../../../crypto/pii';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
-import { unwrapPersonKey } from '../../sqlite/repositories/person-keys';
+import { unwrapPersonKey } from '../../shared/person-key-cache';
 import type { PgExecutor } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import { personKey } from './person-keys';

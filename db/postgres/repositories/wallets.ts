@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Tier } from '../../../domain/tiers';
 import { sealJson } from '../../../crypto/pii';
-import { unwrapPersonKey } from '../../sqlite/repositories/person-keys';
+import { unwrapPersonKey } from '../../shared/person-key-cache';
 import type { CreatedWallet } from '../../sqlite/repositories/wallets';
 import { sealOwnerPhone } from '../../sqlite/repositories/wallet-owner';
 import type { PgExecutor } from '../client';

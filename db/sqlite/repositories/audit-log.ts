@@ -47,6 +47,19 @@ export function auditDetailOf(db: AppDatabase, eventKey: string): Record<string,
   return row?.detail ?? null;
 }
 
+/**
+ * A reviewer's decision's audit row, written once per event key: true when this call added it, or
+ * when the row there already is of the same review round (a retry of the same decision); false
+ * when the key's row is of another round (a decision replayed into a later round).
+ */
+export function recordReviewDecision(db: AppDatabase, row: AuditRow & { round: number }): boolean {
+  const { round, ...audit } = row;
+  return db.transaction((tx) => {
+    if (appendAudit(tx, audit)) return true;
+    return auditDetailOf(tx, audit.eventKey)?.round === round;
+  });
+}
+
 /** Audit rows newest first, filtered, before the row `beforeId` when given (ops' audit search). */
 export function auditPage(
   db: AppDatabase,

@@ -5,129 +5,62 @@
 // read, so two movements on one wallet (same process or not: WAL + busy_timeout make writers
 // wait their turn) never both see the old balance. Refusals are decided inside that transaction
 // too, and a refusal that freezes the wallet commits the freeze before it is thrown.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import {
   walletTransactions,
   wallets,
-  type LedgerTransactionStatus,
   type LedgerTransactionType,
   type WalletStatus,
 } from '../schema';
-import { TIER_LIMITS, type Limits, type Tier } from '../../../domain/tiers';
+import { TIER_LIMITS } from '../../../domain/tiers';
 import { appendAudit } from './audit-log';
 import { verifyAndRehash } from '../../../crypto/password-hash';
 import { queueStatusEvent } from './status-events';
 import { queueWalletNotice } from './wallet-notices';
 
-export const PAYMENT_PASSWORD_MAX_FAILURES = 5;
-export const PAYMENT_PASSWORD_LOCK_MS = 24 * 3600_000;
-/**
- * How long a check waits its turn while as many attempts as the lock allows are already being
- * checked (each takes one slow hash); past this it answers PAYMENT_PASSWORD_BUSY (429).
- */
-export const PAYMENT_PASSWORD_QUEUE_MS = 5_000;
-/** Risk monitoring: more than this many payments within the window freezes the wallet. */
-export const RISK_MAX_PAYMENTS = 5;
-export const RISK_WINDOW_MS = 10 * 60_000;
-export const RISK_MONITOR_ACTOR = 'risk-monitor';
-
-const CHINA_OFFSET_MS = 8 * 3600_000;
-const DAY_MS = 24 * 3600_000;
-
-export type LedgerErrorCode =
-  | 'NOT_FOUND'
-  | 'INVALID_INPUT'
-  | 'INVALID_STATE'
-  | 'WALLET_FROZEN'
-  | 'LIMIT_EXCEEDED'
-  | 'INSUFFICIENT_BALANCE'
-  | 'PAYMENT_PASSWORD_INVALID'
-  | 'PAYMENT_PASSWORD_LOCKED'
-  | 'PAYMENT_PASSWORD_BUSY'
-  | 'IDEMPOTENCY_KEY_REUSED';
-
-/**
- * A refusal: nothing moved (a risk freeze may have been committed, see `details.walletFrozen`).
- * Thrown rather than returned so that no caller can mistake a refusal for a movement.
- */
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'LedgerError';
-  }
-}
-
-export interface LedgerTransaction {
-  transactionId: string;
-  type: LedgerTransactionType;
-  status: LedgerTransactionStatus;
-  amount: number;
-  balanceAfter: number;
-  merchantId?: string;
-  createdAt: string;
-}
-
-export interface MovementResult {
-  transaction: LedgerTransaction;
-  balance: number;
-  /** True when the idempotency key had already moved money: this is that first result. */
-  replayed: boolean;
-}
-
-export interface WalletSummary {
-  walletId: string;
-  applicationId: string;
-  personId: string;
-  status: WalletStatus;
-  tier: Tier;
-  balance: number;
-  limits: Limits;
-  frozenReason: string | null;
-  createdAt: string;
-}
-
-export interface TransactionPage {
-  items: LedgerTransaction[];
-  nextCursor?: string;
-}
-
-export interface LedgerOptions {
-  /** The clock (tests move it across day boundaries and lock expiries). */
-  now?: () => Date;
-  /**
-   * Queue an event webhook (db/sqlite/repositories/status-events.ts) with every freeze and unfreeze, in its
-   * transaction: pass `webhooksEnabled(config)`.
-   */
-  webhookEvents?: boolean;
-}
-
-type Operation = 'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMENT';
-
-/**
- * What makes two requests under one idempotency key "the same": the operation and its money
- * fields. The payment password is deliberately left out: a retry with a mistyped password is
- * still the same request, and nothing derived from a password is stored here.
- */
-export function requestHashOf(
-  operation: Operation,
-  fields: { amount?: number; merchantId?: string } = {},
-): string {
-  return createHash('sha256')
-    .update(JSON.stringify([operation, fields.amount ?? null, fields.merchantId ?? null]))
-    .digest('hex');
-}
-
-/** Start of the Asia/Shanghai calendar day holding `at` (UTC+8, no daylight saving). */
-export function chinaDayStart(at: Date): Date {
-  const local = at.getTime() + CHINA_OFFSET_MS;
-  return new Date(local - (((local % DAY_MS) + DAY_MS) % DAY_MS) - CHINA_OFFSET_MS);
-}
+import {
+  PAYMENT_PASSWORD_MAX_FAILURES,
+  PAYMENT_PASSWORD_LOCK_MS,
+  PAYMENT_PASSWORD_QUEUE_MS,
+  RISK_MAX_PAYMENTS,
+  RISK_WINDOW_MS,
+  RISK_MONITOR_ACTOR,
+  LedgerError,
+  requestHashOf,
+  chinaDayStart,
+  ledgerOutcome,
+  type LedgerErrorCode,
+  type LedgerTransaction,
+  type MovementResult,
+  type WalletSummary,
+  type TransactionPage,
+  type LedgerOptions,
+  type LedgerOutcome,
+  type LedgerOperation,
+} from '../../shared/ledger-rules';
+// Callers and the repository unit tests name these from here too.
+export {
+  PAYMENT_PASSWORD_MAX_FAILURES,
+  PAYMENT_PASSWORD_LOCK_MS,
+  PAYMENT_PASSWORD_QUEUE_MS,
+  RISK_MAX_PAYMENTS,
+  RISK_WINDOW_MS,
+  RISK_MONITOR_ACTOR,
+  LedgerError,
+  requestHashOf,
+  chinaDayStart,
+  ledgerOutcome,
+  type LedgerErrorCode,
+  type LedgerTransaction,
+  type MovementResult,
+  type WalletSummary,
+  type TransactionPage,
+  type LedgerOptions,
+  type LedgerOutcome,
+  type LedgerOperation,
+};
 
 function assertAmount(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount <= 0)
@@ -720,25 +653,6 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
 }
 
 export type Ledger = ReturnType<typeof createLedger>;
-
-export type LedgerOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: LedgerErrorCode; message: string; details: Record<string, unknown> };
-
-/**
- * A ledger call as a value instead of a throw: for Temporal activities, whose workflow decides
- * what a refusal means. Anything but a LedgerError (a database fault) still throws, so Temporal
- * retries it.
- */
-export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<LedgerOutcome<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    if (error instanceof LedgerError)
-      return { ok: false, code: error.code, message: error.message, details: error.details };
-    throw error;
-  }
-}
 
 /**
  * Erases the wallet's history (deregistration, SPEC §3 step 4, through erasePerson), inside the

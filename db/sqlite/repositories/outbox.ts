@@ -5,7 +5,10 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDatabase, type AppDatabase } from '../client';
 import { outbox } from '../schema';
-import { blindIndex, openJson, sealJson } from '../../../crypto/pii';
+import { openJson, sealJson } from '../../../crypto/pii';
+import { outboxRecipientIndex } from '../../shared/outbox-index';
+
+export { outboxRecipientIndex };
 
 export interface OutboxEntry {
   idemKey: string;
@@ -22,10 +25,6 @@ export interface StoredOutboxEntry extends OutboxEntry {
 
 /** Bound to the row's idempotency key: a sealed value copied into another row does not open. */
 const sealContext = (idemKey: string) => `outbox:${idemKey}`;
-
-export function outboxRecipientIndex(piiKey: Buffer, recipient: string): string {
-  return blindIndex(piiKey, 'recipient', recipient);
-}
 
 const insertEntry = preparedPerDatabase((db) =>
   db

@@ -7,6 +7,7 @@ import { blindIndex, openJson, sealJson } from '../../../crypto/pii';
 import { normalizeBankCard, normalizeIdNumber, normalizeName } from '../../../domain/fields';
 import type { AppDatabase } from '../client';
 import { bankAccounts, type BankAccountStatus } from '../schema';
+import { DuplicateCardError } from '../../shared/sandbox-bank';
 
 export type { BankAccount };
 
@@ -29,12 +30,7 @@ export interface SandboxAccountRow extends NewSandboxAccount {
   createdAt: Date;
 }
 
-export class DuplicateCardError extends Error {
-  constructor() {
-    super('A bank account with this card number already exists.');
-    this.name = 'DuplicateCardError';
-  }
-}
+export { DuplicateCardError };
 
 /** Adds an account to the sandbox core-banking table; DuplicateCardError for a known card. */
 export function insertSandboxAccount(

@@ -3,40 +3,23 @@
 // change committed. webhooks/dispatcher.ts delivers them.
 import { randomUUID } from 'node:crypto';
 import type { AppDatabase } from '../client';
-import { webhookEvents, type WebhookEventKind } from '../schema';
+import { webhookEvents } from '../schema';
+import {
+  WEBHOOK_EVENT_TYPES,
+  webhooksEnabled,
+  type StatusEvent,
+  type WebhookEventBody,
+  type WebhookEventType,
+} from '../../shared/status-events';
 import type { Tx } from './ledger';
 
-export const WEBHOOK_EVENT_TYPES = {
-  application: 'application.status_changed',
-  wallet: 'wallet.status_changed',
-  deregistration: 'deregistration.status_changed',
-} as const satisfies Record<WebhookEventKind, string>;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[WebhookEventKind];
-
-/** What the receiver gets: ids and statuses only, never personal data. */
-export interface WebhookEventBody {
-  eventId: string;
-  type: WebhookEventType;
-  /** The application id, the wallet id, or (deregistration) the wallet being deregistered. */
-  subjectId: string;
-  status: string;
-  occurredAt: string;
-}
-
-export interface StatusEvent {
-  /** Idempotency: the same change recorded twice (a retried activity) is queued once. */
-  eventKey: string;
-  kind: WebhookEventKind;
-  subjectId: string;
-  status: string;
-  occurredAt: Date;
-}
-
-/** Whether status events are queued: only with WEBHOOK_URL set. */
-export function webhooksEnabled(config: { webhookUrl?: string } | undefined): boolean {
-  return Boolean(config?.webhookUrl);
-}
+export {
+  WEBHOOK_EVENT_TYPES,
+  webhooksEnabled,
+  type StatusEvent,
+  type WebhookEventBody,
+  type WebhookEventType,
+};
 
 /**
  * Queues the event in the caller's transaction. Call it only when `webhooksEnabled(config)`.

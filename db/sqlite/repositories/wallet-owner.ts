@@ -6,13 +6,9 @@ import type { AppDatabase } from '../client';
 import { wallets } from '../schema';
 import { openJson, sealJson } from '../../../crypto/pii';
 import { loadPersonKey } from './person-keys';
+import { ownerPhoneContext as context, sealOwnerPhone } from '../../shared/owner-phone';
 
-const context = (walletId: string) => `wallet-owner-phone:${walletId}`;
-
-/** Sealed under the person's key while the wallet is open: erased with the rest of them. */
-export function sealOwnerPhone(personKey: Buffer, walletId: string, phone: string): string {
-  return sealJson(personKey, phone, context(walletId));
-}
+export { sealOwnerPhone };
 
 /**
  * The owner's number, or null when the wallet has none on record. A closed wallet's number is
