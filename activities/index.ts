@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { PhotoStore } from '../db/sqlite/repositories/photo-store';
 import type { AppDatabase } from '../db/sqlite/client';
+import type { Store } from '../db/store';
 import { createStatusActivities } from './application-status';
 import type { CoreBanking } from '../adapters/core-banking';
 import { createDeregistrationActivities } from './deregistration';
@@ -18,6 +19,8 @@ import { createWalletActivities } from './wallets';
 
 export interface ActivityDeps {
   db: AppDatabase;
+  /** The app database as a Store; the SQLite one over `db` when not given. */
+  store?: Store;
   config: Config;
   /** Defaults by config: the sandbox table, or the HTTP client of CORE_BANKING_URL. */
   coreBanking?: CoreBanking;

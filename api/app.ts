@@ -13,6 +13,7 @@ import applicationSteps from './routes/application-steps';
 import codec from './routes/codec';
 import idPhoto from './routes/id-photo';
 import reviews from './routes/reviews';
+import claims from './routes/claims';
 import deregistration from './routes/deregistration';
 import health from './routes/health';
 import ops from './routes/ops';
@@ -39,6 +40,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(applicationSteps);
   await fastify.register(idPhoto, { config });
   await fastify.register(reviews, { config });
+  await fastify.register(claims);
   await fastify.register(sessions, { config });
   await fastify.register(ops);
   await fastify.register(sandbox, { config });

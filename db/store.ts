@@ -24,6 +24,9 @@ import type * as walletOwner from './sqlite/repositories/wallet-owner';
 import type * as wallets from './sqlite/repositories/wallets';
 import type * as watchlist from './sqlite/repositories/watchlist';
 import type * as webhookEvents from './sqlite/repositories/webhook-events';
+import type * as caseClaims from './sqlite/repositories/case-claims';
+import type * as staffAccounts from './sqlite/repositories/staff-accounts';
+import type * as staffNotifications from './sqlite/repositories/staff-notifications';
 
 /** A repository function of the database, as a method without it, answering a promise. */
 type Method<F> = F extends (db: never, ...args: infer A) => infer R
@@ -125,6 +128,35 @@ export type WebhookEventsRepository = Repository<
   | 'retryWebhookEventLater'
 >;
 
+export type CaseClaimsRepository = Repository<
+  typeof caseClaims,
+  'claimCase' | 'releaseCase' | 'caseClaimOf' | 'caseClaimsOf'
+>;
+export type StaffAccountsRepository = Repository<
+  typeof staffAccounts,
+  | 'createStaffAccount'
+  | 'disableStaffAccount'
+  | 'findStaffAccount'
+  | 'recordStaffSignInFailure'
+  | 'recordStaffSignInSuccess'
+  | 'createStaffSession'
+  | 'touchStaffSession'
+  | 'deleteStaffSession'
+  | 'deleteIdleStaffSessions'
+>;
+export type StaffNotificationsRepository = Repository<
+  typeof staffNotifications,
+  | 'insertStaffNotification'
+  | 'listStaffNotifications'
+  | 'countStaffNotifications'
+  | 'staffNotificationTemplatesOf'
+  | 'staffNotificationsAbout'
+  | 'claimDueStaffNotifications'
+  | 'markStaffNotificationDelivered'
+  | 'handStaffNotificationBack'
+  | 'retryStaffNotificationLater'
+>;
+
 /** The wallet ledger (SPEC §2): every method async on both databases. */
 export type Ledger = Promised<ledger.Ledger>;
 
@@ -138,6 +170,7 @@ export interface Store
     ApplicationStatusRepository,
     ApplicationViewsRepository,
     AuditLogRepository,
+    CaseClaimsRepository,
     LedgerRepository,
     OutboxRepository,
     PersonClaimsRepository,
@@ -146,6 +179,8 @@ export interface Store
     ReviewSnapshotsRepository,
     SandboxBankAccountsRepository,
     ScreeningRepeatsRepository,
+    StaffAccountsRepository,
+    StaffNotificationsRepository,
     TemporalSubjectsRepository,
     ThrottlesRepository,
     WalletClosureRepository,

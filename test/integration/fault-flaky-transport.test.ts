@@ -2,6 +2,7 @@
 // its calls, in both ways a real gateway fails (unreachable before it took the message, or took
 // it and the acknowledgement was lost), under several applications driven at once through real
 // flows. Every message the workflows asked for arrives once, and the codes that arrive work.
+import { staffNotificationsAbout } from '../../db/sqlite/repositories/staff-notifications';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   outboxTransport,
@@ -159,10 +160,10 @@ async function rejectedForGood(a: Applicant) {
   return app;
 }
 
-function staffMessages(recipient: string, id: string) {
-  return readOutbox(stack.database.db, stack.config.piiKey, { recipient }).filter((m) =>
-    m.text.includes(id),
-  );
+/** Staff notifications about `id`: reminders ('reviewers') or escalations ('review-supervisors'). */
+function staffMessages(recipient: 'reviewers' | 'review-supervisors', id: string) {
+  const template = recipient === 'reviewers' ? 'REVIEW_REMINDER' : 'REVIEW_ESCALATION';
+  return staffNotificationsAbout(stack.database.db, id).filter((m) => m.template === template);
 }
 
 /** The notify activities the workflow scheduled, each with the attempt that completed it. */
