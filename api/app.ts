@@ -11,6 +11,7 @@ import temporal from './plugins/temporal';
 import applications from './routes/applications';
 import applicationSteps from './routes/application-steps';
 import codec from './routes/codec';
+import consolePages from './console/index';
 import idPhoto from './routes/id-photo';
 import reviews from './routes/reviews';
 import claims from './routes/claims';
@@ -47,4 +48,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(wallets, { config });
   await fastify.register(deregistration, { config });
   await fastify.register(codec, { config, prefix: '/codec' });
+  await fastify.register(consolePages, { config });
 }
