@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../crypto/password-hash';
 import { sqliteStoreOf } from '../../db/sqlite/store';
 import { PEOPLE } from '../fixtures/id-card';
+import { createNotifyActivities } from '../../notifications/notify';
 import { launchBrowser } from '../helpers/browser';
 import {
   bearer,
@@ -100,6 +101,25 @@ describe('the console', () => {
     const compared = rita.getByRole('table', { name: 'Submitted and OCR' });
     await expect.poll(() => compared.getByRole('row').count()).toBe(5);
     await shot(rita, 'case-claimed');
+
+    // A reminder about a claimed case is for its claimer: a count in her header and a list.
+    await createNotifyActivities({ db: stack.database.db, config: stack.config }).notify({
+      key: `${id}:review:0:REVIEW_REMINDER`,
+      recipient: 'reviewers',
+      channel: 'staff',
+      template: 'REVIEW_REMINDER',
+      params: { applicationId: id, dueAt: new Date().toISOString(), riskLevel: 'LOW' },
+    });
+    await rita.reload();
+    expect(await rita.getByTestId('notification-count').textContent()).toBe('1');
+    await rita.getByRole('link', { name: 'Notifications' }).click();
+    const told = rita
+      .getByRole('table', { name: 'Notifications' })
+      .getByRole('row')
+      .filter({ hasText: id });
+    expect(await told.textContent()).toContain('user:reviewer:rita');
+    await shot(rita, 'notifications');
+    await rita.goto(`${base}/console/applications/${id}`);
 
     // A second reviewer sees the claim, and can neither decide nor release it.
     const rex = await signedIn('rex');
