@@ -35,7 +35,7 @@ describe('staff notifications', () => {
       STAFF_WEBHOOK_URL: 'http://127.0.0.1:9/staff',
     });
     const sms: unknown[] = [];
-    const { notify } = createNotifyActivities({
+    const activities = createNotifyActivities({
       db: handle.db,
       config,
       smsTransport: { send: async (m) => void sms.push(m) },
@@ -46,7 +46,7 @@ describe('staff notifications', () => {
       ['REVIEW_ESCALATION', 'review-supervisors'],
     ] as const)
       for (let retry = 0; retry < 2; retry++)
-        await notify({
+        await activities.notify({
           key: `${applicationId}:review:0:${template}`,
           recipient,
           channel: 'staff',
@@ -71,9 +71,9 @@ describe('staff notifications', () => {
       pollMs: 20,
       fetch: async (url, init) => {
         posts.push({
-          url: String(url),
+          url: url as string,
           headers: init!.headers as Record<string, string>,
-          body: String(init!.body),
+          body: init!.body as string,
         });
         return new Response(null, { status: 204 });
       },
