@@ -85,11 +85,23 @@ const ZH: Record<string, string> = {
   'Signed in as': '当前用户',
   Photo: '照片',
   yes: '是',
+  'problem:CASE_CLAIMED_BY_OTHER': '该案件已被其他审核人认领。',
+  'problem:INVALID_STATE': '当前状态下无法执行此操作。',
+  'problem:VALIDATION_FAILED': '输入有误，请检查后重试。',
+  'problem:NOT_FOUND': '未找到。',
+  'problem:FORBIDDEN': '您的角色无权执行此操作。',
+  'problem:CONFLICT': '操作冲突，请刷新后重试。',
+  'problem:TEMPORAL_UNAVAILABLE': '流程服务暂不可用，请稍后重试。',
+  'problem:SERVICE_UNAVAILABLE': '暂时无法读取，请稍后重试。',
   no: '否',
 };
 
+const EN: Record<string, string> = {
+  'problem:CASE_CLAIMED_BY_OTHER': 'Another reviewer has claimed this case.',
+};
+
 export function translator(language: Language): (text: string) => string {
-  return language === 'en' ? (text) => text : (text) => ZH[text] ?? text;
+  return language === 'en' ? (text) => EN[text] ?? text : (text) => ZH[text] ?? text;
 }
 
 export function isLanguage(value: unknown): value is Language {

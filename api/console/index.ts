@@ -41,6 +41,13 @@ interface QueueItem {
 }
 type Page<T> = { items: T[]; nextCursor?: string };
 
+/** A refusal as the page says it: the code's words in the user's language, else the API's. */
+function problemText(t: (text: string) => string, problem: { code: string; message: string }) {
+  const key = `problem:${problem.code}`;
+  const said = t(key);
+  return said === key ? problem.message : said;
+}
+
 function duration(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
@@ -101,15 +108,18 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
   ) {
     const user = request.consoleUser;
     const recipients = user ? [`user:${user.role}:${user.username}`, `role:${user.role}`] : [];
+    const t = translator(request.consoleLanguage);
+    const shown = data.problem as { code: string; message: string } | null | undefined;
+    const problem = shown ? { code: shown.code, message: problemText(t, shown) } : null;
     const html = eta.render(template, {
       lang: request.consoleLanguage,
-      t: translator(request.consoleLanguage),
+      t,
       user,
       csrf: reply.generateCsrf(),
       notificationCount: user ? await app.store.countStaffNotifications(recipients) : 0,
-      problem: null,
       title: template,
       ...data,
+      problem,
     });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
@@ -175,7 +185,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
   });
 
   // The queue (GET /v1/reviews) with claims and reminder markers; htmx refreshes its table.
-  app.get('/console', { preHandler: requireUser('reviewer') }, async (request, reply) => {
+  app.get('/console', { preHandler: requireUser() }, async (request, reply) => {
+    // Ops have no queue: their day starts at the wallets.
+    if (user(request).role === 'ops') return reply.redirect('/console/wallets', 303);
     const q = request.query as { risk?: string; claimed?: string; cursor?: string };
     const cursor = typeof q.cursor === 'string' ? `&cursor=${encodeURIComponent(q.cursor)}` : '';
     const answer = await callApi<Page<QueueItem>>(

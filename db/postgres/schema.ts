@@ -485,7 +485,11 @@ export const staffSessions = pgTable(
   {
     tokenHash: text('token_hash').primaryKey(),
     username: text('username').notNull(),
-    createdAt: timestamp('created_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
     lastSeenAt: timestamp('last_seen_at', {
       mode: 'date',
       precision: 3,
@@ -512,7 +516,11 @@ export const staffNotifications = pgTable(
     template: text('template').notNull(),
     applicationId: text('application_id'),
     body: text('body').notNull(),
-    createdAt: timestamp('created_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
     nextAttemptAt: timestamp('next_attempt_at', {
       mode: 'date',
       precision: 3,

@@ -129,6 +129,9 @@ describe('the console', () => {
     await expect
       .poll(() => rex.getByRole('alert').getAttribute('data-code'))
       .toBe('CASE_CLAIMED_BY_OTHER');
+    expect(await rex.getByRole('alert').textContent()).toContain(
+      'Another reviewer has claimed this case.',
+    );
     await shot(rex, 'case-claimed-by-other');
     const byApi = await decide(stack, id, 'rex');
     expect(byApi.statusCode).toBe(409);
@@ -195,6 +198,40 @@ describe('the console', () => {
     expect(await page.getByRole('alert').getAttribute('data-code')).toBe('TOO_MANY_REQUESTS');
     await shot(page, 'locked');
     await context.close();
+  });
+});
+
+describe('four eyes', () => {
+  it('a high-risk case needs a second reviewer: the first cannot give both approvals', async () => {
+    const a = freshPerson(PEOPLE[2]!);
+    const listed = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/ops/watchlist',
+      headers: bearer(stack.staffToken('ops')),
+      payload: { name: a.person.name, source: 'TEST-LIST' },
+    });
+    expect(listed.statusCode, listed.body).toBe(201);
+    const { id } = await driveToPendingReview(stack, a);
+
+    const rita = await signedIn('rita');
+    await rita.goto(`${base}/console/applications/${id}`);
+    expect(await rita.getByTestId('approvals-needed').textContent()).toBe('2');
+    await rita.getByRole('button', { name: 'Claim' }).click();
+    await rita.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => rita.getByTestId('approvals-needed').textContent()).toBe('1');
+    // Her part is done: the claim is given back and she cannot approve again.
+    expect(await rita.getByTestId('claimed-by').textContent()).toBe('—');
+    expect(await rita.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    await shot(rita, 'four-eyes-first-approval');
+
+    const rex = await signedIn('rex');
+    await rex.goto(`${base}/console/applications/${id}`);
+    await rex.getByRole('button', { name: 'Claim' }).click();
+    await rex.getByRole('button', { name: 'Approve' }).click();
+    await expect
+      .poll(() => rex.getByTestId('status').textContent())
+      .toBe('AWAITING_PAYMENT_PASSWORD');
+    await Promise.all([rita, rex].map((p) => p.context().close()));
   });
 });
 

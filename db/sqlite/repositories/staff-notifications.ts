@@ -11,7 +11,13 @@ export type StaffNotificationRow = typeof staffNotifications.$inferSelect;
 /** Adds the notification unless one with its key is there (a retried activity); true if added. */
 export function insertStaffNotification(
   db: AppDatabase,
-  n: { key: string; recipient: string; template: string; applicationId: string | null; body: string },
+  n: {
+    key: string;
+    recipient: string;
+    template: string;
+    applicationId: string | null;
+    body: string;
+  },
 ): boolean {
   const now = new Date();
   return (
