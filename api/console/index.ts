@@ -84,6 +84,10 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     { parseAs: 'string', bodyLimit: FORM_LIMIT },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
+  // Pages, not API: left out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   app.decorateRequest('consoleUser', null);
   app.decorateRequest('consoleLanguage', 'zh-CN');
 
