@@ -5,7 +5,7 @@ import { loadConfig } from './config/config';
 import { connectWorker, createAppWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';
 import { startPhotoPipeline } from './activities/photo/pipeline';
-import { startWebhookDispatcher } from './webhooks/dispatcher';
+import { staffNotificationQueue, startWebhookDispatcher } from './webhooks/dispatcher';
 import { startNoticeRelay } from './notifications/notice-relay';
 import { setWorkerHeapGrowth } from './config/worker-heap';
 
@@ -23,6 +23,16 @@ async function main() {
       ? startWebhookDispatcher({
           store,
           url: config.webhookUrl,
+          secret: config.webhookSecret,
+        })
+      : undefined;
+  // Staff notifications (SPEC §7) to STAFF_WEBHOOK_URL, signed and retried like the events.
+  const staffWebhooks =
+    config.staffWebhookUrl && config.webhookSecret
+      ? startWebhookDispatcher({
+          store,
+          queue: staffNotificationQueue(store),
+          url: config.staffWebhookUrl,
           secret: config.webhookSecret,
         })
       : undefined;
@@ -52,6 +62,7 @@ async function main() {
   } finally {
     await notices.stop();
     await webhooks?.stop();
+    await staffWebhooks?.stop();
     await photo.close();
     await temporalClient.connection.close();
     await connection.close();

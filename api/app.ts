@@ -11,8 +11,10 @@ import temporal from './plugins/temporal';
 import applications from './routes/applications';
 import applicationSteps from './routes/application-steps';
 import codec from './routes/codec';
+import consolePages from './console/index';
 import idPhoto from './routes/id-photo';
 import reviews from './routes/reviews';
+import claims from './routes/claims';
 import deregistration from './routes/deregistration';
 import health from './routes/health';
 import ops from './routes/ops';
@@ -39,10 +41,12 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(applicationSteps);
   await fastify.register(idPhoto, { config });
   await fastify.register(reviews, { config });
+  await fastify.register(claims);
   await fastify.register(sessions, { config });
   await fastify.register(ops);
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });
   await fastify.register(deregistration, { config });
   await fastify.register(codec, { config, prefix: '/codec' });
+  await fastify.register(consolePages, { config });
 }

@@ -49,6 +49,8 @@ const STATUS_OF: Partial<Record<ProblemCode, number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_STATE: 409,
+  // A case in the review queue someone else is working on (SPEC §7).
+  CASE_CLAIMED_BY_OTHER: 409,
   // A duplicate: another application in progress, or a wallet already.
   APPLICATION_IN_PROGRESS: 409,
   ALREADY_HAS_WALLET: 409,

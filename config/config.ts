@@ -48,6 +48,8 @@ export interface Config {
   smsWebhookUrl?: string;
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Staff notifications (review reminders, escalations) POSTed here, signed under WEBHOOK_SECRET. */
+  staffWebhookUrl?: string;
   temporalUiUrl: string;
   logLevel: string;
   /** RATE_LIMIT_SCALE: multiplies every request rate limit (api/plugins/rate-limit.ts). */
@@ -251,6 +253,9 @@ export function loadConfig(env: Env = process.env): Config {
   const webhookSecret = readOptional(env, 'WEBHOOK_SECRET');
   if (webhookUrl && !webhookSecret)
     throw new ConfigError('WEBHOOK_SECRET', 'is required when WEBHOOK_URL is set');
+  const staffWebhookUrl = readUrl(env, 'STAFF_WEBHOOK_URL');
+  if (staffWebhookUrl && !webhookSecret)
+    throw new ConfigError('WEBHOOK_SECRET', 'is required when STAFF_WEBHOOK_URL is set');
 
   const address = readString(env, 'TEMPORAL_ADDRESS', 'localhost:7233');
   if (!/^[^\s:/]+:\d{1,5}$/.test(address))
@@ -298,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsWebhookUrl,
     webhookUrl,
     webhookSecret,
+    staffWebhookUrl,
     temporalUiUrl: readString(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
     rateLimitScale: readScale(env, 'RATE_LIMIT_SCALE', 1),

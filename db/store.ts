@@ -25,6 +25,9 @@ import type * as walletOwner from './sqlite/repositories/wallet-owner';
 import type * as wallets from './sqlite/repositories/wallets';
 import type * as watchlist from './sqlite/repositories/watchlist';
 import type * as webhookEvents from './sqlite/repositories/webhook-events';
+import type * as caseClaims from './sqlite/repositories/case-claims';
+import type * as staffAccounts from './sqlite/repositories/staff-accounts';
+import type * as staffNotifications from './sqlite/repositories/staff-notifications';
 
 export { isDatabaseUnavailable } from './shared/unavailable';
 // What callers need besides the methods: dialect-free values, errors and types (db/shared/), and
@@ -161,6 +164,35 @@ export type WebhookEventsRepository = Repository<
   | 'retryWebhookEventLater'
 >;
 
+export type CaseClaimsRepository = Repository<
+  typeof caseClaims,
+  'claimCase' | 'releaseCase' | 'caseClaimOf' | 'caseClaimsOf'
+>;
+export type StaffAccountsRepository = Repository<
+  typeof staffAccounts,
+  | 'createStaffAccount'
+  | 'disableStaffAccount'
+  | 'findStaffAccount'
+  | 'recordStaffSignInFailure'
+  | 'recordStaffSignInSuccess'
+  | 'createStaffSession'
+  | 'touchStaffSession'
+  | 'deleteStaffSession'
+  | 'deleteIdleStaffSessions'
+>;
+export type StaffNotificationsRepository = Repository<
+  typeof staffNotifications,
+  | 'insertStaffNotification'
+  | 'listStaffNotifications'
+  | 'countStaffNotifications'
+  | 'staffNotificationTemplatesOf'
+  | 'staffNotificationsAbout'
+  | 'claimDueStaffNotifications'
+  | 'markStaffNotificationDelivered'
+  | 'handStaffNotificationBack'
+  | 'retryStaffNotificationLater'
+>;
+
 /** The wallet ledger (SPEC §2): every method async on both databases. */
 export type Ledger = Promised<ledger.Ledger>;
 
@@ -174,6 +206,7 @@ export interface Store
     ApplicationStatusRepository,
     ApplicationViewsRepository,
     AuditLogRepository,
+    CaseClaimsRepository,
     LedgerRepository,
     OutboxRepository,
     PersonClaimsRepository,
@@ -182,6 +215,8 @@ export interface Store
     ReviewSnapshotsRepository,
     SandboxBankAccountsRepository,
     ScreeningRepeatsRepository,
+    StaffAccountsRepository,
+    StaffNotificationsRepository,
     TemporalSubjectsRepository,
     ThrottlesRepository,
     WalletClosureRepository,

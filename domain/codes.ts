@@ -83,6 +83,7 @@ export const REASON_CODES = [
   'BALANCE_NOT_ZERO',
   'PENDING_TRANSACTIONS',
   'INVALID_STATE',
+  'CASE_CLAIMED_BY_OTHER',
   // Not named by the spec, which is silent on these cases.
   'INVALID_LOGIN_PASSWORD',
   'GUARDIAN_CONSENT_EXPIRED',

@@ -49,6 +49,7 @@ const MESSAGES: Record<ReasonCode, string> = {
   BALANCE_NOT_ZERO: 'The balance must be zero first.',
   PENDING_TRANSACTIONS: 'A transaction is still pending.',
   INVALID_STATE: 'This cannot be done at this stage.',
+  CASE_CLAIMED_BY_OTHER: 'Another reviewer has claimed this case.',
   GUARDIAN_CONSENT_EXPIRED: 'The guardian did not consent in time.',
   INVALID_LOGIN_PASSWORD: 'The login password must be 8–64 characters with letters and digits.',
 };

@@ -14,7 +14,10 @@ export type NotificationChannel = 'sms' | 'staff';
 export interface NotifyInput {
   /** Idempotency key, e.g. `${applicationId}:otp:${n}`: one delivery per key. */
   key: string;
-  /** The phone number for 'sms'; a role name such as 'reviewers' for 'staff'. */
+  /**
+   * The phone number for 'sms'; a role name such as 'reviewers' for 'staff', whom the activity
+   * resolves to people (the case's claimer, every reviewer, ops).
+   */
   recipient?: string;
   /**
    * Instead of `recipient`, for 'sms': the owner of this wallet, whose number is looked up here
@@ -91,11 +94,27 @@ export function defaultSmsTransport(store: Store, config: Config): SmsTransport 
 
 const STAFF_RECIPIENT = /^[a-z][a-z0-9-]{0,63}$/;
 
+/**
+ * Who on the staff a notification is for (SPEC §7): a review reminder goes to the case's claimer,
+ * or to every reviewer when unclaimed; an escalation to ops. The workflow names roles
+ * (`reviewers`, `review-supervisors`); the people behind them are only known here.
+ */
+async function staffAudience(store: Store, input: NotifyInput, role: string): Promise<string> {
+  const applicationId = input.params?.applicationId;
+  if (input.template === 'REVIEW_ESCALATION') return 'role:ops';
+  if (input.template === 'REVIEW_REMINDER') {
+    const claimer = applicationId ? await store.caseClaimOf(applicationId) : null;
+    return claimer ? `user:${claimer}` : 'role:reviewer';
+  }
+  return `role:${role}`;
+}
+
 export function createNotifyActivities(
   deps: Pick<ActivityDeps, 'store' | 'config'> & { smsTransport?: SmsTransport },
 ) {
   let transport = deps.smsTransport;
   const deliver = () => (transport ??= defaultSmsTransport(deps.store, deps.config));
+  const store = deps.store;
 
   return {
     async notify(input: NotifyInput): Promise<void> {
@@ -133,6 +152,28 @@ export function createNotifyActivities(
         if (error instanceof TemplateError)
           throw ApplicationFailure.nonRetryable(error.message, 'INVALID_TEMPLATE');
         throw error;
+      }
+      if (input.channel === 'staff') {
+        // Never the SMS gateway or the applicants' outbox: the console's list, and
+        // STAFF_WEBHOOK_URL through the webhook dispatcher. Ids and times only, no personal data.
+        const audience = await staffAudience(store, input, recipient);
+        const applicationId = input.params?.applicationId ?? null;
+        await store.insertStaffNotification({
+          key: input.key,
+          recipient: audience,
+          template: input.template,
+          applicationId,
+          body: JSON.stringify({
+            type: 'staff.notification',
+            key: input.key,
+            recipient: audience,
+            template: input.template,
+            applicationId,
+            params: input.params ?? {},
+            text,
+          }),
+        });
+        return;
       }
       await deliver().send({
         key: input.key,

@@ -38,8 +38,30 @@ export function webhookRetryDelayMs(
   return Math.max(1, Math.min(maxMs, Math.round(jittered)));
 }
 
+/**
+ * Where the rows to deliver come from: the event webhooks' outbox by default, or another table
+ * with the same delivery columns (staff notifications to STAFF_WEBHOOK_URL).
+ */
+export interface DeliveryQueue {
+  claim(options: { leaseMs: number; batchSize: number }): Promise<Claimed[]> | Claimed[];
+  delivered(id: number): Promise<void> | void;
+  handBack(id: number): Promise<void> | void;
+  retryLater(id: number, at: Date, lastError: string): Promise<void> | void;
+}
+
+export function webhookEventQueue(store: Store): DeliveryQueue {
+  return {
+    claim: (options) => store.claimDueWebhookEvents(options),
+    delivered: (id) => store.markWebhookEventDelivered(id),
+    handBack: (id) => store.handWebhookEventBack(id),
+    retryLater: (id, at, lastError) => store.retryWebhookEventLater(id, at, lastError),
+  };
+}
+
 export interface WebhookDispatcherOptions {
   store: Store;
+  /** The rows to deliver; `webhookEventQueue(store)` when not given. */
+  queue?: DeliveryQueue;
   url: string;
   secret: string;
   /** How often due events are looked for. */
@@ -78,6 +100,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     log = (message, error) => console.warn(`webhooks: ${message}`, error ?? ''),
   } = options;
 
+  const queue = options.queue ?? webhookEventQueue(store);
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -99,24 +122,24 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        await store.markWebhookEventDelivered(row.id);
+        await queue.delivered(row.id);
         return;
       }
       error = `HTTP ${response.status}`;
     } catch (cause) {
       if (stopping.signal.aborted) {
         // Shutting down: hand the row back at once rather than after the lease.
-        await store.handWebhookEventBack(row.id);
+        await queue.handBack(row.id);
         return;
       }
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
     const delay = webhookRetryDelayMs(row.attempts, { firstMs: firstRetryMs, maxMs: maxRetryMs });
-    await store.retryWebhookEventLater(row.id, new Date(Date.now() + delay), error.slice(0, 500));
+    await queue.retryLater(row.id, new Date(Date.now() + delay), error.slice(0, 500));
   }
 
   async function runOnce(): Promise<number> {
-    const rows = await store.claimDueWebhookEvents({ leaseMs, batchSize });
+    const rows = await queue.claim({ leaseMs, batchSize });
     await Promise.all(
       rows.map((row) =>
         deliver(row).catch((error: unknown) => log(`event ${row.eventId} not updated`, error)),
@@ -149,5 +172,15 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       clearTimeout(timer);
       await running;
     },
+  };
+}
+
+/** Staff notifications (review reminders, escalations) as the dispatcher's rows. */
+export function staffNotificationQueue(store: Store): DeliveryQueue {
+  return {
+    claim: (options) => store.claimDueStaffNotifications(options),
+    delivered: (id) => store.markStaffNotificationDelivered(id),
+    handBack: (id) => store.handStaffNotificationBack(id),
+    retryLater: (id, at, lastError) => store.retryStaffNotificationLater(id, at, lastError),
   };
 }

@@ -7,6 +7,7 @@ import type { Config } from '../../config/config';
 import { recordPersonalDataViews } from '../audit';
 import { sendStep, updateApplication } from '../onboarding-calls';
 import { Problem } from '../problem';
+import { assertMayDecide } from './claims';
 import { IdParams, problemResponses } from '../schemas/common';
 import { DecisionBody } from '../schemas/steps';
 
@@ -113,6 +114,9 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       onRequest: app.requireRole('reviewer'),
       schema: {
         summary: 'Approve or reject an application under review',
+        description:
+          'A case another reviewer has claimed answers 409 `CASE_CLAIMED_BY_OTHER`. A decision ' +
+          'gives the claim back: a second approval is another reviewer’s to give.',
         tags: ['reviews'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -122,6 +126,7 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request, reply) => {
       const body = request.body;
+      await assertMayDecide(app, request.user, request.params.id);
       if (body.decision === 'REJECT' && !body.reasonCode)
         throw new Problem('VALIDATION_FAILED', 'A rejection needs a reasonCode.', {
           errors: [{ field: 'reasonCode', code: 'REQUIRED' }],
@@ -143,6 +148,8 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
           proof: signDecision(config.piiKey, request.params.id, decision),
         },
       ]);
+      // The claimer's part is done: a case still under review waits for another reviewer.
+      if (result.ok) await app.store.releaseCase(request.params.id, request.user.sub);
       return sendStep(reply, result, false);
     },
   );

@@ -494,3 +494,72 @@ export const photos = pgTable(
   },
   (t) => [primaryKey({ columns: [t.ref, t.kind] })],
 );
+
+/** Back-office accounts (SPEC §7), as in db/sqlite/schema.ts. */
+export const staffAccounts = pgTable('staff_accounts', {
+  username: text('username').primaryKey(),
+  role: text('role', { enum: ['reviewer', 'ops'] }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  failedSignIns: integer('failed_sign_ins').notNull().default(0),
+  lockedUntil: timestamp('locked_until', { mode: 'date', precision: 3, withTimezone: true }),
+  disabledAt: timestamp('disabled_at', { mode: 'date', precision: 3, withTimezone: true }),
+  createdAt: timestamp('created_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+});
+
+/** Console sessions (the SHA-256 of the cookie's token), as in db/sqlite/schema.ts. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    username: text('username').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [index('staff_sessions_username_idx').on(t.username)],
+);
+
+/** Who is working on a case in the review queue, as in db/sqlite/schema.ts. */
+export const caseClaims = pgTable('case_claims', {
+  applicationId: text('application_id').primaryKey(),
+  reviewer: text('reviewer').notNull(),
+  claimedAt: timestamp('claimed_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+});
+
+/** Review reminders and escalations for staff, as in db/sqlite/schema.ts. */
+export const staffNotifications = pgTable(
+  'staff_notifications',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    key: text('key').notNull(),
+    recipient: text('recipient').notNull(),
+    template: text('template').notNull(),
+    applicationId: text('application_id'),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    deliveredAt: timestamp('delivered_at', { mode: 'date', precision: 3, withTimezone: true }),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('staff_notifications_key_idx').on(t.key),
+    index('staff_notifications_recipient_idx').on(t.recipient, t.id),
+    index('staff_notifications_due_idx').on(t.deliveredAt, t.nextAttemptAt),
+  ],
+);

@@ -379,3 +379,66 @@ export const throttleHits = sqliteTable(
     index('throttle_hits_at_idx').on(t.at),
   ],
 );
+
+/**
+ * Back-office accounts (SPEC §7), made by `npm run staff`. `failed_sign_ins` counts wrong
+ * passwords in a row; reaching the limit sets `locked_until`.
+ */
+export const staffAccounts = sqliteTable('staff_accounts', {
+  username: text('username').primaryKey(),
+  role: text('role', { enum: ['reviewer', 'ops'] }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  failedSignIns: integer('failed_sign_ins').notNull().default(0),
+  lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
+  disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * Console sessions, shared by every API process: the cookie carries a random token, this table
+ * only its SHA-256, so a copy of the database opens no session.
+ */
+export const staffSessions = sqliteTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    username: text('username').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('staff_sessions_username_idx').on(t.username)],
+);
+
+/** Who is working on a case in the review queue (POST /v1/applications/:id/claim). */
+export const caseClaims = sqliteTable('case_claims', {
+  applicationId: text('application_id').primaryKey(),
+  reviewer: text('reviewer').notNull(),
+  claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * Review reminders and escalations for staff (SPEC §7): shown in the console to `recipient`
+ * (`user:<name>` or `role:<role>`), and POSTed to STAFF_WEBHOOK_URL by the same dispatcher as
+ * the event webhooks (the delivery columns as in webhook_events). Ids only, no personal data.
+ */
+export const staffNotifications = sqliteTable(
+  'staff_notifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    recipient: text('recipient').notNull(),
+    template: text('template').notNull(),
+    applicationId: text('application_id'),
+    body: text('body').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('staff_notifications_key_idx').on(t.key),
+    index('staff_notifications_recipient_idx').on(t.recipient, t.id),
+    index('staff_notifications_due_idx').on(t.deliveredAt, t.nextAttemptAt),
+  ],
+);

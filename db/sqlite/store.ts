@@ -23,6 +23,9 @@ import * as walletOwner from './repositories/wallet-owner';
 import * as wallets from './repositories/wallets';
 import * as watchlist from './repositories/watchlist';
 import * as webhookEvents from './repositories/webhook-events';
+import * as caseClaims from './repositories/case-claims';
+import * as staffAccounts from './repositories/staff-accounts';
+import * as staffNotifications from './repositories/staff-notifications';
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -71,6 +74,9 @@ export function sqliteStoreOf(handle: DatabaseHandle): Store {
     wallets,
     watchlist,
     webhookEvents,
+    caseClaims,
+    staffAccounts,
+    staffNotifications,
   ];
   const methods = Object.assign({}, ...modules.map((m) => bound(db, m))) as Record<
     string,

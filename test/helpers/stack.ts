@@ -13,7 +13,7 @@ import { loadConfig } from '../../config/config';
 import { createAppWorker } from '../../temporal/worker';
 import { createTemporalClient } from '../../temporal/client';
 import { startPhotoPipeline } from '../../activities/photo/pipeline';
-import { startWebhookDispatcher } from '../../webhooks/dispatcher';
+import { staffNotificationQueue, startWebhookDispatcher } from '../../webhooks/dispatcher';
 import { startNoticeRelay } from '../../notifications/notice-relay';
 import type { ActivityDeps } from '../../activities';
 import { signStaffToken } from '../../api/tokens';
@@ -74,6 +74,17 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
           pollMs: 100,
         })
       : undefined;
+  // Staff notifications (SPEC §7) to STAFF_WEBHOOK_URL, signed and retried like the events.
+  const staffWebhooks =
+    config.staffWebhookUrl && config.webhookSecret
+      ? startWebhookDispatcher({
+          store,
+          queue: staffNotificationQueue(store),
+          url: config.staffWebhookUrl,
+          secret: config.webhookSecret,
+          pollMs: 100,
+        })
+      : undefined;
   const api = await buildApi(config, { logger: false });
   await api.ready();
 
@@ -92,6 +103,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
       worker.shutdown();
       await running;
       await webhooks?.stop();
+      await staffWebhooks?.stop();
       await photo?.close();
       await connection.close();
       database.close();

@@ -93,6 +93,8 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     }),
     'POST /v1/applications/:id/cancel': () => ({ body: {} }),
     'GET /v1/reviews': () => ({}),
+    'POST /v1/applications/:id/claim': () => ({ body: {} }),
+    'POST /v1/applications/:id/release': () => ({ body: {} }),
     'POST /v1/applications/:id/decision': () => ({
       body: { decision: 'REJECT', reasonCode: 'OTHER', rejectType: 'RETRY' },
     }),
@@ -130,6 +132,27 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     'POST /codec/session': () => ({ body: {} }),
     'DELETE /codec/session': () => ({}),
     'GET /codec/login': () => ({}),
+    // The console: bearer tokens open no console session (a redirect to sign in, or 403 CSRF).
+    'GET /console/assets/htmx.min.js': () => ({}),
+    'GET /console/assets/console.css': () => ({}),
+    'GET /console/login': () => ({}),
+    'POST /console/login': () => ({ body: { username: 'nobody', password: 'x' } }),
+    'POST /console/logout': () => ({ body: {} }),
+    'GET /console': () => ({}),
+    'GET /console/applications/:id': () => ({}),
+    'GET /console/applications/:id/photo': () => ({}),
+    'POST /console/applications/:id/claim': () => ({ body: {} }),
+    'POST /console/applications/:id/release': () => ({ body: {} }),
+    'POST /console/applications/:id/decision': () => ({ body: { decision: 'APPROVE' } }),
+    'GET /console/notifications': () => ({}),
+    'GET /console/wallets': () => ({}),
+    'POST /console/wallets/:id/freeze': () => ({ body: {} }),
+    'POST /console/wallets/:id/unfreeze': () => ({ body: {} }),
+    'GET /console/watchlist': () => ({}),
+    'POST /console/watchlist': () => ({ body: { csv: 'name,birthDate,source,aliases' } }),
+    'POST /console/watchlist/:id/remove': () => ({ body: {} }),
+    'GET /console/alerts': () => ({}),
+    'GET /console/audit': () => ({}),
   };
   const make = table[route];
   if (!make) throw new Error(`No sample request for ${route}: add one to this sweep`);

@@ -174,6 +174,13 @@ const ROWS: Row[] = [
     id: app,
     body: () => ({ decision: 'APPROVE' }),
   },
+  { method: 'POST', path: '/v1/applications/:id/claim', allow: ['reviewer'], id: app },
+  {
+    method: 'POST',
+    path: '/v1/applications/:id/release',
+    allow: ['reviewer', 'ops'],
+    id: app,
+  },
   { method: 'GET', path: '/v1/wallets/:id', allow: ['applicant', 'ops'], id: wallet },
   {
     method: 'POST',

@@ -1,11 +1,11 @@
 // Durability (issue 7): the Temporal cluster itself goes down hard and comes back with its state.
 // The API and the worker that were running keep running through it and recover by themselves;
 // the applications, their state and their durable review timers survive.
+import { staffNotificationsAbout } from '../../db/sqlite/repositories/staff-notifications';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { readOutbox } from '../../db/sqlite/repositories/outbox';
 import { PEOPLE } from '../fixtures/id-card';
 import { eventually } from '../helpers/eventually';
 import {
@@ -36,11 +36,10 @@ async function view(stack: Stack, id: string, token: string) {
   return stack.api.inject({ url: `/v1/applications/${id}`, headers: bearer(token) });
 }
 
-/** Staff messages about `id` to `recipient` ('reviewers', 'review-supervisors'), oldest first. */
-function staffMessages(stack: Stack, recipient: string, id: string) {
-  return readOutbox(stack.database.db, stack.config.piiKey, { recipient })
-    .filter((m) => m.text.includes(id))
-    .reverse();
+/** Staff notifications about `id` for 'reviewers' (reminders) or 'review-supervisors' (escalations), oldest first. */
+function staffMessages(stack: Stack, recipient: 'reviewers' | 'review-supervisors', id: string) {
+  const template = recipient === 'reviewers' ? 'REVIEW_REMINDER' : 'REVIEW_ESCALATION';
+  return staffNotificationsAbout(stack.database.db, id).filter((m) => m.template === template);
 }
 
 describe('a Temporal server restart', () => {

@@ -1,5 +1,6 @@
 // The activities the onboarding workflow calls for eligibility, notifications, screening, review
 // and activation, run against a real stack's database the way Temporal would call (and retry) them.
+import { staffNotificationsAbout } from '../../db/sqlite/repositories/staff-notifications';
 import { ApplicationFailure } from '@temporalio/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -415,17 +416,20 @@ describe('notify', () => {
     expect(calls).toBe(5);
   });
 
-  it('sends staff notifications to a role, and refuses bad input without retrying', async () => {
+  it('sends staff notifications to the console, not the SMS outbox, and refuses bad input', async () => {
     const key = `${randomUUID()}:remind`;
+    const applicationId = `app-${randomUUID()}`;
     await acts.notify({
       key,
       recipient: 'reviewers',
       channel: 'staff',
       template: 'REVIEW_REMINDER',
-      params: { applicationId: 'app-42' },
+      params: { applicationId },
     });
-    const [row] = readOutbox(stack.database.db, stack.config.piiKey, { idemKey: key });
-    expect(row?.text).toContain('app-42');
+    expect(readOutbox(stack.database.db, stack.config.piiKey, { idemKey: key })).toEqual([]);
+    const [row] = staffNotificationsAbout(stack.database.db, applicationId);
+    expect(row).toMatchObject({ recipient: 'role:reviewer', template: 'REVIEW_REMINDER' });
+    expect(JSON.parse(row!.body).text).toContain(applicationId);
     const bads: Omit<NotifyInput, 'key'>[] = [
       {
         recipient: 'not-a-phone',

@@ -1,6 +1,7 @@
 // Durable review timers (SPEC §1 step 6) with short configured durations on the real server: the
 // REVIEW_* settings reach the workflow and the texts reach the outbox. Each timer's rules, and
 // that a decision stops them: test/workflow/review.test.ts.
+import { staffNotificationsAbout } from '../../db/sqlite/repositories/staff-notifications';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEOPLE } from '../fixtures/id-card';
 import {
@@ -54,10 +55,14 @@ describe('review timers', () => {
     );
     expect(view).toMatchObject({ status: 'FAILED', reasons: [{ code: 'REVIEW_TIMEOUT' }] });
 
-    const reminders = (await outbox('reviewers')).filter((m) => m.text.includes(id));
-    const escalations = (await outbox('review-supervisors')).filter((m) => m.text.includes(id));
-    expect(reminders.map((m) => m.template)).toEqual(['REVIEW_REMINDER']);
-    expect(escalations.map((m) => m.template)).toEqual(['REVIEW_ESCALATION']);
+    // Staff are told in the console (and STAFF_WEBHOOK_URL), never through the SMS outbox.
+    const toStaff = staffNotificationsAbout(stack.database.db, id);
+    expect(toStaff.map((m) => [m.template, m.recipient])).toEqual([
+      ['REVIEW_REMINDER', 'role:reviewer'],
+      ['REVIEW_ESCALATION', 'role:ops'],
+    ]);
+    expect(await outbox('reviewers')).toEqual([]);
+    expect(await outbox('review-supervisors')).toEqual([]);
     // The status is recorded and the applicant told side by side: the text may trail the GET.
     const told = await eventually(
       async () => (await outbox(a.phone)).filter((m) => m.template === 'STATUS_CHANGED'),
