@@ -10,6 +10,7 @@ import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
 import { createNotifyActivities, type SmsTransport } from '../notifications/notify';
 import { createReviewDecisionActivities } from './review-decisions';
+import { createRetentionActivities } from './retention';
 import { createReviewSnapshotActivities } from './review-snapshot';
 import { createScreeningActivities } from './screening';
 import { createRescreenActivities } from './screening/rescreen';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWalletActivities(deps),
     ...createIdPhotoActivities(deps),
     ...createDeregistrationActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@
 // The methods' shapes are those of the SQLite repository functions without their first
 // (database) argument, made async: one definition, checked against both implementations.
 import type * as applicantLogins from './sqlite/repositories/applicant-logins';
+import type * as applicationRetention from './sqlite/repositories/application-retention';
 import type * as applicationStatus from './sqlite/repositories/application-status';
 import type * as applicationViews from './sqlite/repositories/application-views';
 import type * as auditLog from './sqlite/repositories/audit-log';
@@ -83,6 +84,10 @@ export type ApplicantLoginsRepository = Repository<
   | 'findVerifiedLogin'
   | 'replaceLoginHash'
   | 'phoneVerifiedByAnotherPerson'
+>;
+export type ApplicationRetentionRepository = Repository<
+  typeof applicationRetention,
+  'endedApplicationsBefore' | 'eraseEndedApplication'
 >;
 export type ApplicationStatusRepository = Repository<
   typeof applicationStatus,
@@ -203,6 +208,7 @@ export interface LedgerRepository {
 export interface Store
   extends
     ApplicantLoginsRepository,
+    ApplicationRetentionRepository,
     ApplicationStatusRepository,
     ApplicationViewsRepository,
     AuditLogRepository,

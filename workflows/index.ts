@@ -3,3 +3,4 @@ export { deregistration } from './deregistration';
 export { onboarding } from './onboarding';
 export { walletNotice } from './wallet-notice';
 export { watchlistRescreen } from './watchlist-rescreen';
+export { retentionSweep } from './retention-sweep';

@@ -69,6 +69,9 @@ export const applications = pgTable(
     // length when the view was taken: a newer view is never overwritten by an older one.
     view: text('view'),
     viewRevision: integer('view_revision'),
+    // When a FAILED or CANCELLED application's personal data was erased (RETENTION_AFTER,
+    // db/sqlite/repositories/application-retention.ts); its status and audit trail stay.
+    erasedAt: timestamp('erased_at', { mode: 'date', precision: 3, withTimezone: true }),
   },
   (t) => [
     index('applications_status_idx').on(t.status, t.createdAt),

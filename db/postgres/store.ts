@@ -10,6 +10,7 @@ import {
   type PgOptions,
 } from './client';
 import * as applicantLogins from './repositories/applicant-logins';
+import * as applicationRetention from './repositories/application-retention';
 import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
@@ -52,6 +53,7 @@ export function postgresStoreOf(handle: PgHandle) {
   const { db } = handle;
   const store = {
     ...bound(db, applicantLogins),
+    ...bound(db, applicationRetention),
     ...bound(db, applicationStatus),
     ...bound(db, applicationViews),
     ...bound(db, auditLog),

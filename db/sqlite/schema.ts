@@ -47,6 +47,9 @@ export const applications = sqliteTable(
     // length when the view was taken: a newer view is never overwritten by an older one.
     view: text('view'),
     viewRevision: integer('view_revision'),
+    // When a FAILED or CANCELLED application's personal data was erased (RETENTION_AFTER,
+    // db/sqlite/repositories/application-retention.ts); its status and audit trail stay.
+    erasedAt: integer('erased_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     index('applications_status_idx').on(t.status, t.createdAt),

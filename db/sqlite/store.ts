@@ -4,6 +4,7 @@
 import type { Store } from '../store';
 import { databaseIsReady, openDatabase, type AppDatabase, type DatabaseHandle } from './client';
 import * as applicantLogins from './repositories/applicant-logins';
+import * as applicationRetention from './repositories/application-retention';
 import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
@@ -56,6 +57,7 @@ export function sqliteStoreOf(handle: DatabaseHandle): Store {
   const { db } = handle;
   const modules = [
     applicantLogins,
+    applicationRetention,
     applicationStatus,
     applicationViews,
     auditLog,

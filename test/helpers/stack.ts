@@ -1,5 +1,6 @@
 // A real stack for one test file: an in-process worker on its own task queue and the API app,
-// both against the run's Temporal dev server and a fresh SQLite file.
+// both against the run's Temporal dev server and a fresh SQLite file, or a fresh PostgreSQL
+// database when the file runs in a PostgreSQL project (TEST_DATABASE=postgres) or is given one.
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/build';
-import { openDatabase } from '../../db/sqlite/client';
+import { openDatabase, type DatabaseHandle } from '../../db/sqlite/client';
+import { openStore } from '../../db/open-store';
+import type { Store } from '../../db/store';
+import { freshPostgresUrl } from './postgres';
 import { sqliteStoreOf } from '../../db/sqlite/store';
 import { loadConfig } from '../../config/config';
 import { createAppWorker } from '../../temporal/worker';
@@ -32,16 +36,21 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     runtimeInstalled = true;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'wallet-test-'));
+  const onPostgres = process.env.TEST_DATABASE === 'postgres' && env.DATABASE_URL === undefined;
   const config = loadConfig({
     DATA_DIR: dataDir,
+    ...(onPostgres ? { DATABASE_URL: await freshPostgresUrl() } : {}),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LOG_LEVEL: 'silent',
     ...env,
   });
-  // The stack's own connection: the Store for the worker, the handle for tests to look underneath.
-  const database = openDatabase(config.databaseFile);
-  const store = sqliteStoreOf(database);
+  // The stack's own connection: the Store for the worker; on SQLite also the handle, for tests
+  // that look underneath (those run on SQLite only).
+  let sqlite: DatabaseHandle | undefined;
+  let store: Store;
+  if (config.databaseUrl) store = await openStore(config);
+  else store = sqliteStoreOf((sqlite = openDatabase(config.databaseFile)));
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const photo = options.photo ? await startPhotoPipeline(config, store) : null;
   const temporalClient = createTemporalClient({ config, store });
@@ -91,8 +100,13 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   return {
     config,
     api,
-    database,
+    get database(): DatabaseHandle {
+      if (!sqlite)
+        throw new Error('stack.database is the SQLite handle: this test runs on SQLite only');
+      return sqlite;
+    },
     store,
+    photoStore: photo?.photoStore,
     temporalClient,
     staffToken: (role: 'reviewer' | 'ops', name = `${role}-1`) =>
       signStaffToken(config.authSecret, role, name),
@@ -106,7 +120,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
       await staffWebhooks?.stop();
       await photo?.close();
       await connection.close();
-      database.close();
+      await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -146,6 +146,7 @@ export async function startWorkflowTier() {
       (balances.get(walletId) ?? 0) === 0 ? { ok: true } : { ok: false, code: 'BALANCE_NOT_ZERO' },
     eraseWorkflowHistories: () => ({ deleted: 0, running: 0 }),
     eraseOutboxFor: () => undefined,
+    eraseEndedApplications: () => ({ erased: 0, more: false }),
   };
 
   const activities = Object.fromEntries(

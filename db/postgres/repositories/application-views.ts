@@ -3,7 +3,7 @@
 // and from any number of API processes race here; the upsert's guard decides, and PostgreSQL's
 // ON CONFLICT … DO UPDATE … WHERE locks the row and checks `view_revision` against its committed
 // version, so the newest view is what stays, in whatever order the writes commit.
-import { eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { openJson, personIdOf, SealedDataError, sealJson } from '../../../crypto/pii';
 import type { ApplicationView } from '../../../domain/contract';
@@ -48,7 +48,11 @@ export async function saveApplicationView(
         view: excluded(applications.view),
         viewRevision: excluded(applications.viewRevision),
       },
-      setWhere: or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
+      // Never over an erased application's row (RETENTION_AFTER): erased stays erased.
+      setWhere: and(
+        isNull(applications.erasedAt),
+        or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
+      ),
     });
 }
 
@@ -74,9 +78,14 @@ export async function loadApplicationView(
   applicationId: string,
 ): Promise<ApplicationView | 'ERASED' | null> {
   const [row] = await db
-    .select({ view: applications.view, personId: applications.personId })
+    .select({
+      view: applications.view,
+      personId: applications.personId,
+      erasedAt: applications.erasedAt,
+    })
     .from(applications)
     .where(eq(applications.id, applicationId));
+  if (row?.erasedAt) return 'ERASED';
   if (!row?.view || !row.personId) return null;
   const key = await loadPersonKey(db, piiKey, row.personId);
   if (!key) return 'ERASED';

@@ -7,7 +7,7 @@
 // (an attempt used, a resend) is the answer to an update, which the API saves before answering.
 // Each view carries its workflow's history length as `revision`, so writes from the worker and
 // from any number of API processes, in whatever order, leave the newest one.
-import { eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { excluded, preparedPerDatabase, type AppDatabase } from '../client';
 import { applications } from '../schema';
 import type { ApplicationView } from '../../../domain/contract';
@@ -37,9 +37,13 @@ const upsertView = preparedPerDatabase((db) =>
         view: excluded(applications.view),
         viewRevision: excluded(applications.viewRevision),
       },
-      setWhere: or(
-        isNull(applications.viewRevision),
-        lt(applications.viewRevision, sql.placeholder('viewRevision')),
+      // Never over an erased application's row (RETENTION_AFTER): erased stays erased.
+      setWhere: and(
+        isNull(applications.erasedAt),
+        or(
+          isNull(applications.viewRevision),
+          lt(applications.viewRevision, sql.placeholder('viewRevision')),
+        ),
       ),
     })
     .prepare(),
@@ -79,7 +83,11 @@ export function prepareViewsFor(db: AppDatabase, piiKey: Buffer, idNumber: strin
 // Every GET of an application and every step that reads it first goes through this read.
 const viewOf = preparedPerDatabase((db) =>
   db
-    .select({ view: applications.view, personId: applications.personId })
+    .select({
+      view: applications.view,
+      personId: applications.personId,
+      erasedAt: applications.erasedAt,
+    })
     .from(applications)
     .where(eq(applications.id, sql.placeholder('id')))
     .prepare(),
@@ -95,6 +103,7 @@ export function loadApplicationView(
   applicationId: string,
 ): ApplicationView | 'ERASED' | null {
   const row = viewOf(db).get({ id: applicationId });
+  if (row?.erasedAt) return 'ERASED';
   if (!row?.view || !row.personId) return null;
   const key = loadPersonKey(db, piiKey, row.personId);
   if (!key) return 'ERASED';

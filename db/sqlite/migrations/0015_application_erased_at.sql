@@ -1,0 +1,1 @@
+ALTER TABLE `applications` ADD `erased_at` integer;
