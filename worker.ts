@@ -4,6 +4,7 @@ import { openStore } from './db/open-store';
 import { loadConfig } from './config/config';
 import { connectWorker, createAppWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';
+import { ensureSchedules } from './temporal/schedules';
 import { startPhotoPipeline } from './activities/photo/pipeline';
 import { staffNotificationQueue, startWebhookDispatcher } from './webhooks/dispatcher';
 import { startNoticeRelay } from './notifications/notice-relay';
@@ -16,6 +17,8 @@ async function main() {
   const connection = await connectWorker(config);
   // A client for the activities that act on Temporal itself (erasing a closed wallet's histories).
   const temporalClient = createTemporalClient({ config, store });
+  // The retention sweep's schedule (SPEC §9): every worker makes sure it is there, with its settings.
+  await ensureSchedules(temporalClient, config);
   const photo = await startPhotoPipeline(config, store);
   // Event webhooks (SPEC §6): delivered from the outbox table until acknowledged.
   const webhooks =
