@@ -1,5 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// Integration files that run on PostgreSQL as well (TEST_DATABASE=postgres: the test stack opens a
+// fresh PostgreSQL database): the flows, money, claims and erasure. The others look underneath at
+// the SQLite file and run on SQLite only.
+const ON_BOTH_DATABASES = [
+  'onboarding-flow',
+  'onboarding-review',
+  'onboarding-cancel-idempotency',
+  'deregistration-refill',
+  'payment-password-races',
+  'floods-and-oracles',
+  'resubmission-view',
+  'screening-repeats',
+  'retention',
+].map((name) => `test/integration/${name}.test.ts`);
+// Only on PostgreSQL: many processes on one database, and the database going away.
+const ONLY_POSTGRES = ['many-processes', 'database-outage'].map(
+  (name) => `test/integration/${name}.test.ts`,
+);
+
 export default defineConfig({
   test: {
     // The Temporal SDK's native bridge crashes under worker threads (sdk-typescript#876).
@@ -57,8 +76,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ONLY_POSTGRES,
           // One real Temporal dev server for the whole run, started here.
           globalSetup: ['test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-postgres',
+          include: [...ON_BOTH_DATABASES, ...ONLY_POSTGRES],
+          // Its own Temporal dev server and one throwaway PostgreSQL cluster for the run.
+          globalSetup: ['test/global-setup.ts', 'test/helpers/postgres.ts'],
+          env: { TEST_DATABASE: 'postgres' },
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -1,8 +1,7 @@
-// The database the many-process test shares between its processes.
+// The database the many-process test shares between its processes: a fresh PostgreSQL database on
+// the run's cluster, so that each process has its own data directory and nothing on a shared disk.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freshPostgresUrl } from './postgres';
 
 export interface SharedDatabase {
   /** What every process needs in its environment to reach it. */
@@ -14,11 +13,9 @@ export interface SharedDatabase {
 }
 
 export async function manyProcessDatabase(): Promise<SharedDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wallet-many-db-'));
   return {
-    env: {},
-    dataDir,
+    env: { DATABASE_URL: await freshPostgresUrl() },
     piiKey: randomBytes(32).toString('hex'),
-    close: async () => rmSync(dataDir, { recursive: true, force: true }),
+    close: async () => undefined,
   };
 }

@@ -4,41 +4,20 @@
 // database. Without PostgreSQL binaries the run fails, saying what to install: never a skip.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { freePort } from './ports';
+import { resolvePostgres } from './resolve/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The cluster's maintenance database; test files make their own with freshPostgresUrl. */
     postgresUrl: string;
   }
-}
-
-const INSTALL_HINT =
-  'PostgreSQL 15 or newer is needed for the store tests: apt-get install -y ' +
-  '--no-install-recommends postgresql (Debian), or put its bin directory in POSTGRES_BIN_DIR.';
-
-/** The directory holding initdb and pg_ctl: the one place binaries are looked for. */
-export function postgresBinDir(): string {
-  const fromEnv = process.env.POSTGRES_BIN_DIR;
-  if (fromEnv) {
-    if (existsSync(join(fromEnv, 'initdb'))) return fromEnv;
-    throw new Error(`POSTGRES_BIN_DIR=${fromEnv} holds no initdb. ${INSTALL_HINT}`);
-  }
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => /^\d+$/.test(v) && Number(v) >= 15)
-        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (!versions.length) throw new Error(`No PostgreSQL found in ${root}. ${INSTALL_HINT}`);
-  return join(root, versions[0]!, 'bin');
 }
 
 export interface PostgresCluster {
@@ -55,18 +34,18 @@ export interface PostgresCluster {
 
 /** initdb and start a cluster in a temp dir; owned by `postgres` when this process is root. */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
-  const bin = postgresBinDir();
+  const { binDir: bin, osUser } = await resolvePostgres();
   const dir = mkdtempSync(join(tmpdir(), 'wallet-pg-'));
-  const asRoot = process.getuid?.() === 0;
+  const asRoot = osUser !== undefined;
   const run = (tool: string, args: string[]) => {
-    const [command, argv] = asRoot
-      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+    const [command, argv] = osUser
+      ? ['runuser', ['-u', osUser, '--', join(bin, tool), ...args]]
       : [join(bin, tool), args];
     execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   if (asRoot) {
     const id = (flag: string) =>
-      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+      Number(execFileSync('id', [flag, osUser], { encoding: 'utf8' }));
     chownSync(dir, id('-u'), id('-g'));
   }
   const data = join(dir, 'data');
