@@ -14,6 +14,7 @@ import * as applicationRetention from './repositories/application-retention';
 import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
+import * as caseClaims from './repositories/case-claims';
 import { createLedger } from './repositories/ledger';
 import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
@@ -23,6 +24,8 @@ import * as reviewQueue from './repositories/review-queue';
 import * as reviewSnapshots from './repositories/review-snapshots';
 import * as sandboxBankAccounts from './repositories/sandbox-bank-accounts';
 import * as screeningRepeats from './repositories/screening-repeats';
+import * as staffAccounts from './repositories/staff-accounts';
+import * as staffNotifications from './repositories/staff-notifications';
 import * as temporalSubjects from './repositories/temporal-subjects';
 import * as throttles from './repositories/throttles';
 import * as walletClosure from './repositories/wallet-closure';
@@ -57,6 +60,7 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, applicationStatus),
     ...bound(db, applicationViews),
     ...bound(db, auditLog),
+    ...bound(db, caseClaims),
     ...bound(db, outbox),
     ...bound(db, personClaims),
     ...bound(db, personKeys),
@@ -64,6 +68,8 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, reviewSnapshots),
     ...bound(db, sandboxBankAccounts),
     ...bound(db, screeningRepeats),
+    ...bound(db, staffAccounts),
+    ...bound(db, staffNotifications),
     ...bound(db, temporalSubjects),
     ...bound(db, throttles),
     ...bound(db, walletClosure),
