@@ -23,6 +23,10 @@ export const NO_PERSONAL_DATA = {
   webhook_events: 'ids and statuses only',
   wallet_notices: 'wallet ids and kinds only (the phone is looked up when sent)',
   throttle_hits: 'keyed hashes of phones, cards and client addresses; expire within a day',
+  staff_accounts: "the bank's staff, not its customers: username, role, password hash",
+  staff_sessions: "staff console sessions (a hash of the cookie's token), not customers",
+  case_claims: 'application id and the claiming reviewer only',
+  staff_notifications: 'review reminders and escalations: application ids and due times only',
 } as const;
 
 /** Files outside the database that hold personal data, and how they go. */
