@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { PgDatabase as AnyPgDatabase } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema';
+import { isDatabaseUnavailable } from '../shared/unavailable';
 
 export type PgDatabase = NodePgDatabase<typeof schema>;
 /** The database or a transaction on it: what repository functions take. */
@@ -66,6 +67,9 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
   // An idle connection dropped by the server (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a fresh one.
   pool.on('error', () => undefined);
+  // Nor one dropped while checked out between queries (inside a transaction): the pending query
+  // fails with the error, and the client itself must not emit it unheard.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await migratePostgres(pool);
   } catch (error) {
@@ -73,7 +77,32 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
     throw error;
   }
   const db = drizzle(pool, { schema });
+  db.transaction = transactionsOn(pool);
   return { db, pool, close: () => pool.end() };
+}
+
+/**
+ * `db.transaction` on the pool, holding its connection in this code's hands: drizzle's own
+ * (0.45) leaves the connection checked out for good when BEGIN itself fails (the server just
+ * went away), so that every outage shrinks the pool until it is empty and `pool.end()` never
+ * returns. Here the connection goes back whatever fails, and a broken one is destroyed.
+ */
+function transactionsOn(pool: pg.Pool): PgDatabase['transaction'] {
+  const sessions = new WeakMap<pg.PoolClient, PgDatabase>();
+  return async (run, config) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      let session = sessions.get(client);
+      if (!session) sessions.set(client, (session = drizzle(client, { schema })));
+      return await session.transaction(run, config);
+    } catch (error) {
+      if (error instanceof Error && isDatabaseUnavailable(error)) broken = error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
 }
 
 export async function postgresIsReady(handle: PgHandle): Promise<boolean> {
