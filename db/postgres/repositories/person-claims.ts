@@ -1,10 +1,11 @@
 // Which application a person is in (SPEC §1 step 1) on PostgreSQL: one claim per person, taken
 // under the person's lock (person-lock.ts) so that two applications of one person racing each
 // other cannot both pass (see db/sqlite/repositories/person-claims.ts).
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { ClaimResult } from '../../sqlite/repositories/person-claims';
-import type { PgExecutor, PgTx } from '../client';
-import { applicantLogins, applications, personClaims } from '../schema';
+import type { PgExecutor } from '../client';
+import { applications, personClaims } from '../schema';
+import { upsertApplicantLogin as upsertLogin } from './applicant-logins';
 import { lockPerson } from './person-lock';
 
 export type { ClaimResult };
@@ -12,41 +13,6 @@ export type { ClaimResult };
 // An application in one of these states will never release its claim by itself any more; a
 // claim it still holds (its workflow ended without releasing) must not lock the person out.
 const FINISHED_STATUSES = ['FAILED', 'CANCELLED'];
-
-/**
- * The login of an application that passed eligibility; a changed phone is unverified again.
- * The same statement as upsertApplicantLogin (db/sqlite/repositories/applicant-logins.ts); kept
- * here until the PostgreSQL applicant-logins repository is there to import.
- */
-async function upsertLogin(
-  tx: PgTx,
-  login: {
-    applicationId: string;
-    personId: string;
-    phoneIndex: string;
-    passwordHash: string;
-    at: Date;
-  },
-): Promise<void> {
-  await tx
-    .insert(applicantLogins)
-    .values({
-      applicationId: login.applicationId,
-      personId: login.personId,
-      phoneIndex: login.phoneIndex,
-      passwordHash: login.passwordHash,
-      createdAt: login.at,
-    })
-    .onConflictDoUpdate({
-      target: applicantLogins.applicationId,
-      set: {
-        personId: login.personId,
-        phoneIndex: login.phoneIndex,
-        passwordHash: login.passwordHash,
-        phoneVerifiedAt: sql`CASE WHEN ${applicantLogins.phoneIndex} = ${login.phoneIndex} THEN ${applicantLogins.phoneVerifiedAt} END`,
-      },
-    });
-}
 
 /**
  * Claims the person for this application and records its login, unless the person has a wallet

@@ -2,44 +2,18 @@
 // person's claim turning into WALLET commit together, under the person's lock; a retry, even
 // after a commit whose answer was lost, finds the row and answers the same id. The wallet's first
 // status is audited and, with WEBHOOK_URL set, queued as an event webhook in that transaction.
-import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Tier } from '../../../domain/tiers';
-import { sealJson } from '../../../crypto/pii';
-import { unwrapPersonKey } from '../../shared/person-key-cache';
 import type { CreatedWallet } from '../../sqlite/repositories/wallets';
-import { sealOwnerPhone } from '../../sqlite/repositories/wallet-owner';
+import { sealOwnerPhone } from '../../shared/owner-phone';
 import type { PgExecutor } from '../client';
-import { personClaims, personKeys, wallets } from '../schema';
+import { personClaims, wallets } from '../schema';
 import { appendAudit } from './audit-log';
 import { lockPerson } from './person-lock';
+import { personKey } from './person-keys';
 import { queueStatusEvent } from './status-events';
 
 export type { CreatedWallet };
-
-/**
- * The person's data key, made on first use: the statements of personKey
- * (db/sqlite/repositories/person-keys.ts), kept here until the PostgreSQL person-keys repository
- * is there to import.
- */
-async function ownerKeyOf(db: PgExecutor, piiKey: Buffer, personId: string): Promise<Buffer> {
-  const context = `person-key:${personId}`;
-  const fresh = () => sealJson(piiKey, randomBytes(32).toString('base64'), context);
-  await db
-    .insert(personKeys)
-    .values({ personId, wrappedKey: fresh(), createdAt: new Date() })
-    .onConflictDoNothing();
-  await db
-    .update(personKeys)
-    .set({ wrappedKey: fresh(), createdAt: new Date(), deletedAt: null })
-    .where(and(eq(personKeys.personId, personId), isNull(personKeys.wrappedKey)));
-  const [row] = await db
-    .select({ wrappedKey: personKeys.wrappedKey })
-    .from(personKeys)
-    .where(eq(personKeys.personId, personId));
-  if (!row?.wrappedKey) throw new Error('person key vanished while being created');
-  return unwrapPersonKey(piiKey, personId, row.wrappedKey);
-}
 
 export async function createWalletOnce(
   db: PgExecutor,
@@ -55,7 +29,7 @@ export async function createWalletOnce(
     webhooks: boolean;
   },
 ): Promise<CreatedWallet> {
-  const ownerKey = await ownerKeyOf(db, piiKey, input.personId);
+  const ownerKey = await personKey(db, piiKey, input.personId);
   const { personId } = input;
   const now = new Date();
   return db.transaction(async (tx): Promise<CreatedWallet> => {
