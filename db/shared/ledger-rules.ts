@@ -130,3 +130,49 @@ export async function ledgerOutcome<T>(call: () => Promise<T> | T): Promise<Ledg
     throw error;
   }
 }
+
+/** The columns of a ledger row both databases' schemas give (their row types differ only in name). */
+export interface LedgerRow {
+  id: string;
+  type: LedgerTransaction['type'];
+  status: LedgerTransaction['status'];
+  amount: number;
+  balanceAfter: number;
+  merchantId: string | null;
+  createdAt: Date;
+}
+
+export function assertAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new LedgerError('INVALID_INPUT', 'The amount must be a positive whole number of fen.');
+}
+
+export function assertKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 128)
+    throw new LedgerError('INVALID_INPUT', 'An idempotency key of 1–128 characters is required.');
+}
+
+export function toTransaction(row: LedgerRow): LedgerTransaction {
+  return {
+    transactionId: row.id,
+    type: row.type,
+    status: row.status,
+    amount: row.amount,
+    balanceAfter: row.balanceAfter,
+    ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A refusal decided inside a transaction that must still commit (a risk freeze). */
+export class Refusal {
+  constructor(readonly error: LedgerError) {}
+}
+
+/** A check that must wait: the allowed attempts are all being checked right now. */
+export const UNDER_WAY = Symbol('under way');
+
+/** The stored first result of an idempotency key. */
+export function replayOf(row: LedgerRow): MovementResult {
+  return { transaction: toTransaction(row), balance: row.balanceAfter, replayed: true };
+}

@@ -22,11 +22,16 @@ import {
   RISK_MONITOR_ACTOR,
   RISK_WINDOW_MS,
   type LedgerOptions,
-  type LedgerTransaction,
   type MovementResult,
   type TransactionPage,
   type WalletSummary,
-} from '../../sqlite/repositories/ledger';
+  assertAmount,
+  assertKey,
+  toTransaction,
+  Refusal,
+  UNDER_WAY,
+  replayOf,
+} from '../../shared/ledger-rules';
 import type { Ledger } from '../../store';
 import type { PgExecutor, PgTx } from '../client';
 import {
@@ -40,41 +45,6 @@ import { queueStatusEvent } from './status-events';
 import { queueWalletNotice } from './wallet-notices';
 
 type WalletRow = typeof wallets.$inferSelect;
-type TransactionRow = typeof walletTransactions.$inferSelect;
-
-function assertAmount(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount <= 0)
-    throw new LedgerError('INVALID_INPUT', 'The amount must be a positive whole number of fen.');
-}
-
-function assertKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 128)
-    throw new LedgerError('INVALID_INPUT', 'An idempotency key of 1–128 characters is required.');
-}
-
-function toTransaction(row: TransactionRow): LedgerTransaction {
-  return {
-    transactionId: row.id,
-    type: row.type,
-    status: row.status,
-    amount: row.amount,
-    balanceAfter: row.balanceAfter,
-    ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-/** A refusal decided inside a transaction that must still commit (a risk freeze). */
-class Refusal {
-  constructor(readonly error: LedgerError) {}
-}
-
-/** A check that must wait: the allowed attempts are all being checked right now. */
-const UNDER_WAY = Symbol('under way');
-
-function replayOf(row: TransactionRow): MovementResult {
-  return { transaction: toTransaction(row), balance: row.balanceAfter, replayed: true };
-}
 
 async function walletRow(
   db: PgExecutor,

@@ -31,6 +31,12 @@ import {
   requestHashOf,
   chinaDayStart,
   ledgerOutcome,
+  assertAmount,
+  assertKey,
+  toTransaction,
+  Refusal,
+  UNDER_WAY,
+  replayOf,
   type LedgerErrorCode,
   type LedgerTransaction,
   type MovementResult,
@@ -62,44 +68,9 @@ export {
   type LedgerOperation,
 };
 
-function assertAmount(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount <= 0)
-    throw new LedgerError('INVALID_INPUT', 'The amount must be a positive whole number of fen.');
-}
-
-function assertKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 128)
-    throw new LedgerError('INVALID_INPUT', 'An idempotency key of 1–128 characters is required.');
-}
-
 type WalletRow = typeof wallets.$inferSelect;
-type TransactionRow = typeof walletTransactions.$inferSelect;
 /** A transaction of the app database, as `db.transaction` hands it to its callback. */
 export type Tx = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
-
-function toTransaction(row: TransactionRow): LedgerTransaction {
-  return {
-    transactionId: row.id,
-    type: row.type,
-    status: row.status,
-    amount: row.amount,
-    balanceAfter: row.balanceAfter,
-    ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-/** A refusal decided inside a transaction that must still commit (a risk freeze). */
-class Refusal {
-  constructor(readonly error: LedgerError) {}
-}
-
-/** A check that must wait: the allowed attempts are all being checked right now. */
-const UNDER_WAY = Symbol('under way');
-
-function replayOf(row: TransactionRow): MovementResult {
-  return { transaction: toTransaction(row), balance: row.balanceAfter, replayed: true };
-}
 
 export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
   const now = options.now ?? (() => new Date());
