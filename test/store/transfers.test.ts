@@ -212,7 +212,7 @@ describe.each(STORES)('transfers and payment codes on $dialect', ({ open }) => {
         ),
       );
       const failed = outcomes.filter((o) => o.status === 'rejected');
-      expect(failed, String(failed.map((f) => (f).reason))).toEqual([]);
+      expect(failed, String(failed.map((f) => f.reason))).toEqual([]);
       let sum = 0;
       for (const [a, b] of pairs) {
         const [x, y] = [await balance(a!.id), await balance(b!.id)];
@@ -281,6 +281,11 @@ describe.each(STORES)('transfers and payment codes on $dialect', ({ open }) => {
       expect((await refusal(ledger.issuePaymentCode(wallet.id, 'digest-f'))).code).toBe(
         'WALLET_FROZEN',
       );
+      // Closing the wallet erases its codes with its history.
+      const codes = () => h.rows(`SELECT id FROM payment_codes WHERE wallet_id = '${wallet.id}'`);
+      expect(await codes()).toHaveLength(3);
+      await h.eraseWalletHistory(wallet.id);
+      expect(await codes()).toEqual([]);
     });
 
     it('of merchants charging one code at once from two connections, exactly one wins', async () => {
