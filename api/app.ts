@@ -21,6 +21,8 @@ import ops from './routes/ops';
 import sandbox from './routes/sandbox';
 import sessions from './routes/sessions';
 import wallets from './routes/wallets';
+import transfers from './routes/transfers';
+import merchant from './routes/merchant';
 
 export interface AppOptions {
   config: Config;
@@ -46,6 +48,8 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(ops);
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });
+  await fastify.register(transfers, { config });
+  await fastify.register(merchant, { config });
   await fastify.register(deregistration, { config });
   await fastify.register(codec, { config, prefix: '/codec' });
   await fastify.register(consolePages, { config });

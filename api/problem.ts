@@ -60,6 +60,10 @@ const STATUS_OF: Partial<Record<ProblemCode, number>> = {
   TOO_MANY_REQUESTS: 429,
   HEADERS_TOO_LARGE: 431,
   OTP_RESEND_TOO_SOON: 429,
+  // Rules saying no (SPEC §2.1), listed so the table names every code of the spec's wallet use.
+  RECIPIENT_NOT_FOUND: 422,
+  PAYMENT_CODE_INVALID: 422,
+  PAYMENT_CODE_EXPIRED: 422,
   INTERNAL_ERROR: 500,
   TEMPORAL_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
@@ -109,10 +113,7 @@ export const temporalUnavailable = () =>
   retryShortly('TEMPORAL_UNAVAILABLE', 'The workflow service is unreachable; try again shortly.');
 /** The app database cannot be reached: nothing was written; the same request may be sent again. */
 export const databaseUnavailable = () =>
-  retryShortly(
-    'SERVICE_UNAVAILABLE',
-    'The database is unreachable right now; try again shortly.',
-  );
+  retryShortly('SERVICE_UNAVAILABLE', 'The database is unreachable right now; try again shortly.');
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */
 export const readLater = () =>
   retryShortly(

@@ -21,6 +21,16 @@ export const THROTTLES = {
   applicationsPerCard: { bucket: 'applications-per-card', max: 5, windowMs: 24 * HOUR },
   /** POST /v1/sessions from one client address, whatever the phone (password spraying). */
   loginPerClient: { bucket: 'login-per-client', max: 30, windowMs: 10 * MINUTE },
+  /**
+   * Recipient look-ups (GET /v1/wallets/recipients) per caller, with the transfers refused
+   * RECIPIENT_NOT_FOUND: both tell whether a phone has a wallet, so a wallet may ask about a
+   * few dozen numbers a day, not sweep the numbering plan.
+   */
+  recipientLookupsPerCaller: {
+    bucket: 'recipient-lookups-per-caller',
+    max: 30,
+    windowMs: 24 * HOUR,
+  },
 } satisfies Record<string, ThrottleRule>;
 
 export type ThrottleName = keyof typeof THROTTLES;

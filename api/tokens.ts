@@ -1,8 +1,9 @@
 // Token claims and signing options, shared by the API and `npm run token` so they cannot drift.
 import { createSigner } from 'fast-jwt';
 
-export const ROLES = ['applicant', 'reviewer', 'ops'] as const;
+export const ROLES = ['applicant', 'reviewer', 'ops', 'merchant'] as const;
 export type Role = (typeof ROLES)[number];
+/** Roles of `npm run token` tokens; merchants (SPEC §2.1) charge payment codes and nothing else. */
 export type StaffRole = Exclude<Role, 'applicant'>;
 
 export interface TokenClaims {
@@ -23,6 +24,13 @@ export function applicantClaims(applicationId: string): TokenClaims {
 
 export function staffClaims(role: StaffRole, name: string): TokenClaims {
   return { sub: `${role}:${name}`, role };
+}
+
+/** The merchant id a merchant token was issued for (`merchant:<id>`), or null. */
+export function merchantIdOf(claims: TokenClaims): string | null {
+  return claims.role === 'merchant' && claims.sub.startsWith('merchant:')
+    ? claims.sub.slice('merchant:'.length)
+    : null;
 }
 
 export function signStaffToken(secret: string, role: StaffRole, name: string): string {

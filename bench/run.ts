@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, one table each, and all rows in bench/results.json with the
 // machine they were measured on. Ratios are measured side by side in the same run.
 //
-//   BENCH_ONLY=photo,flow,rss,control,api,database   which benchmarks (default: all; rss includes flow)
+//   BENCH_ONLY=photo,flow,rss,control,api,transfers,database   which benchmarks (default: all;
+//                                rss includes flow)
 //   BENCH_APPS=1000              applications per full-flow batch (rss runs two batches)
 //   BENCH_CONCURRENCY=10         applications in flight in the full flow
 //   BENCH_OCR_WORKERS=1          OCR_WORKERS of the worker process and of the OCR baseline pool
@@ -9,6 +10,7 @@
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
 //   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
+//   BENCH_TRANSFER_SAMPLES=200   round trips per series in the transfer-against-payment benchmark
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -20,6 +22,7 @@ import { runControlPlaneBench } from './control-plane';
 import { runDatabaseBench } from './database';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
+import { runTransferBench } from './transfers';
 import {
   cpuTicks,
   envNumber,
@@ -31,7 +34,7 @@ import {
   type BenchRow,
 } from './stack';
 
-const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'database'] as const;
+const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'transfers', 'database'] as const;
 type BenchName = (typeof ALL)[number];
 
 const only = new Set(
@@ -60,6 +63,7 @@ const settings = {
   postRps: envNumber('BENCH_POST_RPS', 5, false),
   apiSeconds: envNumber('BENCH_API_SECONDS', 30),
   databaseApps: envNumber('BENCH_DB_APPS', 200),
+  transferSamples: envNumber('BENCH_TRANSFER_SAMPLES', 200),
 };
 
 const resultsFile = join(import.meta.dirname, 'results.json');
@@ -104,7 +108,7 @@ if (wants('photo')) {
   record('photo', 'photo pipeline', rows, machineDuring());
 }
 
-if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
+if (wants('flow') || wants('rss') || wants('control') || wants('api') || wants('transfers')) {
   console.log(`\nstarting Temporal (in memory), the worker and the API as child processes`);
   const stack = await startBenchStack({ ocrWorkers: settings.ocrWorkers });
   const processes = `worker pid ${stack.worker.pid}, api pid ${stack.api.pid}, temporal pid ${stack.temporalPid ?? '?'}`;
@@ -165,6 +169,20 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         getRps: settings.getRps,
         postRps: settings.postRps,
         seconds: settings.apiSeconds,
+        servicesNice: stack.servicesNice,
+        ...machineDuring(),
+      });
+    }
+    if (wants('transfers')) {
+      const machineDuring = machineSince();
+      const rows = await runTransferBench(stack, {
+        samples: settings.transferSamples,
+        warmup: 10,
+      });
+      record('transfers', "a transfer's round trip against a payment's", rows, {
+        samples: settings.transferSamples,
+        sequential: true,
+        alternating: true,
         servicesNice: stack.servicesNice,
         ...machineDuring(),
       });

@@ -7,7 +7,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { normalizeBankCard, normalizeIdNumber } from '../domain/fields';
 
 export type KeyPurpose = 'encryption' | 'blind-index' | 'photos' | 'temporal' | 'review-decisions';
-export type BlindIndexPurpose = 'id-number' | 'phone' | 'bank-card' | 'photo' | 'recipient';
+export type BlindIndexPurpose =
+  'id-number' | 'phone' | 'bank-card' | 'photo' | 'recipient' | 'payment-code';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -86,6 +87,7 @@ function canonical(purpose: BlindIndexPurpose, value: string): string {
       return normalizeBankCard(value);
     case 'phone':
     case 'recipient':
+    case 'payment-code':
       return value.trim();
     case 'photo':
       return value.trim().toLowerCase();

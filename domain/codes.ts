@@ -84,6 +84,9 @@ export const REASON_CODES = [
   'PENDING_TRANSACTIONS',
   'INVALID_STATE',
   'CASE_CLAIMED_BY_OTHER',
+  'RECIPIENT_NOT_FOUND',
+  'PAYMENT_CODE_INVALID',
+  'PAYMENT_CODE_EXPIRED',
   // Not named by the spec, which is silent on these cases.
   'INVALID_LOGIN_PASSWORD',
   'GUARDIAN_CONSENT_EXPIRED',

@@ -50,6 +50,9 @@ const MESSAGES: Record<ReasonCode, string> = {
   PENDING_TRANSACTIONS: 'A transaction is still pending.',
   INVALID_STATE: 'This cannot be done at this stage.',
   CASE_CLAIMED_BY_OTHER: 'Another reviewer has claimed this case.',
+  RECIPIENT_NOT_FOUND: 'No wallet can receive money at this phone number.',
+  PAYMENT_CODE_INVALID: 'The payment code is not valid or has already been used.',
+  PAYMENT_CODE_EXPIRED: 'The payment code has expired; ask for a new one.',
   GUARDIAN_CONSENT_EXPIRED: 'The guardian did not consent in time.',
   INVALID_LOGIN_PASSWORD: 'The login password must be 8–64 characters with letters and digits.',
 };

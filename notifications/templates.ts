@@ -15,6 +15,7 @@ export const NOTIFICATION_TEMPLATES = [
   'WALLET_ACTIVATED',
   'WALLET_FROZEN',
   'WALLET_UNFROZEN',
+  'TRANSFER_RECEIVED',
   'DEREGISTRATION_STATUS',
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
@@ -137,6 +138,15 @@ const RENDER: Record<NotificationTemplate, (p: Params) => string> = {
     'Please contact customer service.',
   WALLET_UNFROZEN: () =>
     '【钱包】您的钱包已解冻，可正常使用。Your wallet has been unfrozen and can be used again.',
+  // A transfer in (SPEC §2.1): the amount only; who sent it is in the app, not in an SMS.
+  TRANSFER_RECEIVED: (p) => {
+    const [amount] = need(p, 'TRANSFER_RECEIVED', 'amount');
+    const fen = Number(amount);
+    if (!Number.isSafeInteger(fen) || fen <= 0)
+      throw new TemplateError(`TRANSFER_RECEIVED: bad amount "${amount}"`);
+    const yuan = `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+    return `【钱包】您收到一笔转账，金额¥${yuan}。You received a transfer of CNY ${yuan}.`;
+  },
   DEREGISTRATION_STATUS: (p) => {
     const [status] = need(p, 'DEREGISTRATION_STATUS', 'status');
     const text = DEREGISTRATION_TEXT[status!];

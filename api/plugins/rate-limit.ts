@@ -51,6 +51,10 @@ export const RATE_LIMITS = {
   paymentPassword: { max: 20, windowMs: 10 * MINUTE },
   /** Withdrawals and payments on one wallet: each checks the payment password. */
   money: { max: 60, windowMs: MINUTE },
+  /** Payment codes issued for one wallet (a code lives 60 s; an app refreshes it). */
+  paymentCodes: { max: 30, windowMs: MINUTE },
+  /** POST /v1/merchant/charges from one client: a till charges many customers. */
+  merchantCharges: { max: 600, windowMs: MINUTE },
   /** Deregistration and withdraw-all on one wallet: each checks the payment password. */
   deregistration: { max: 20, windowMs: 10 * MINUTE },
 } satisfies Record<string, Limit>;

@@ -7,10 +7,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config';
-import { webhooksEnabled, type MovementResult, type WalletSummary } from '../../db/store';
+import { webhooksEnabled, type MovementResult } from '../../db/store';
 import { rateLimited } from '../plugins/rate-limit';
-import { ledgerCall, ledgerProblem } from '../ledger-calls';
-import { notFound } from '../problem';
+import { ledgerCall } from '../ledger-calls';
+import { visibleWallet as visibleWalletOf } from '../wallet-access';
 import { signalBalanceChanged } from './deregistration';
 import { IdParams, problemResponses } from '../schemas/common';
 import {
@@ -31,18 +31,8 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
   });
 
   /** The wallet if the caller may see it: ops any, an applicant only the one it opened. */
-  async function visibleWallet(request: FastifyRequest, id: string): Promise<WalletSummary> {
-    let wallet: WalletSummary;
-    try {
-      wallet = await ledger.summary(id);
-    } catch (error) {
-      throw ledgerProblem(error);
-    }
-    // Someone else's wallet is indistinguishable from one that does not exist.
-    if (request.user.role === 'applicant' && request.user.applicationId !== wallet.applicationId)
-      throw notFound('wallet');
-    return wallet;
-  }
+  const visibleWallet = (request: FastifyRequest, id: string) =>
+    visibleWalletOf(ledger, request, id);
 
   async function sendMovement(reply: FastifyReply, walletId: string, result: MovementResult) {
     // A deregistration waiting for a zero balance hears about every movement at once.
@@ -144,7 +134,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       onRequest: app.requireRole('applicant'),
       config: rateLimited('money'),
       schema: {
-        summary: 'Pay a merchant (payment password required)',
+        summary: 'Pay a merchant or a bill (payment password required; `reference` optional)',
         tags: ['wallets'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -156,9 +146,10 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     async (request, reply) => {
       const { id } = request.params;
       await visibleWallet(request, id);
-      const { amount, merchantId, paymentPassword } = request.body;
+      const { amount, merchantId, paymentPassword, reference } = request.body;
+      const key = request.headers['idempotency-key'];
       const result = await ledgerCall(() =>
-        ledger.pay(id, amount, merchantId, request.headers['idempotency-key'], paymentPassword),
+        ledger.pay(id, amount, merchantId, key, paymentPassword, reference),
       );
       return sendMovement(reply, request.params.id, result);
     },

@@ -25,6 +25,7 @@ export const fieldReasonCodes: Record<string, ReasonCode> = {
   name: 'INVALID_NAME',
   idNumber: 'INVALID_ID_NUMBER',
   phone: 'INVALID_PHONE',
+  toPhone: 'INVALID_PHONE',
   bankCardNumber: 'INVALID_BANK_CARD',
   loginPassword: 'INVALID_LOGIN_PASSWORD',
 };

@@ -8,7 +8,7 @@ import { TIERS } from '../../domain/tiers';
 
 // Fen. Whole, positive and exact in a JSON number: 0, negatives, fractions and anything past
 // 2^53 - 1 are refused by the schema, before the ledger sees them.
-const Amount = Type.Integer({
+export const Amount = Type.Integer({
   minimum: 1,
   maximum: Number.MAX_SAFE_INTEGER,
   description: 'fen (0.01 CNY), a positive whole number',
@@ -17,9 +17,18 @@ const Amount = Type.Integer({
 
 // Any string: a mistyped password is a wrong password (it counts towards the lock), not a
 // malformed request.
-const PaymentPassword = Type.String({ minLength: 1, maxLength: 64, examples: ['580314'] });
+export const PaymentPassword = Type.String({ minLength: 1, maxLength: 64, examples: ['580314'] });
 
-const MerchantId = Type.String({
+/** What a payment is for (a bill or account number, 水电煤), up to 64 printable characters. */
+export const Reference = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  description: 'what the payment is for, e.g. a utility bill number',
+  examples: ['电费-2026-03-0100234'],
+});
+
+export const MerchantId = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^[A-Za-z0-9._:-]+$',
@@ -46,7 +55,12 @@ export const WithdrawalBody = Type.Object(
 export type WithdrawalBody = Static<typeof WithdrawalBody>;
 
 export const PaymentBody = Type.Object(
-  { amount: Amount, merchantId: MerchantId, paymentPassword: PaymentPassword },
+  {
+    amount: Amount,
+    merchantId: MerchantId,
+    paymentPassword: PaymentPassword,
+    reference: Type.Optional(Reference),
+  },
   { additionalProperties: false },
 );
 export type PaymentBody = Static<typeof PaymentBody>;
@@ -64,6 +78,7 @@ export const TransactionSchema = Type.Object({
   amount: Type.Integer({ description: 'fen, always positive; `type` gives the direction' }),
   balanceAfter: Type.Integer(),
   merchantId: Type.Optional(Type.String()),
+  reference: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

@@ -23,6 +23,7 @@ import {
   LEDGER_TRANSACTION_TYPES,
   LEDGER_TRANSACTION_STATUSES,
   WEBHOOK_EVENT_KINDS,
+  WALLET_NOTICE_KINDS,
 } from '../shared/values';
 
 export {
@@ -374,6 +375,10 @@ export const walletTransactions = pgTable(
       precision: 3,
       withTimezone: true,
     }).notNull(),
+    // A transfer's other wallet; no foreign key, as on SQLite.
+    counterpartyWalletId: text('counterparty_wallet_id'),
+    // What a payment was for (a bill number, 水电煤), as given.
+    reference: text('reference'),
   },
   (t) => [
     uniqueIndex('wallet_transactions_id_idx').on(t.id),
@@ -436,7 +441,7 @@ export const walletNotices = pgTable(
   {
     key: text('key').primaryKey(),
     walletId: text('wallet_id').notNull(),
-    kind: text('kind', { enum: ['WALLET_FROZEN', 'WALLET_UNFROZEN'] }).notNull(),
+    kind: text('kind', { enum: WALLET_NOTICE_KINDS }).notNull(),
     createdAt: timestamp('created_at', {
       mode: 'date',
       precision: 3,
@@ -449,8 +454,37 @@ export const walletNotices = pgTable(
       withTimezone: true,
     }).notNull(),
     relayedAt: timestamp('relayed_at', { mode: 'date', precision: 3, withTimezone: true }),
+    // The template's parameters (a transfer's amount): ids and numbers, never personal data.
+    params: jsonb('params').$type<Record<string, string>>(),
   },
   (t) => [index('wallet_notices_due_idx').on(t.relayedAt, t.nextAttemptAt)],
+);
+
+/** Payment codes (付款码, SPEC §2.1), as on SQLite: the code's keyed digest, never the code. */
+export const paymentCodes = pgTable(
+  'payment_codes',
+  {
+    id: text('id').primaryKey(),
+    walletId: text('wallet_id').notNull(),
+    codeDigest: text('code_digest').notNull(),
+    createdAt: timestamp('created_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    expiresAt: timestamp('expires_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+    usedAt: timestamp('used_at', { mode: 'date', precision: 3, withTimezone: true }),
+    chargeKey: text('charge_key'),
+    transactionId: text('transaction_id'),
+  },
+  (t) => [
+    uniqueIndex('payment_codes_digest_idx').on(t.codeDigest),
+    index('payment_codes_wallet_idx').on(t.walletId, t.usedAt),
+  ],
 );
 
 /**

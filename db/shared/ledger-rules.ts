@@ -15,6 +15,18 @@ export const PAYMENT_PASSWORD_QUEUE_MS = 5_000;
 export const RISK_MAX_PAYMENTS = 5;
 export const RISK_WINDOW_MS = 10 * 60_000;
 export const RISK_MONITOR_ACTOR = 'risk-monitor';
+/**
+ * Money paid to others: payments and transfers out share the single-payment and daily limits and
+ * the velocity rule (SPEC §2, §2.1), so that splitting between the two kinds gains nothing.
+ */
+export const PAID_TO_OTHERS = [
+  'PAYMENT',
+  'TRANSFER_OUT',
+] as const satisfies LedgerTransactionType[];
+/** The kinds that add to the balance; every other kind takes from it. */
+export const CREDIT_TYPES: readonly LedgerTransactionType[] = ['TOP_UP', 'TRANSFER_IN'];
+/** A payment code (付款码, SPEC §2.1) is good for this long after it is issued. */
+export const PAYMENT_CODE_TTL_MS = 60_000;
 
 const CHINA_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -29,7 +41,10 @@ export type LedgerErrorCode =
   | 'PAYMENT_PASSWORD_INVALID'
   | 'PAYMENT_PASSWORD_LOCKED'
   | 'PAYMENT_PASSWORD_BUSY'
-  | 'IDEMPOTENCY_KEY_REUSED';
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'RECIPIENT_NOT_FOUND'
+  | 'PAYMENT_CODE_INVALID'
+  | 'PAYMENT_CODE_EXPIRED';
 
 /**
  * A refusal: nothing moved (a risk freeze may have been committed, see `details.walletFrozen`).
@@ -53,6 +68,8 @@ export interface LedgerTransaction {
   amount: number;
   balanceAfter: number;
   merchantId?: string;
+  /** What a payment was for (a bill number, 水电煤), as the payer or merchant gave it. */
+  reference?: string;
   createdAt: string;
 }
 
@@ -61,6 +78,21 @@ export interface MovementResult {
   balance: number;
   /** True when the idempotency key had already moved money: this is that first result. */
   replayed: boolean;
+}
+
+/** A transfer as the payer's side sees it, with the payee's wallet (for its deregistration). */
+export interface TransferResult extends MovementResult {
+  toWalletId: string;
+}
+
+/** A payment-code charge: the customer's wallet and its payment. */
+export interface ChargeResult extends MovementResult {
+  walletId: string;
+}
+
+/** A payment code as issued: the code itself is never stored, only its digest. */
+export interface IssuedPaymentCode {
+  expiresAt: string;
 }
 
 export interface WalletSummary {
@@ -90,7 +122,8 @@ export interface LedgerOptions {
   webhookEvents?: boolean;
 }
 
-export type LedgerOperation = 'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMENT';
+export type LedgerOperation =
+  'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMENT' | 'TRANSFER' | 'CHARGE';
 
 /**
  * What makes two requests under one idempotency key "the same": the operation and its money
@@ -99,10 +132,13 @@ export type LedgerOperation = 'TOP_UP' | 'WITHDRAWAL' | 'WITHDRAW_ALL' | 'PAYMEN
  */
 export function requestHashOf(
   operation: LedgerOperation,
-  fields: { amount?: number; merchantId?: string } = {},
+  fields: { amount?: number; merchantId?: string; reference?: string; recipient?: string } = {},
 ): string {
+  // Fields added later go at the end only when present, so earlier hashes stay what they were.
+  const later = [fields.reference ?? null, fields.recipient ?? null];
+  while (later.length > 0 && later[later.length - 1] === null) later.pop();
   return createHash('sha256')
-    .update(JSON.stringify([operation, fields.amount ?? null, fields.merchantId ?? null]))
+    .update(JSON.stringify([operation, fields.amount ?? null, fields.merchantId ?? null, ...later]))
     .digest('hex');
 }
 
@@ -139,6 +175,7 @@ export interface LedgerRow {
   amount: number;
   balanceAfter: number;
   merchantId: string | null;
+  reference: string | null;
   createdAt: Date;
 }
 
@@ -160,6 +197,7 @@ export function toTransaction(row: LedgerRow): LedgerTransaction {
     amount: row.amount,
     balanceAfter: row.balanceAfter,
     ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
+    ...(row.reference !== null ? { reference: row.reference } : {}),
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -171,6 +209,20 @@ export class Refusal {
 
 /** A check that must wait: the allowed attempts are all being checked right now. */
 export const UNDER_WAY = Symbol('under way');
+
+/** No wallet takes transfers at that phone (also the payer's own: there is nobody else there). */
+export function recipientNotFound(own: boolean): LedgerError {
+  return new LedgerError(
+    'RECIPIENT_NOT_FOUND',
+    own
+      ? 'That phone is your own wallet’s: transfers go to someone else’s.'
+      : 'No active wallet has that phone number.',
+  );
+}
+
+export function codeInvalid(): LedgerError {
+  return new LedgerError('PAYMENT_CODE_INVALID', 'The payment code is not valid or already used.');
+}
 
 /** The stored first result of an idempotency key. */
 export function replayOf(row: LedgerRow): MovementResult {

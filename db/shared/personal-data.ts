@@ -21,7 +21,9 @@ export const NO_PERSONAL_DATA = {
   watchlist: 'published sanctions and PEP lists, not our customers',
   bank_accounts: "the sandbox bank's own records, sealed under the master key",
   webhook_events: 'ids and statuses only',
-  wallet_notices: 'wallet ids and kinds only (the phone is looked up when sent)',
+  wallet_notices: 'wallet ids, kinds and amounts only (the phone is looked up when sent)',
+  payment_codes:
+    "wallet ids and keyed digests of one-time codes; deleted with the wallet's history anyway",
   throttle_hits: 'keyed hashes of phones, cards and client addresses; expire within a day',
   staff_accounts: "the bank's staff, not its customers: username, role, password hash",
   staff_sessions: "staff console sessions (a hash of the cookie's token), not customers",

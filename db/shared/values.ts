@@ -8,11 +8,32 @@ export type PersonClaimKind = (typeof PERSON_CLAIM_KINDS)[number];
 export const WALLET_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
 
-export const LEDGER_TRANSACTION_TYPES = ['TOP_UP', 'WITHDRAWAL', 'PAYMENT'] as const;
+// TRANSFER_OUT / TRANSFER_IN: the two sides of one wallet-to-wallet transfer (SPEC §2.1).
+export const LEDGER_TRANSACTION_TYPES = [
+  'TOP_UP',
+  'WITHDRAWAL',
+  'PAYMENT',
+  'TRANSFER_OUT',
+  'TRANSFER_IN',
+] as const;
 export type LedgerTransactionType = (typeof LEDGER_TRANSACTION_TYPES)[number];
 
 export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING'] as const;
 export type LedgerTransactionStatus = (typeof LEDGER_TRANSACTION_STATUSES)[number];
 
-export const WEBHOOK_EVENT_KINDS = ['application', 'wallet', 'deregistration'] as const;
+// `transaction`: a transfer's two sides and a payment-code charge, each once it has settled.
+export const WEBHOOK_EVENT_KINDS = [
+  'application',
+  'wallet',
+  'deregistration',
+  'transaction',
+] as const;
 export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
+
+/** Notices to a wallet's owner queued by the ledger (notifications/notice-relay.ts). */
+export const WALLET_NOTICE_KINDS = [
+  'WALLET_FROZEN',
+  'WALLET_UNFROZEN',
+  'TRANSFER_RECEIVED',
+] as const;
+export type WalletNoticeKindValue = (typeof WALLET_NOTICE_KINDS)[number];

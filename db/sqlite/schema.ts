@@ -9,6 +9,7 @@ import {
   LEDGER_TRANSACTION_TYPES,
   LEDGER_TRANSACTION_STATUSES,
   WEBHOOK_EVENT_KINDS,
+  WALLET_NOTICE_KINDS,
 } from '../shared/values';
 
 export {
@@ -300,6 +301,11 @@ export const walletTransactions = sqliteTable(
     idempotencyKey: text('idempotency_key').notNull(),
     requestHash: text('request_hash').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    // A transfer's other wallet (TRANSFER_OUT: the payee's, TRANSFER_IN: the payer's). No
+    // foreign key: either side's history is erased on its own when that wallet closes.
+    counterpartyWalletId: text('counterparty_wallet_id'),
+    // What a payment was for (a bill number, 水电煤), as given.
+    reference: text('reference'),
   },
   (t) => [
     uniqueIndex('wallet_transactions_id_idx').on(t.id),
@@ -354,13 +360,39 @@ export const walletNotices = sqliteTable(
   {
     key: text('key').primaryKey(),
     walletId: text('wallet_id').notNull(),
-    kind: text('kind', { enum: ['WALLET_FROZEN', 'WALLET_UNFROZEN'] }).notNull(),
+    kind: text('kind', { enum: WALLET_NOTICE_KINDS }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     // Also the lease of a claimed row, as in webhook_events.
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     relayedAt: integer('relayed_at', { mode: 'timestamp_ms' }),
+    // The template's parameters (a transfer's amount): ids and numbers, never personal data.
+    params: text('params', { mode: 'json' }).$type<Record<string, string>>(),
   },
   (t) => [index('wallet_notices_due_idx').on(t.relayedAt, t.nextAttemptAt)],
+);
+
+/**
+ * Payment codes (付款码, SPEC §2.1): one-time bearer codes a merchant charges once within 60 s.
+ * Only the code's keyed digest is kept. `charge_key` (merchant and Idempotency-Key) and
+ * `transaction_id` are set by the one charge that used it, so a merchant's retry replays it.
+ */
+export const paymentCodes = sqliteTable(
+  'payment_codes',
+  {
+    id: text('id').primaryKey(),
+    walletId: text('wallet_id').notNull(),
+    codeDigest: text('code_digest').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    // Charged, or set aside by a newer code of the same wallet.
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    chargeKey: text('charge_key'),
+    transactionId: text('transaction_id'),
+  },
+  (t) => [
+    uniqueIndex('payment_codes_digest_idx').on(t.codeDigest),
+    index('payment_codes_wallet_idx').on(t.walletId, t.usedAt),
+  ],
 );
 
 /**

@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import app from '../../api/app';
+import { signStaffToken } from '../../api/tokens';
 import { serverOptions } from '../../api/build';
 import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
 import { closeWallet } from '../helpers/full-flow';
@@ -108,6 +109,14 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
       body: { amount: 100, merchantId: 'm-1', paymentPassword: TEST_PAYMENT_PASSWORD },
     }),
     'GET /v1/wallets/:id/transactions': () => ({}),
+    'POST /v1/wallets/:id/transfers': () => ({
+      body: { toPhone: s.a.phone, amount: 100, paymentPassword: TEST_PAYMENT_PASSWORD },
+    }),
+    'GET /v1/wallets/recipients': () => ({}),
+    'POST /v1/wallets/:id/payment-codes': () => ({}),
+    'POST /v1/merchant/charges': () => ({
+      body: { paymentCode: '000000000000000000', amount: 100, merchantId: 'm-sweep' },
+    }),
     'POST /v1/wallets/:id/freeze': () => ({ body: { reason: 'sweep' } }),
     'POST /v1/wallets/:id/unfreeze': () => ({ body: { reason: 'sweep' } }),
     'POST /v1/wallets/:id/deregistration': () => ({
@@ -165,7 +174,8 @@ function urlOf(url: string, s: Subject): string {
     .replace(/^\/v1\/wallets\/:id/, `/v1/wallets/${s.walletId}`)
     .replace(/:[A-Za-z]+/g, randomUUID())
     .replace(/\*$/, 'index.html')
-    .concat(url === '/v1/sandbox/outbox' ? `?recipient=${s.a.phone}` : '');
+    .concat(url === '/v1/sandbox/outbox' ? `?recipient=${s.a.phone}` : '')
+    .concat(url === '/v1/wallets/recipients' ? `?phone=${s.a.phone}` : '');
 }
 
 /** Destructive steps last, so that each subject is swept in its state as far as possible. */
@@ -285,6 +295,7 @@ describe('every route in every state', () => {
         owner: s.token,
         reviewer: stack.staffToken('reviewer', 'rita'),
         ops: stack.staffToken('ops', 'olga'),
+        merchant: signStaffToken(stack.config.authSecret, 'merchant', 'm-sweep'),
       };
       for (const route of sorted) {
         const { body, raw, type } = sample(`${route.method} ${route.url}`, s);

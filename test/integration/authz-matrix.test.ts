@@ -7,7 +7,7 @@
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../api/tokens';
-import { staffClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens';
+import { signStaffToken, staffClaims, TOKEN_ALGORITHM, TOKEN_ISSUER } from '../../api/tokens';
 import { PEOPLE } from '../fixtures/id-card';
 import {
   apply,
@@ -23,7 +23,14 @@ import { startStack, type Stack } from '../helpers/stack';
 
 const PASSWORD = TEST_PAYMENT_PASSWORD;
 const BAD_CALLERS = ['no token', 'expired token', 'other secret', 'alg none'] as const;
-const CALLERS = [...BAD_CALLERS, 'other applicant', 'reviewer', 'ops', 'owner'] as const;
+const CALLERS = [
+  ...BAD_CALLERS,
+  'other applicant',
+  'reviewer',
+  'ops',
+  'merchant',
+  'owner',
+] as const;
 type Caller = (typeof CALLERS)[number];
 
 let stack: Stack;
@@ -79,6 +86,8 @@ function tokenFor(caller: Caller): string | null {
       return stack.staffToken('reviewer', 'rita');
     case 'ops':
       return stack.staffToken('ops', 'olga');
+    case 'merchant':
+      return signStaffToken(stack.config.authSecret, 'merchant', 'm_matrix');
     case 'owner':
       return ownerToken;
   }
@@ -97,6 +106,10 @@ interface Row {
   ownerBody?: unknown;
   contentType?: string;
   money?: boolean;
+  /** Appended to the path. */
+  query?: string;
+  /** The route acts on no one's resource: another applicant is let through like the owner. */
+  noOwner?: boolean;
 }
 
 const app = () => appId;
@@ -207,6 +220,30 @@ const ROWS: Row[] = [
     body: () => ({ amount: 100, merchantId: 'm_matrix', paymentPassword: PASSWORD }),
   },
   { method: 'GET', path: '/v1/wallets/:id/transactions', allow: ['applicant', 'ops'], id: wallet },
+  {
+    method: 'POST',
+    path: '/v1/wallets/:id/transfers',
+    allow: ['applicant'],
+    id: wallet,
+    money: true,
+    // Nobody has this phone: the owner gets past authorisation and moves nothing.
+    body: () => ({ toPhone: '13900000001', amount: 100, paymentPassword: PASSWORD }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/wallets/recipients',
+    allow: ['applicant'],
+    query: '?phone=13900000001',
+    noOwner: true,
+  },
+  { method: 'POST', path: '/v1/wallets/:id/payment-codes', allow: ['applicant'], id: wallet },
+  {
+    method: 'POST',
+    path: '/v1/merchant/charges',
+    allow: ['merchant'],
+    money: true,
+    body: () => ({ paymentCode: '000000000000000000', amount: 100, merchantId: 'm_matrix' }),
+  },
   { method: 'POST', path: '/v1/wallets/:id/freeze', allow: ['ops'], id: wallet, body: () => ({}) },
   {
     method: 'POST',
@@ -308,14 +345,14 @@ function expectedFor(row: Row, caller: Caller): 'allowed' | 401 | 403 | 404 {
   const role: Role =
     caller === 'owner' || caller === 'other applicant' ? 'applicant' : (caller as Role);
   if (!row.allow.includes(role)) return 403;
-  if (caller === 'other applicant') return 404;
+  if (caller === 'other applicant' && !row.noOwner) return 404;
   return 'allowed';
 }
 
 async function call(row: Row, caller: Caller) {
   const token = tokenFor(caller);
   const body = caller === 'owner' && row.ownerBody !== undefined ? row.ownerBody : row.body?.();
-  const url = row.path.replace(':id', row.id?.() ?? '');
+  const url = row.path.replace(':id', row.id?.() ?? '') + (row.query ?? '');
   return stack.api.inject({
     method: row.method,
     url,

@@ -19,10 +19,17 @@ const sample: Record<NotificationTemplate, Record<string, string>> = {
   WALLET_ACTIVATED: { walletId: 'w_1', tier: 'STANDARD' },
   WALLET_FROZEN: {},
   WALLET_UNFROZEN: {},
+  TRANSFER_RECEIVED: { amount: '12305' },
   DEREGISTRATION_STATUS: { status: 'CLOSED' },
 };
 
 describe('notification templates', () => {
+  it('tells the payee the amount of a transfer received, in yuan', () => {
+    expect(renderNotification('TRANSFER_RECEIVED', { amount: '12305' })).toContain('¥123.05');
+    expect(renderNotification('TRANSFER_RECEIVED', { amount: '7' })).toContain('CNY 0.07');
+    expect(() => renderNotification('TRANSFER_RECEIVED', { amount: '-1' })).toThrow(TemplateError);
+  });
+
   it('puts the one-time code in the SMS, in Chinese and English', () => {
     const text = renderNotification('OTP', { code: '042917' });
     expect(text).toContain('验证码 042917');

@@ -8,7 +8,22 @@
 // The payment password is checked outside any transaction: no row lock is held across the slow
 // hash.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, count, desc, eq, gt, gte, lt, sql, sum, type SQL } from 'drizzle-orm';
+import {
+  and,
+  count,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  ne,
+  sql,
+  sum,
+  type SQL,
+} from 'drizzle-orm';
 import { verifyAndRehash } from '../../../crypto/password-hash';
 import { TIER_LIMITS } from '../../../domain/tiers';
 import {
@@ -21,6 +36,14 @@ import {
   RISK_MAX_PAYMENTS,
   RISK_MONITOR_ACTOR,
   RISK_WINDOW_MS,
+  CREDIT_TYPES,
+  PAID_TO_OTHERS,
+  PAYMENT_CODE_TTL_MS,
+  recipientNotFound,
+  codeInvalid,
+  type ChargeResult,
+  type IssuedPaymentCode,
+  type TransferResult,
   type LedgerOptions,
   type MovementResult,
   type TransactionPage,
@@ -35,6 +58,8 @@ import {
 import type { Ledger } from '../../store';
 import type { PgExecutor, PgTx } from '../client';
 import {
+  applicantLogins,
+  paymentCodes,
   walletTransactions,
   wallets,
   type LedgerTransactionType,
@@ -160,8 +185,9 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
     hash: string,
     at: Date,
     merchantId: string | null = null,
+    extra: { counterpartyWalletId?: string; reference?: string } = {},
   ): Promise<MovementResult> {
-    const delta = type === 'TOP_UP' ? amount : -amount;
+    const delta = CREDIT_TYPES.includes(type) ? amount : -amount;
     const balanceAfter = wallet.balance + delta;
     if (balanceAfter < 0) throw new Error(`Ledger invariant broken for wallet ${wallet.id}`);
     // Conditional on the balance read under the lock: a lost lock would show here.
@@ -183,12 +209,14 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
         idempotencyKey: key,
         requestHash: hash,
         createdAt: at,
+        counterpartyWalletId: extra.counterpartyWalletId ?? null,
+        reference: extra.reference ?? null,
       })
       .returning();
     return { transaction: toTransaction(row!), balance: balanceAfter, replayed: false };
   }
 
-  /** Payments made after `after` (exclusive) or from `from` (inclusive). */
+  /** Payments and transfers out made after `after` (exclusive) or from `from` (inclusive). */
   async function paymentsSince(
     tx: PgTx,
     walletId: string,
@@ -203,13 +231,149 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
       .where(
         and(
           eq(walletTransactions.walletId, walletId),
-          eq(walletTransactions.type, 'PAYMENT'),
+          inArray(walletTransactions.type, PAID_TO_OTHERS),
           'after' in bound
             ? gt(walletTransactions.createdAt, bound.after)
             : gte(walletTransactions.createdAt, bound.from),
         ),
       );
     return { count: row?.count ?? 0, total: row?.total ?? 0 };
+  }
+
+  /** The rules of money paid to others, as on SQLite (payingRefusal there). */
+  async function payingRefusal(
+    tx: PgTx,
+    wallet: WalletRow,
+    amount: number,
+    at: Date,
+  ): Promise<Refusal | null> {
+    const limits = TIER_LIMITS[wallet.tier];
+    if (amount > limits.singlePayment) {
+      await freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at);
+      return new Refusal(
+        new LedgerError(
+          'LIMIT_EXCEEDED',
+          'The payment is over the single-payment limit; the wallet has been frozen.',
+          { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
+        ),
+      );
+    }
+    const recent = await paymentsSince(tx, wallet.id, {
+      after: new Date(at.getTime() - RISK_WINDOW_MS),
+    });
+    if (recent.count >= RISK_MAX_PAYMENTS) {
+      await freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at);
+      return new Refusal(
+        new LedgerError(
+          'WALLET_FROZEN',
+          'Too many payments in a short time; the wallet has been frozen.',
+          { walletStatus: 'FROZEN', walletFrozen: true },
+        ),
+      );
+    }
+    const today = await paymentsSince(tx, wallet.id, { from: chinaDayStart(at) });
+    if (today.total + amount > limits.dailyPayments)
+      throw new LedgerError('LIMIT_EXCEEDED', "The payment would pass today's payment limit.", {
+        limit: 'dailyPayments',
+        dailyPayments: limits.dailyPayments,
+        available: Math.max(0, limits.dailyPayments - today.total),
+      });
+    if (wallet.balance < amount)
+      throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
+        balance: wallet.balance,
+      });
+    return null;
+  }
+
+  /** The wallet a transfer to this phone credits, as on SQLite (recipientWallet there). */
+  async function recipientWallet(tx: PgExecutor, phoneIndex: string): Promise<WalletRow | null> {
+    const [row] = await tx
+      .select({ wallet: wallets })
+      .from(applicantLogins)
+      .innerJoin(wallets, eq(wallets.applicationId, applicantLogins.applicationId))
+      .where(
+        and(
+          eq(applicantLogins.phoneIndex, phoneIndex),
+          isNotNull(applicantLogins.phoneVerifiedAt),
+          ne(wallets.status, 'CLOSED'),
+        ),
+      )
+      .orderBy(desc(applicantLogins.phoneVerifiedAt))
+      .limit(1);
+    return row && row.wallet.status === 'ACTIVE' ? row.wallet : null;
+  }
+
+  async function priorTransfer(
+    tx: PgExecutor,
+    walletId: string,
+    key: string,
+    hash: string,
+  ): Promise<TransferResult | null> {
+    const prior = await priorResult(tx, walletId, key, hash);
+    if (!prior) return null;
+    const [row] = await tx
+      .select({ counterparty: walletTransactions.counterpartyWalletId })
+      .from(walletTransactions)
+      .where(eq(walletTransactions.id, prior.transaction.transactionId));
+    return { ...prior, toWalletId: row?.counterparty ?? '' };
+  }
+
+  async function chargeOf(tx: PgExecutor, transactionId: string | null) {
+    if (!transactionId) return null;
+    const [row] = await tx
+      .select()
+      .from(walletTransactions)
+      .where(eq(walletTransactions.id, transactionId));
+    return row ?? null;
+  }
+
+  function payeeCapCheck(payee: WalletRow, amount: number): void {
+    // Neither the payee's cap nor its room is told: the payer would learn the payee's balance.
+    if (payee.balance + amount > TIER_LIMITS[payee.tier].balanceCap)
+      throw new LedgerError(
+        'LIMIT_EXCEEDED',
+        "The transfer would pass the recipient's balance cap.",
+        { limit: 'recipientBalanceCap' },
+      );
+  }
+
+  function assertPaymentsUnlocked(wallet: WalletRow, at: Date): void {
+    const lockedUntil = wallet.paymentPasswordLockedUntil;
+    if (lockedUntil && lockedUntil > at)
+      throw new LedgerError(
+        'PAYMENT_PASSWORD_LOCKED',
+        'Too many wrong payment passwords; payments are locked.',
+        { lockedUntil: lockedUntil.toISOString(), attemptsLeft: 0 },
+      );
+  }
+
+  async function transactionEvent(
+    tx: PgTx,
+    walletId: string,
+    result: MovementResult,
+    at: Date,
+  ): Promise<void> {
+    if (!options.webhookEvents) return;
+    const { transactionId, type, status } = result.transaction;
+    await queueStatusEvent(tx, {
+      eventKey: `transaction:${transactionId}`,
+      kind: 'transaction',
+      subjectId: transactionId,
+      status,
+      occurredAt: at,
+      walletId,
+      transactionType: type,
+    });
+  }
+
+  /**
+   * Locks both wallets of a transfer in the order of their ids, whoever pays whom, so that two
+   * wallets paying each other at once wait for each other instead of deadlocking.
+   */
+  async function lockPair(tx: PgTx, a: string, b: string): Promise<Map<string, WalletRow>> {
+    const locked = new Map<string, WalletRow>();
+    for (const id of [a, b].sort()) locked.set(id, await walletRow(tx, id, 'lock'));
+    return locked;
   }
 
   /**
@@ -439,52 +603,22 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
       merchantId: string,
       idempotencyKey: string,
       paymentPassword: string | null,
+      reference?: string,
     ) {
       assertAmount(amount);
       assertKey(idempotencyKey);
-      const hash = requestHashOf('PAYMENT', { amount, merchantId });
+      const hash = requestHashOf('PAYMENT', { amount, merchantId, reference });
       const replay = await replayOrCheckPassword(walletId, idempotencyKey, hash, paymentPassword);
       if (replay) return replay;
       return movement(walletId, async (tx, wallet, at) => {
         const prior = await priorResult(tx, walletId, idempotencyKey, hash);
         if (prior) return prior;
         assertMovable(wallet);
-        const limits = TIER_LIMITS[wallet.tier];
-        if (amount > limits.singlePayment) {
-          await freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at);
-          return new Refusal(
-            new LedgerError(
-              'LIMIT_EXCEEDED',
-              'The payment is over the single-payment limit; the wallet has been frozen.',
-              { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
-            ),
-          );
-        }
-        const recent = await paymentsSince(tx, walletId, {
-          after: new Date(at.getTime() - RISK_WINDOW_MS),
+        const refusal = await payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        return record(tx, wallet, 'PAYMENT', amount, idempotencyKey, hash, at, merchantId, {
+          ...(reference !== undefined ? { reference } : {}),
         });
-        if (recent.count >= RISK_MAX_PAYMENTS) {
-          await freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at);
-          return new Refusal(
-            new LedgerError(
-              'WALLET_FROZEN',
-              'Too many payments in a short time; the wallet has been frozen.',
-              { walletStatus: 'FROZEN', walletFrozen: true },
-            ),
-          );
-        }
-        const today = await paymentsSince(tx, walletId, { from: chinaDayStart(at) });
-        if (today.total + amount > limits.dailyPayments)
-          throw new LedgerError('LIMIT_EXCEEDED', "The payment would pass today's payment limit.", {
-            limit: 'dailyPayments',
-            dailyPayments: limits.dailyPayments,
-            available: Math.max(0, limits.dailyPayments - today.total),
-          });
-        if (wallet.balance < amount)
-          throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
-            balance: wallet.balance,
-          });
-        return record(tx, wallet, 'PAYMENT', amount, idempotencyKey, hash, at, merchantId);
       });
     },
 
@@ -570,6 +704,176 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
         ...(rows.length > limit && last ? { nextCursor: String(last.seq) } : {}),
       };
     },
+
+    /** A transfer to the wallet of a verified phone (SPEC §2.1), as on SQLite. */
+    async transfer(
+      walletId: string,
+      toPhoneIndex: string,
+      amount: number,
+      idempotencyKey: string,
+      paymentPassword: string | null,
+    ): Promise<TransferResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      if (typeof toPhoneIndex !== 'string' || toPhoneIndex.length === 0)
+        throw new LedgerError('INVALID_INPUT', 'A recipient is required.');
+      const hash = requestHashOf('TRANSFER', { amount, recipient: toPhoneIndex });
+      if (paymentPassword !== null) {
+        const prior = await priorTransfer(db, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(await walletRow(db, walletId));
+        await verifyPaymentPassword(walletId, paymentPassword);
+      }
+      const outcome = await db.transaction(async (tx): Promise<TransferResult | Refusal> => {
+        // Found before locking (the look-up reads other tables), then both rows locked in id order
+        // and the payee's state read again under its lock.
+        const found = await recipientWallet(tx, toPhoneIndex);
+        const locked = await lockPair(tx, walletId, found?.id ?? walletId);
+        const wallet = locked.get(walletId)!;
+        const at = now();
+        const prior = await priorTransfer(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        const payee = found ? locked.get(found.id)! : null;
+        if (!payee || payee.id === wallet.id || payee.status !== 'ACTIVE')
+          throw recipientNotFound(payee?.id === wallet.id);
+        const refusal = await payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        payeeCapCheck(payee, amount);
+        const out = await record(
+          tx,
+          wallet,
+          'TRANSFER_OUT',
+          amount,
+          idempotencyKey,
+          hash,
+          at,
+          null,
+          {
+            counterpartyWalletId: payee.id,
+          },
+        );
+        const inKey = `in/${out.transaction.transactionId}`;
+        const credit = await record(tx, payee, 'TRANSFER_IN', amount, inKey, hash, at, null, {
+          counterpartyWalletId: wallet.id,
+        });
+        await transactionEvent(tx, wallet.id, out, at);
+        await transactionEvent(tx, payee.id, credit, at);
+        await queueWalletNotice(
+          tx,
+          {
+            key: `transfer-in:${credit.transaction.transactionId}`,
+            walletId: payee.id,
+            kind: 'TRANSFER_RECEIVED',
+            params: { amount: String(amount) },
+          },
+          at,
+        );
+        return { ...out, toWalletId: payee.id };
+      });
+      if (outcome instanceof Refusal) throw outcome.error;
+      return outcome;
+    },
+
+    async recipientOf(toPhoneIndex: string) {
+      const payee = await recipientWallet(db, toPhoneIndex);
+      return payee ? { walletId: payee.id, applicationId: payee.applicationId } : null;
+    },
+
+    /** Issues a payment code (SPEC §2.1), as on SQLite. */
+    async issuePaymentCode(walletId: string, codeDigest: string): Promise<IssuedPaymentCode> {
+      if (typeof codeDigest !== 'string' || codeDigest.length === 0)
+        throw new LedgerError('INVALID_INPUT', 'A code digest is required.');
+      return db.transaction(async (tx) => {
+        // Wallet, then its codes: the order a charge takes them in too.
+        const wallet = await walletRow(tx, walletId, 'lock');
+        const at = now();
+        assertMovable(wallet);
+        assertPaymentsUnlocked(wallet, at);
+        const expiresAt = new Date(at.getTime() + PAYMENT_CODE_TTL_MS);
+        await tx
+          .update(paymentCodes)
+          .set({ usedAt: at })
+          .where(and(eq(paymentCodes.walletId, walletId), isNull(paymentCodes.usedAt)));
+        await tx.insert(paymentCodes).values({
+          id: `pc_${randomBytes(12).toString('hex')}`,
+          walletId,
+          codeDigest,
+          createdAt: at,
+          expiresAt,
+        });
+        return { expiresAt: expiresAt.toISOString() };
+      });
+    },
+
+    /**
+     * A merchant charges a payment code, as on SQLite. The code is found first, then its wallet
+     * locked and the code locked and read again: of two merchants charging one code at once, the
+     * second sees it used.
+     */
+    async chargePaymentCode(
+      codeDigest: string,
+      amount: number,
+      merchantId: string,
+      idempotencyKey: string,
+      reference?: string,
+    ): Promise<ChargeResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      const chargeKey = `${merchantId}/${idempotencyKey}`;
+      const hash = requestHashOf('CHARGE', { amount, merchantId, reference });
+      const outcome = await db.transaction(async (tx): Promise<ChargeResult | Refusal> => {
+        const [found] = await tx
+          .select({ walletId: paymentCodes.walletId })
+          .from(paymentCodes)
+          .where(eq(paymentCodes.codeDigest, codeDigest));
+        if (!found) throw codeInvalid();
+        const wallet = await walletRow(tx, found.walletId, 'lock');
+        const [code] = await tx
+          .select()
+          .from(paymentCodes)
+          .where(eq(paymentCodes.codeDigest, codeDigest))
+          .for('update');
+        if (!code) throw codeInvalid();
+        const at = now();
+        if (code.usedAt) {
+          const prior =
+            code.chargeKey === chargeKey ? await chargeOf(tx, code.transactionId) : null;
+          if (!prior) throw codeInvalid();
+          if (prior.requestHash !== hash)
+            throw new LedgerError(
+              'IDEMPOTENCY_KEY_REUSED',
+              'This Idempotency-Key was already used for a different request.',
+            );
+          return { ...replayOf(prior), walletId: code.walletId };
+        }
+        if (code.expiresAt <= at)
+          throw new LedgerError('PAYMENT_CODE_EXPIRED', 'The payment code has expired.');
+        assertMovable(wallet);
+        const refusal = await payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        const paid = await record(
+          tx,
+          wallet,
+          'PAYMENT',
+          amount,
+          `code/${code.id}`,
+          hash,
+          at,
+          merchantId,
+          reference !== undefined ? { reference } : {},
+        );
+        const used = await tx
+          .update(paymentCodes)
+          .set({ usedAt: at, chargeKey, transactionId: paid.transaction.transactionId })
+          .where(and(eq(paymentCodes.id, code.id), isNull(paymentCodes.usedAt)));
+        if (used.rowCount !== 1) throw new Error(`Payment code ${code.id} used twice`);
+        await transactionEvent(tx, wallet.id, paid, at);
+        return { ...paid, walletId: wallet.id };
+      });
+      if (outcome instanceof Refusal) throw outcome.error;
+      return outcome;
+    },
   };
 }
 
@@ -579,6 +883,7 @@ export function createLedger(db: PgExecutor, options: LedgerOptions = {}): Ledge
  * no money.
  */
 export async function eraseWalletHistory(tx: PgExecutor, walletId: string): Promise<number> {
+  await tx.delete(paymentCodes).where(eq(paymentCodes.walletId, walletId));
   const deleted = await tx
     .delete(walletTransactions)
     .where(eq(walletTransactions.walletId, walletId));

@@ -1,11 +1,7 @@
 // Status changes as event webhooks (SPEC §6) on PostgreSQL: queued in `webhook_events` inside the
 // transaction that makes the change (see db/sqlite/repositories/status-events.ts).
 import { randomUUID } from 'node:crypto';
-import {
-  WEBHOOK_EVENT_TYPES,
-  type StatusEvent,
-  type WebhookEventBody,
-} from '../../sqlite/repositories/status-events';
+import { webhookBodyOf, type StatusEvent } from '../../shared/status-events';
 import type { PgExecutor } from '../client';
 import { webhookEvents } from '../schema';
 
@@ -15,13 +11,7 @@ import { webhookEvents } from '../schema';
  */
 export async function queueStatusEvent(tx: PgExecutor, event: StatusEvent): Promise<boolean> {
   const eventId = `evt_${randomUUID()}`;
-  const body: WebhookEventBody = {
-    eventId,
-    type: WEBHOOK_EVENT_TYPES[event.kind],
-    subjectId: event.subjectId,
-    status: event.status,
-    occurredAt: event.occurredAt.toISOString(),
-  };
+  const body = webhookBodyOf(eventId, event);
   const now = new Date();
   const inserted = await tx
     .insert(webhookEvents)

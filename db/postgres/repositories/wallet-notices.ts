@@ -5,6 +5,7 @@ import type {
   QueuedWalletNotice,
   WalletNoticeKind,
 } from '../../sqlite/repositories/wallet-notices';
+import { noticeOf } from '../../shared/wallet-notice';
 import type { PgExecutor } from '../client';
 import { auditLog, walletNotices } from '../schema';
 
@@ -55,8 +56,9 @@ export async function claimDueWalletNotices(
         key: walletNotices.key,
         walletId: walletNotices.walletId,
         kind: walletNotices.kind,
+        params: walletNotices.params,
       });
-    return claimed.sort((x, y) => order.get(x.key)! - order.get(y.key)!);
+    return claimed.map(noticeOf).sort((x, y) => order.get(x.key)! - order.get(y.key)!);
   });
 }
 
@@ -71,9 +73,15 @@ export async function markWalletNoticeRelayed(
 /** Notices not yet handed over (tests, ops). */
 export async function pendingWalletNotices(db: PgExecutor): Promise<QueuedWalletNotice[]> {
   return db
-    .select({ key: walletNotices.key, walletId: walletNotices.walletId, kind: walletNotices.kind })
+    .select({
+      key: walletNotices.key,
+      walletId: walletNotices.walletId,
+      kind: walletNotices.kind,
+      params: walletNotices.params,
+    })
     .from(walletNotices)
     .leftJoin(auditLog, eq(auditLog.eventKey, walletNotices.key))
     .where(isNull(walletNotices.relayedAt))
-    .orderBy(...oldestFirst);
+    .orderBy(...oldestFirst)
+    .then((rows) => rows.map(noticeOf));
 }

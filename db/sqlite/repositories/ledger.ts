@@ -6,9 +6,24 @@
 // wait their turn) never both see the old balance. Refusals are decided inside that transaction
 // too, and a refusal that freezes the wallet commits the freeze before it is thrown.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  ne,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import {
+  applicantLogins,
+  paymentCodes,
   walletTransactions,
   wallets,
   type LedgerTransactionType,
@@ -27,6 +42,9 @@ import {
   RISK_MAX_PAYMENTS,
   RISK_WINDOW_MS,
   RISK_MONITOR_ACTOR,
+  PAID_TO_OTHERS,
+  CREDIT_TYPES,
+  PAYMENT_CODE_TTL_MS,
   LedgerError,
   requestHashOf,
   chinaDayStart,
@@ -37,6 +55,8 @@ import {
   Refusal,
   UNDER_WAY,
   replayOf,
+  recipientNotFound,
+  codeInvalid,
   type LedgerErrorCode,
   type LedgerTransaction,
   type MovementResult,
@@ -45,6 +65,9 @@ import {
   type LedgerOptions,
   type LedgerOutcome,
   type LedgerOperation,
+  type TransferResult,
+  type ChargeResult,
+  type IssuedPaymentCode,
 } from '../../shared/ledger-rules';
 // Callers and the repository unit tests name these from here too.
 export {
@@ -66,6 +89,9 @@ export {
   type LedgerOptions,
   type LedgerOutcome,
   type LedgerOperation,
+  type TransferResult,
+  type ChargeResult,
+  type IssuedPaymentCode,
 };
 
 type WalletRow = typeof wallets.$inferSelect;
@@ -167,8 +193,9 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
     hash: string,
     at: Date,
     merchantId: string | null = null,
+    extra: { counterpartyWalletId?: string; reference?: string } = {},
   ): MovementResult {
-    const delta = type === 'TOP_UP' ? amount : -amount;
+    const delta = CREDIT_TYPES.includes(type) ? amount : -amount;
     const balanceAfter = wallet.balance + delta;
     if (balanceAfter < 0) throw new Error(`Ledger invariant broken for wallet ${wallet.id}`);
     // Conditional on the balance read in this transaction: a lost write lock would show here.
@@ -191,13 +218,15 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
         idempotencyKey: key,
         requestHash: hash,
         createdAt: at,
+        counterpartyWalletId: extra.counterpartyWalletId ?? null,
+        reference: extra.reference ?? null,
       })
       .returning()
       .get();
     return { transaction: toTransaction(row), balance: balanceAfter, replayed: false };
   }
 
-  /** Payments made after `after` (exclusive) or from `from` (inclusive). */
+  /** Payments and transfers out made after `after` (exclusive) or from `from` (inclusive). */
   function paymentsSince(
     tx: Tx,
     walletId: string,
@@ -212,7 +241,7 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       .where(
         and(
           eq(walletTransactions.walletId, walletId),
-          eq(walletTransactions.type, 'PAYMENT'),
+          inArray(walletTransactions.type, PAID_TO_OTHERS),
           'after' in bound
             ? gt(walletTransactions.createdAt, bound.after)
             : gte(walletTransactions.createdAt, bound.from),
@@ -220,6 +249,134 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       )
       .get();
     return { count: row?.count ?? 0, total: row?.total ?? 0 };
+  }
+
+  /**
+   * The rules of money paid to others (payments, transfers out, code charges; SPEC §2): risk
+   * monitoring freezes the wallet, in the transaction that refuses, when the amount is over the
+   * single-payment limit (refused LIMIT_EXCEEDED) or when it would be the 6th within 10 minutes
+   * (refused WALLET_FROZEN); then the daily limit and the balance. Null when it may go.
+   */
+  function payingRefusal(tx: Tx, wallet: WalletRow, amount: number, at: Date): Refusal | null {
+    const limits = TIER_LIMITS[wallet.tier];
+    if (amount > limits.singlePayment) {
+      freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at);
+      return new Refusal(
+        new LedgerError(
+          'LIMIT_EXCEEDED',
+          'The payment is over the single-payment limit; the wallet has been frozen.',
+          { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
+        ),
+      );
+    }
+    const recent = paymentsSince(tx, wallet.id, {
+      after: new Date(at.getTime() - RISK_WINDOW_MS),
+    });
+    if (recent.count >= RISK_MAX_PAYMENTS) {
+      freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at);
+      return new Refusal(
+        new LedgerError(
+          'WALLET_FROZEN',
+          'Too many payments in a short time; the wallet has been frozen.',
+          { walletStatus: 'FROZEN', walletFrozen: true },
+        ),
+      );
+    }
+    const today = paymentsSince(tx, wallet.id, { from: chinaDayStart(at) });
+    if (today.total + amount > limits.dailyPayments)
+      throw new LedgerError('LIMIT_EXCEEDED', "The payment would pass today's payment limit.", {
+        limit: 'dailyPayments',
+        dailyPayments: limits.dailyPayments,
+        available: Math.max(0, limits.dailyPayments - today.total),
+      });
+    if (wallet.balance < amount)
+      throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
+        balance: wallet.balance,
+      });
+    return null;
+  }
+
+  /**
+   * The wallet a transfer to this phone credits: that of the most recently verified login of the
+   * phone that has an open wallet (a number given up and verified by someone else since goes to
+   * them), or null; the caller refuses it unless it is ACTIVE.
+   */
+  function recipientWallet(tx: Tx | AppDatabase, phoneIndex: string): WalletRow | null {
+    const row = tx
+      .select({ wallet: wallets })
+      .from(applicantLogins)
+      .innerJoin(wallets, eq(wallets.applicationId, applicantLogins.applicationId))
+      .where(
+        and(
+          eq(applicantLogins.phoneIndex, phoneIndex),
+          isNotNull(applicantLogins.phoneVerifiedAt),
+          ne(wallets.status, 'CLOSED'),
+        ),
+      )
+      .orderBy(desc(applicantLogins.phoneVerifiedAt))
+      .get();
+    return row && row.wallet.status === 'ACTIVE' ? row.wallet : null;
+  }
+
+  /** A transfer's first result under this key, with its payee; a different request is refused. */
+  function priorTransfer(
+    tx: Tx | AppDatabase,
+    walletId: string,
+    key: string,
+    hash: string,
+  ): TransferResult | null {
+    const prior = priorResult(tx, walletId, key, hash);
+    if (!prior) return null;
+    const row = tx
+      .select({ counterparty: walletTransactions.counterpartyWalletId })
+      .from(walletTransactions)
+      .where(eq(walletTransactions.id, prior.transaction.transactionId))
+      .get();
+    return { ...prior, toWalletId: row?.counterparty ?? '' };
+  }
+
+  /** The payment a used code paid, or null. */
+  function chargeOf(tx: Tx, transactionId: string | null) {
+    if (!transactionId) return null;
+    return (
+      tx.select().from(walletTransactions).where(eq(walletTransactions.id, transactionId)).get() ??
+      null
+    );
+  }
+
+  function payeeCapCheck(payee: WalletRow, amount: number): void {
+    // Neither the payee's cap nor its room is told: the payer would learn the payee's balance.
+    if (payee.balance + amount > TIER_LIMITS[payee.tier].balanceCap)
+      throw new LedgerError(
+        'LIMIT_EXCEEDED',
+        "The transfer would pass the recipient's balance cap.",
+        { limit: 'recipientBalanceCap' },
+      );
+  }
+
+  function assertPaymentsUnlocked(wallet: WalletRow, at: Date): void {
+    const lockedUntil = wallet.paymentPasswordLockedUntil;
+    if (lockedUntil && lockedUntil > at)
+      throw new LedgerError(
+        'PAYMENT_PASSWORD_LOCKED',
+        'Too many wrong payment passwords; payments are locked.',
+        { lockedUntil: lockedUntil.toISOString(), attemptsLeft: 0 },
+      );
+  }
+
+  /** A settled transaction as an event webhook (SPEC §6), ids and statuses only. */
+  function transactionEvent(tx: Tx, walletId: string, result: MovementResult, at: Date): void {
+    if (!options.webhookEvents) return;
+    const { transactionId, type, status } = result.transaction;
+    queueStatusEvent(tx, {
+      eventKey: `transaction:${transactionId}`,
+      kind: 'transaction',
+      subjectId: transactionId,
+      status,
+      occurredAt: at,
+      walletId,
+      transactionType: type,
+    });
   }
 
   /**
@@ -465,10 +622,11 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
       merchantId: string,
       idempotencyKey: string,
       paymentPassword: string | null,
+      reference?: string,
     ): Promise<MovementResult> {
       assertAmount(amount);
       assertKey(idempotencyKey);
-      const hash = requestHashOf('PAYMENT', { amount, merchantId });
+      const hash = requestHashOf('PAYMENT', { amount, merchantId, reference });
       const replay = await replayOrCheckPassword(walletId, idempotencyKey, hash, paymentPassword);
       if (replay) return replay;
       return movement((tx, at) => {
@@ -476,42 +634,11 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
         const prior = priorResult(tx, walletId, idempotencyKey, hash);
         if (prior) return prior;
         assertMovable(wallet);
-        const limits = TIER_LIMITS[wallet.tier];
-        if (amount > limits.singlePayment) {
-          freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'SINGLE_PAYMENT_LIMIT', at);
-          return new Refusal(
-            new LedgerError(
-              'LIMIT_EXCEEDED',
-              'The payment is over the single-payment limit; the wallet has been frozen.',
-              { limit: 'singlePayment', singlePayment: limits.singlePayment, walletFrozen: true },
-            ),
-          );
-        }
-        const recent = paymentsSince(tx, walletId, {
-          after: new Date(at.getTime() - RISK_WINDOW_MS),
+        const refusal = payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        return record(tx, wallet, 'PAYMENT', amount, idempotencyKey, hash, at, merchantId, {
+          ...(reference !== undefined ? { reference } : {}),
         });
-        if (recent.count >= RISK_MAX_PAYMENTS) {
-          freezeIn(tx, wallet, RISK_MONITOR_ACTOR, 'PAYMENT_VELOCITY', at);
-          return new Refusal(
-            new LedgerError(
-              'WALLET_FROZEN',
-              'Too many payments in a short time; the wallet has been frozen.',
-              { walletStatus: 'FROZEN', walletFrozen: true },
-            ),
-          );
-        }
-        const today = paymentsSince(tx, walletId, { from: chinaDayStart(at) });
-        if (today.total + amount > limits.dailyPayments)
-          throw new LedgerError('LIMIT_EXCEEDED', "The payment would pass today's payment limit.", {
-            limit: 'dailyPayments',
-            dailyPayments: limits.dailyPayments,
-            available: Math.max(0, limits.dailyPayments - today.total),
-          });
-        if (wallet.balance < amount)
-          throw new LedgerError('INSUFFICIENT_BALANCE', 'The balance is too low.', {
-            balance: wallet.balance,
-          });
-        return record(tx, wallet, 'PAYMENT', amount, idempotencyKey, hash, at, merchantId);
       });
     },
 
@@ -605,6 +732,170 @@ export function createLedger(db: AppDatabase, options: LedgerOptions = {}) {
         ...(rows.length > limit && last ? { nextCursor: String(last.seq) } : {}),
       };
     },
+
+    /**
+     * A transfer (SPEC §2.1) to the active wallet whose owner verified the phone of
+     * `toPhoneIndex` (its blind index): TRANSFER_OUT on the payer and TRANSFER_IN on the payee in
+     * one transaction. The payer's payment rules apply (limits, risk monitoring, shared with
+     * payments); the payee's balance cap may be reached, not passed. No such wallet, a frozen one,
+     * or the payer's own: RECIPIENT_NOT_FOUND. The payee is notified through its notice queue.
+     */
+    async transfer(
+      walletId: string,
+      toPhoneIndex: string,
+      amount: number,
+      idempotencyKey: string,
+      paymentPassword: string | null,
+    ): Promise<TransferResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      if (typeof toPhoneIndex !== 'string' || toPhoneIndex.length === 0)
+        throw new LedgerError('INVALID_INPUT', 'A recipient is required.');
+      const hash = requestHashOf('TRANSFER', { amount, recipient: toPhoneIndex });
+      if (paymentPassword !== null) {
+        const prior = priorTransfer(db, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(walletRow(db, walletId));
+        await verifyPaymentPassword(walletId, paymentPassword);
+      }
+      return movement((tx, at) => {
+        const wallet = walletRow(tx, walletId);
+        const prior = priorTransfer(tx, walletId, idempotencyKey, hash);
+        if (prior) return prior;
+        assertMovable(wallet);
+        const payee = recipientWallet(tx, toPhoneIndex);
+        if (!payee || payee.id === wallet.id) throw recipientNotFound(payee !== null);
+        const refusal = payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        payeeCapCheck(payee, amount);
+        const out = record(tx, wallet, 'TRANSFER_OUT', amount, idempotencyKey, hash, at, null, {
+          counterpartyWalletId: payee.id,
+        });
+        const inKey = `in/${out.transaction.transactionId}`;
+        const credit = record(tx, payee, 'TRANSFER_IN', amount, inKey, hash, at, null, {
+          counterpartyWalletId: wallet.id,
+        });
+        transactionEvent(tx, wallet.id, out, at);
+        transactionEvent(tx, payee.id, credit, at);
+        queueWalletNotice(
+          tx,
+          {
+            key: `transfer-in:${credit.transaction.transactionId}`,
+            walletId: payee.id,
+            kind: 'TRANSFER_RECEIVED',
+            params: { amount: String(amount) },
+          },
+          at,
+        );
+        return { ...out, toWalletId: payee.id };
+      });
+    },
+
+    /**
+     * The active wallet (and its application, for the owner's name) that a transfer to this phone
+     * would credit, or null: what GET /v1/wallets/recipients shows, masked.
+     */
+    recipientOf(toPhoneIndex: string): { walletId: string; applicationId: string } | null {
+      const payee = recipientWallet(db, toPhoneIndex);
+      return payee ? { walletId: payee.id, applicationId: payee.applicationId } : null;
+    },
+
+    /**
+     * Issues a payment code (付款码, SPEC §2.1) for the wallet, stored by its digest only, good
+     * for 60 s and once. Any older unused code of the wallet is set aside: one live code at a time.
+     */
+    async issuePaymentCode(walletId: string, codeDigest: string): Promise<IssuedPaymentCode> {
+      if (typeof codeDigest !== 'string' || codeDigest.length === 0)
+        throw new LedgerError('INVALID_INPUT', 'A code digest is required.');
+      return db.transaction(
+        (tx) => {
+          const at = now();
+          const wallet = walletRow(tx, walletId);
+          assertMovable(wallet);
+          assertPaymentsUnlocked(wallet, at);
+          const expiresAt = new Date(at.getTime() + PAYMENT_CODE_TTL_MS);
+          tx.update(paymentCodes)
+            .set({ usedAt: at })
+            .where(and(eq(paymentCodes.walletId, walletId), isNull(paymentCodes.usedAt)))
+            .run();
+          tx.insert(paymentCodes)
+            .values({
+              id: `pc_${randomBytes(12).toString('hex')}`,
+              walletId,
+              codeDigest,
+              createdAt: at,
+              expiresAt,
+            })
+            .run();
+          return { expiresAt: expiresAt.toISOString() };
+        },
+        { behavior: 'immediate' },
+      );
+    },
+
+    /**
+     * A merchant charges a payment code: a PAYMENT of the code's wallet under the rules of
+     * payments, the code used up in the same transaction. Unknown, used or set aside:
+     * PAYMENT_CODE_INVALID; past its 60 s: PAYMENT_CODE_EXPIRED. The same merchant's retry under
+     * the same Idempotency-Key answers the first charge. A refused charge leaves the code usable.
+     */
+    async chargePaymentCode(
+      codeDigest: string,
+      amount: number,
+      merchantId: string,
+      idempotencyKey: string,
+      reference?: string,
+    ): Promise<ChargeResult> {
+      assertAmount(amount);
+      assertKey(idempotencyKey);
+      const chargeKey = `${merchantId}/${idempotencyKey}`;
+      const hash = requestHashOf('CHARGE', { amount, merchantId, reference });
+      return movement((tx, at) => {
+        const code = tx
+          .select()
+          .from(paymentCodes)
+          .where(eq(paymentCodes.codeDigest, codeDigest))
+          .get();
+        if (!code) throw codeInvalid();
+        if (code.usedAt) {
+          const prior = code.chargeKey === chargeKey ? chargeOf(tx, code.transactionId) : null;
+          if (!prior) throw codeInvalid();
+          if (prior.requestHash !== hash)
+            throw new LedgerError(
+              'IDEMPOTENCY_KEY_REUSED',
+              'This Idempotency-Key was already used for a different request.',
+            );
+          return { ...replayOf(prior), walletId: code.walletId };
+        }
+        if (code.expiresAt <= at)
+          throw new LedgerError('PAYMENT_CODE_EXPIRED', 'The payment code has expired.');
+        const wallet = walletRow(tx, code.walletId);
+        assertMovable(wallet);
+        const refusal = payingRefusal(tx, wallet, amount, at);
+        if (refusal) return refusal;
+        const paid = record(
+          tx,
+          wallet,
+          'PAYMENT',
+          amount,
+          `code/${code.id}`,
+          hash,
+          at,
+          merchantId,
+          {
+            ...(reference !== undefined ? { reference } : {}),
+          },
+        );
+        const used = tx
+          .update(paymentCodes)
+          .set({ usedAt: at, chargeKey, transactionId: paid.transaction.transactionId })
+          .where(and(eq(paymentCodes.id, code.id), isNull(paymentCodes.usedAt)))
+          .run();
+        if (used.changes !== 1) throw new Error(`Payment code ${code.id} used twice`);
+        transactionEvent(tx, wallet.id, paid, at);
+        return { ...paid, walletId: wallet.id };
+      });
+    },
   };
 
   function summary(walletId: string): WalletSummary {
@@ -631,6 +922,7 @@ export type Ledger = ReturnType<typeof createLedger>;
  * wallet moves no money.
  */
 export function eraseWalletHistory(tx: Tx | AppDatabase, walletId: string): number {
+  tx.delete(paymentCodes).where(eq(paymentCodes.walletId, walletId)).run();
   return tx.delete(walletTransactions).where(eq(walletTransactions.walletId, walletId)).run()
     .changes;
 }

@@ -10,6 +10,7 @@ import {
   type StatusEvent,
   type WebhookEventBody,
   type WebhookEventType,
+  webhookBodyOf,
 } from '../../shared/status-events';
 import type { Tx } from './ledger';
 
@@ -27,13 +28,7 @@ export {
  */
 export function queueStatusEvent(tx: Tx | AppDatabase, event: StatusEvent): boolean {
   const eventId = `evt_${randomUUID()}`;
-  const body: WebhookEventBody = {
-    eventId,
-    type: WEBHOOK_EVENT_TYPES[event.kind],
-    subjectId: event.subjectId,
-    status: event.status,
-    occurredAt: event.occurredAt.toISOString(),
-  };
+  const body = webhookBodyOf(eventId, event);
   const now = new Date();
   return (
     tx

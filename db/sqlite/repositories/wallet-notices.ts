@@ -5,13 +5,18 @@ import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
 import { walletNotices } from '../schema';
 
-export type WalletNoticeKind = 'WALLET_FROZEN' | 'WALLET_UNFROZEN';
+import type { WalletNoticeKindValue } from '../../shared/values';
+import { noticeOf } from '../../shared/wallet-notice';
+
+export type WalletNoticeKind = WalletNoticeKindValue;
 
 export interface QueuedWalletNotice {
-  /** Unique per freeze or unfreeze (its audit row's key): delivered once per key. */
+  /** Unique per freeze, unfreeze (its audit row's key) or transfer: delivered once per key. */
   key: string;
   walletId: string;
   kind: WalletNoticeKind;
+  /** The template's parameters, e.g. a transfer's amount; null when it has none. */
+  params?: Record<string, string> | null;
 }
 
 export function queueWalletNotice(tx: AppDatabase, notice: QueuedWalletNotice, at: Date): void {
@@ -43,8 +48,10 @@ export function claimDueWalletNotices(
       key: walletNotices.key,
       walletId: walletNotices.walletId,
       kind: walletNotices.kind,
+      params: walletNotices.params,
     })
-    .all();
+    .all()
+    .map(noticeOf);
 }
 
 export function markWalletNoticeRelayed(db: AppDatabase, key: string, at = new Date()): void {
@@ -54,9 +61,15 @@ export function markWalletNoticeRelayed(db: AppDatabase, key: string, at = new D
 /** Notices not yet handed over (tests, ops). */
 export function pendingWalletNotices(db: AppDatabase): QueuedWalletNotice[] {
   return db
-    .select({ key: walletNotices.key, walletId: walletNotices.walletId, kind: walletNotices.kind })
+    .select({
+      key: walletNotices.key,
+      walletId: walletNotices.walletId,
+      kind: walletNotices.kind,
+      params: walletNotices.params,
+    })
     .from(walletNotices)
     .where(isNull(walletNotices.relayedAt))
     .orderBy(asc(walletNotices.createdAt), sql`rowid`)
-    .all();
+    .all()
+    .map(noticeOf);
 }
