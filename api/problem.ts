@@ -99,6 +99,9 @@ function defaultDetail(code: ProblemCode): string {
 }
 
 export const notFound = (what = 'resource') => new Problem('NOT_FOUND', `No such ${what}.`);
+/** 404 for what existed and was erased (SPEC §9): staff views and the console say so. */
+export const erased = (what: string) =>
+  new Problem('NOT_FOUND', `This ${what} was erased: its personal data is gone.`);
 export const forbidden = () => new Problem('FORBIDDEN', 'Your role may not do this.');
 export const unauthorized = (detail = 'A valid bearer token is required.') =>
   new Problem('UNAUTHORIZED', detail, {}, { 'WWW-Authenticate': 'Bearer' });
@@ -109,10 +112,7 @@ export const temporalUnavailable = () =>
   retryShortly('TEMPORAL_UNAVAILABLE', 'The workflow service is unreachable; try again shortly.');
 /** The app database cannot be reached: nothing was written; the same request may be sent again. */
 export const databaseUnavailable = () =>
-  retryShortly(
-    'SERVICE_UNAVAILABLE',
-    'The database is unreachable right now; try again shortly.',
-  );
+  retryShortly('SERVICE_UNAVAILABLE', 'The database is unreachable right now; try again shortly.');
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */
 export const readLater = () =>
   retryShortly(

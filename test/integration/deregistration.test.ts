@@ -108,7 +108,8 @@ describe('closing a wallet', () => {
       .query(getReviewFileQuery);
     const photoPath = join(
       stack.config.photosDir,
-      file.photoRefs[0]!.slice(0, 2),
+      applicationId.slice(0, 2),
+      applicationId,
       file.photoRefs[0]!,
     );
     expect(existsSync(photoPath)).toBe(true);

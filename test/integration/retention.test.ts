@@ -89,8 +89,14 @@ describe('retention of ended applications', () => {
     );
     expect(erased.statusCode, erased.body).toBe(404);
     // Temporal deletes an execution in the background: ~30 s on the dev server.
-    expect(await eventually(() => historyExists(id), (exists) => !exists, 90_000)).toBe(false);
-    expect(await stack.photoStore!.has(photoRefs[0]!)).toBe(false);
+    expect(
+      await eventually(
+        () => historyExists(id),
+        (exists) => !exists,
+        90_000,
+      ),
+    ).toBe(false);
+    expect(await stack.photoStore!.of(id).has(photoRefs[0]!)).toBe(false);
     const signIn = await stack.api.inject({
       method: 'POST',
       url: '/v1/sessions',
