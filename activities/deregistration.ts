@@ -16,6 +16,7 @@ export interface WalletBalance {
 export interface CloseWalletInput {
   walletId: string;
   applicationId: string;
+  /** Recorded in histories; every photo of `applicationId` is deleted, whatever it lists. */
   photoRefs: string[];
 }
 
@@ -77,9 +78,11 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
      * checked again (money may have arrived since the owner was asked), the wallet is marked
      * CLOSED, transactions, logins, screening traces and review copies go, the person's claim
      * is released (a new application may follow) and their key is destroyed, which leaves
-     * anything still sealed under it unreadable. Only an anonymous audit record stays. Photos
-     * are files: they are deleted after the transaction commits. Idempotent: a retry after a
-     * committed closure finds the wallet CLOSED and only repeats the file deletions.
+     * anything still sealed under it unreadable, its photos included. Only an anonymous audit
+     * record stays. The application's photos (files, or rows on PostgreSQL) are deleted after
+     * the transaction commits: this application's only, never another's holding the same bytes
+     * (db/shared/photo-refs.ts). Idempotent: a retry after a committed closure finds the wallet
+     * CLOSED and only repeats the deletions.
      */
     async closeWallet(
       input: CloseWalletInput,
@@ -87,9 +90,7 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       const outcome = await store.closeWalletAndErasePerson(deps.config.piiKey, input, {
         webhooks,
       });
-      if (outcome.ok && deps.photoStore) {
-        for (const ref of input.photoRefs) await deps.photoStore.delete(ref).catch(() => undefined);
-      }
+      if (outcome.ok) await deps.photoStore?.of(input.applicationId).deleteAll();
       return outcome;
     },
 
@@ -111,24 +112,35 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       if (applicationIds === null) return { deleted: 0, running: 0 };
       let deleted = 0;
       let running = 0;
+      const notFound = (error: unknown) =>
+        error instanceof WorkflowNotFoundError ||
+        (isGrpcServiceError(error) && (error.code as number) === 5); /* NOT_FOUND */
       for (const applicationId of applicationIds) {
         const workflowId = onboardingWorkflowId(applicationId);
+        const handle = client.workflow.getHandle(workflowId);
+        // Gone already (deleted by an earlier attempt, or past retention): null.
+        const status = await handle.describe().then(
+          (d) => d.status.name,
+          (error: unknown) => {
+            if (notFound(error)) return null;
+            throw error;
+          },
+        );
+        if (status === 'RUNNING') {
+          running += 1;
+          continue;
+        }
+        // The owner's earlier applications' photos too (sealed under the erased key already).
+        await deps.photoStore?.of(applicationId).deleteAll();
+        if (status === null) continue;
         try {
-          const { status } = await client.workflow.getHandle(workflowId).describe();
-          if (status.name === 'RUNNING') {
-            running += 1;
-            continue;
-          }
           await client.workflowService.deleteWorkflowExecution({
             namespace: deps.config.temporal.namespace,
             workflowExecution: { workflowId },
           });
           deleted += 1;
         } catch (error) {
-          // Gone already (deleted by an earlier attempt, or past retention).
-          if (error instanceof WorkflowNotFoundError) continue;
-          if (isGrpcServiceError(error) && (error.code as number) === 5 /* NOT_FOUND */) continue;
-          throw error;
+          if (!notFound(error)) throw error;
         }
       }
       return { deleted, running };

@@ -1,11 +1,12 @@
 // The ID-photo step as an activity: the pipeline of activities/photo plus the one policy the
 // workflow needs from it — when a card that differs slightly may still go on to review.
 import type { PhotoCheckView } from '../domain/contract';
+import type { PhotoStore } from '../db/store';
 import { checkIdPhoto, type IdPhotoCheckDeps } from './photo/check';
 import { namesMatch } from './screening';
 
 export interface IdPhotoDeps {
-  photoStore: IdPhotoCheckDeps['store'];
+  photoStore: PhotoStore;
   idCardReader: IdPhotoCheckDeps['ocr'];
 }
 
@@ -28,7 +29,7 @@ export function createIdPhotoActivities(deps: Partial<IdPhotoDeps>) {
       if (!deps.photoStore || !deps.idCardReader)
         throw new Error('This worker was started without the photo pipeline');
       const result = await checkIdPhoto(
-        { store: deps.photoStore, ocr: deps.idCardReader },
+        { store: deps.photoStore.of(input.applicationId), ocr: deps.idCardReader },
         { ref: input.ref, submitted: input.submitted },
       );
       const ocr = result.ocr;

@@ -1,26 +1,16 @@
 // Retention (SPEC §9): an ended application's photos, workflow history and personal data, erased
 // RETENTION_AFTER after it ended. Called page by page by the retentionSweep workflow, which a
-// Temporal Schedule starts (temporal/schedules.ts). Each step is safe to repeat: photos first,
-// then the history (which names them), then the database rows (which name the application).
+// Temporal Schedule starts (temporal/schedules.ts). Each step is safe to repeat: photos first
+// (every photo stored for this application, and only for it: another application holding the
+// same bytes has its own copy), then the history, then the database rows.
 import { Context } from '@temporalio/activity';
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { onboardingWorkflowId } from '../domain/contract';
-import { getReviewFileQuery } from '../workflows/messages';
 import type { ActivityDeps } from './index';
 
 const isNotFound = (error: unknown) =>
   error instanceof WorkflowNotFoundError ||
   (isGrpcServiceError(error) && (error.code as number) === 5); /* NOT_FOUND */
-
-/** The photos the application's workflow saw; none once the history is gone. */
-async function photoRefsOf(client: Client, workflowId: string): Promise<string[]> {
-  try {
-    return (await client.workflow.getHandle(workflowId).query(getReviewFileQuery)).photoRefs;
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
-}
 
 export function createRetentionActivities(
   deps: Pick<ActivityDeps, 'store' | 'config' | 'photoStore' | 'temporalClient'>,
@@ -40,7 +30,7 @@ export function createRetentionActivities(
         const view = await store.loadApplicationView(config.piiKey, applicationId);
         const phone = view && view !== 'ERASED' ? view.applicant.phone : null;
         const workflowId = onboardingWorkflowId(applicationId);
-        for (const ref of await photoRefsOf(client, workflowId)) await deps.photoStore?.delete(ref);
+        await deps.photoStore?.of(applicationId).deleteAll();
         try {
           await client.workflowService.deleteWorkflowExecution({
             namespace: config.temporal.namespace,

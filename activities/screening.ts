@@ -13,7 +13,7 @@ import {
 import { blindIndex, personIdOf } from '../crypto/pii';
 import type { ActivityDeps } from './index';
 import type { RiskLevel, ScreeningFlag } from '../domain/contract';
-import { PhotoNotFoundError } from '../db/store';
+import { PhotoErasedError, PhotoNotFoundError } from '../db/store';
 import { greyCardOf, hammingDistance, portraitHash } from './photo/portrait-hash';
 
 /**
@@ -90,12 +90,17 @@ export function createScreeningActivities({
   photoStore,
 }: Pick<ActivityDeps, 'store' | 'config' | 'photoStore'>) {
   /** The accepted card's portrait hash, or null when no straightened card is stored for it. */
-  const portraitOf = async (photoRef: string | null): Promise<string | null> => {
+  const portraitOf = async (
+    applicationId: string,
+    photoRef: string | null,
+  ): Promise<string | null> => {
     if (!photoRef || !photoStore) return null;
     try {
-      return await portraitHash(await greyCardOf(await photoStore.getDerived(photoRef, 'card')));
+      const card = await photoStore.of(applicationId).getDerived(photoRef, 'card');
+      return await portraitHash(await greyCardOf(card));
     } catch (error) {
-      if (error instanceof PhotoNotFoundError) return null;
+      // Erased: the person's key went while they were being screened; nothing to compare.
+      if (error instanceof PhotoNotFoundError || error instanceof PhotoErasedError) return null;
       throw error;
     }
   };
@@ -121,7 +126,7 @@ export function createScreeningActivities({
 
       const personId = personIdOf(config.piiKey, input.idNumber);
       const cardIndex = blindIndex(config.piiKey, 'bank-card', input.bankCardNumber);
-      const portrait = await portraitOf(input.photoRef);
+      const portrait = await portraitOf(input.applicationId, input.photoRef);
       const repeats = await store.recordAndFindRepeats({
         applicationId: input.applicationId,
         personId,

@@ -22,7 +22,7 @@ import {
 import { getApplicationQuery } from '../workflows/messages';
 import { maskApplicant } from '../domain/mask';
 import { applicantReason, applicantReasons } from './eligibility-answers';
-import { notFound, Problem, readLater, statusOf } from './problem';
+import { erased, notFound, Problem, readLater, statusOf } from './problem';
 import { isTemporalUnavailable, WorkflowNotAnswering } from './temporal-errors';
 
 export function applicationHandle(app: FastifyInstance, id: string): WorkflowHandle {
@@ -64,7 +64,7 @@ export async function queryApplication(app: FastifyInstance, id: string): Promis
 export async function readApplication(app: FastifyInstance, id: string): Promise<ApplicationView> {
   const stored = await app.store.loadApplicationView(app.piiKey, id);
   // Its wallet was closed and the person erased: their workflows can no longer be decrypted.
-  if (stored === 'ERASED') throw notFound('application');
+  if (stored === 'ERASED') throw erased('application');
   return stored ?? queryApplication(app, id);
 }
 
@@ -74,7 +74,7 @@ export async function readApplication(app: FastifyInstance, id: string): Promise
  */
 export async function assertNotErased(app: FastifyInstance, id: string): Promise<void> {
   if ((await app.store.loadApplicationView(app.piiKey, id)) === 'ERASED')
-    throw notFound('application');
+    throw erased('application');
 }
 
 /** Keeps a view a workflow answered with in the read model, for the GETs that follow. */

@@ -103,6 +103,9 @@ function defaultDetail(code: ProblemCode): string {
 }
 
 export const notFound = (what = 'resource') => new Problem('NOT_FOUND', `No such ${what}.`);
+/** 404 for what existed and was erased (SPEC §9): staff views and the console say so. */
+export const erased = (what: string) =>
+  new Problem('NOT_FOUND', `This ${what} was erased: its personal data is gone.`);
 export const forbidden = () => new Problem('FORBIDDEN', 'Your role may not do this.');
 export const unauthorized = (detail = 'A valid bearer token is required.') =>
   new Problem('UNAUTHORIZED', detail, {}, { 'WWW-Authenticate': 'Bearer' });

@@ -59,7 +59,7 @@ interface Verdicts {
 export async function runPhotoBench(options: PhotoBenchOptions = {}): Promise<PhotoBenchRow[]> {
   const { heldOutPerCategory = 6, tuningPerCategory = 3, bigPhotos = 6 } = options;
   const dir = await mkdtemp(join(tmpdir(), 'photo-bench-'));
-  const store = createPhotoStore({ dir });
+  const store = createPhotoStore({ dir }).of('bench');
   const pool = await createOcrPool({
     size: 1,
     langDir: await prepareLangDir(),

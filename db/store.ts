@@ -13,7 +13,7 @@ import type * as ledger from './sqlite/repositories/ledger';
 import type * as outbox from './sqlite/repositories/outbox';
 import type * as personClaims from './sqlite/repositories/person-claims';
 import type * as personKeys from './sqlite/repositories/person-keys';
-import type { PhotoCodec, PhotoStore } from './sqlite/repositories/photo-store';
+import type { PhotoSealing, PhotoStore } from './sqlite/repositories/photo-store';
 import type * as reviewQueue from './sqlite/repositories/review-queue';
 import type * as reviewSnapshots from './sqlite/repositories/review-snapshots';
 import type * as sandboxBankAccounts from './sqlite/repositories/sandbox-bank-accounts';
@@ -128,7 +128,7 @@ export type ScreeningRepeatsRepository = Repository<
 >;
 export type TemporalSubjectsRepository = Repository<
   typeof temporalSubjects,
-  'registerTemporalSubject' | 'temporalSubjectKeys'
+  'registerTemporalSubject' | 'temporalSubjectKeys' | 'photoKeyOf'
 >;
 export type ThrottlesRepository = Repository<
   typeof throttles,
@@ -233,11 +233,11 @@ export interface Store
     WebhookEventsRepository {
   readonly dialect: 'sqlite' | 'postgres';
   /**
-   * The ID photos kept in this database, sealed by `codec`: on PostgreSQL, so that every process
+   * The ID photos kept in this database, sealed by `sealing`: on PostgreSQL, so that every process
    * reads what any stored (SPEC §8). Absent on SQLite, whose photos are files in DATA_DIR; pick
    * through `photoStoreFor` (db/photo-store-for.ts).
    */
-  photosInDatabase?(codec: PhotoCodec): PhotoStore;
+  photosInDatabase?(sealing: PhotoSealing): PhotoStore;
   /** True when the database answers a trivial query now. */
   ready(): Promise<boolean>;
   close(): Promise<void>;

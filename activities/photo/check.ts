@@ -8,7 +8,7 @@ import { decodePhoto, straightenCard, turnStraightCard, type DecodedPhoto } from
 import { CLARITY_THRESHOLDS, judgeClarity, measureCard, type PhotoMetrics } from './clarity';
 import { inspectPhoto } from './guards';
 import { compareWithSubmitted, type IdCardReader } from './ocr';
-import type { PhotoStore } from '../../db/store';
+import type { ApplicationPhotos } from '../../db/store';
 
 export interface IdPhotoOcrResult {
   name: string | null;
@@ -27,7 +27,8 @@ export interface IdPhotoCheckResult {
 }
 
 export interface IdPhotoCheckDeps {
-  store: Pick<PhotoStore, 'get' | 'putDerived'>;
+  /** The photos of the application being judged. */
+  store: Pick<ApplicationPhotos, 'get' | 'putDerived'>;
   ocr: IdCardReader;
 }
 

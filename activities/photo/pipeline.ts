@@ -8,7 +8,10 @@ import { openCv } from './opencv';
 import { photoStoreFor, type Store } from '../../db/store';
 import type { Config } from '../../config/config';
 
-export async function startPhotoPipeline(config: Config, store: Pick<Store, 'photosInDatabase'>) {
+export async function startPhotoPipeline(
+  config: Config,
+  store: Pick<Store, 'photosInDatabase' | 'photoKeyOf'>,
+) {
   const pool = await createOcrPool({
     size: config.ocrWorkers,
     langDir: join(config.dataDir, 'tessdata'),

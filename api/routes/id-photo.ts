@@ -7,11 +7,11 @@ import sharp from 'sharp';
 import { MAX_PHOTO_BYTES } from '../../domain/photo-limits';
 import { getReviewFileQuery, submitIdPhotoUpdate } from '../../workflows/messages';
 import type { Config } from '../../config/config';
-import { PhotoNotFoundError, photoStoreFor } from '../../db/store';
+import { PhotoErasedError, PhotoNotFoundError, photoStoreFor } from '../../db/store';
 import { assertNotErased, queryOnboarding, sendStep, updateApplication } from '../onboarding-calls';
 import { rateLimited } from '../plugins/rate-limit';
 import { recordPersonalDataViews } from '../audit';
-import { notFound, Problem } from '../problem';
+import { erased, notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
 import { IdPhotoAnswer, IdPhotoQuery } from '../schemas/id-photo';
 import { ownApplication } from './application-steps';
@@ -90,7 +90,7 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       // Before anything of the upload is stored.
       await assertNotErased(app, id);
       const bytes = await uploadedBytes(request);
-      const { ref } = await store.put(bytes);
+      const { ref } = await store.of(id).put(bytes);
       const result = await updateApplication(
         app,
         id,
@@ -121,28 +121,38 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       },
     },
     async (request, reply) => {
-      const file = await queryOnboarding(app, request.params.id, getReviewFileQuery);
-      if (!file.photo || !(await store.has(file.photo.ref))) throw notFound('photo');
+      const { id } = request.params;
+      const file = await queryOnboarding(app, id, getReviewFileQuery);
+      const photos = store.of(id);
+      if (!file.photo || !(await photos.has(file.photo.ref))) throw notFound('photo');
       const { ref } = file.photo;
-      if (request.query.variant === 'card') {
-        let card: Buffer;
-        try {
-          card = await store.getDerived(ref, 'card');
-        } catch (error) {
-          // No card was found in that upload, or it was judged before cards were kept.
-          if (error instanceof PhotoNotFoundError) throw notFound('card');
-          throw error;
+      try {
+        if (request.query.variant === 'card') {
+          let card: Buffer;
+          try {
+            card = await photos.getDerived(ref, 'card');
+          } catch (error) {
+            // No card was found in that upload, or it was judged before cards were kept.
+            if (error instanceof PhotoNotFoundError) throw notFound('card');
+            throw error;
+          }
+          await recordPersonalDataViews(app.store, request.user, [id], 'ID_PHOTO');
+          return reply.header('cache-control', 'no-store').type('image/jpeg').send(card);
         }
-        await recordPersonalDataViews(app.store, request.user, [request.params.id], 'ID_PHOTO');
-        return reply.header('cache-control', 'no-store').type('image/jpeg').send(card);
+        const bytes = await photos.get(ref);
+        const { format } = await sharp(bytes).metadata();
+        await recordPersonalDataViews(app.store, request.user, [id], 'ID_PHOTO');
+        return reply
+          .header('cache-control', 'no-store')
+          .type(`image/${format === 'jpeg' ? 'jpeg' : format}`)
+          .send(bytes);
+      } catch (error) {
+        // The person's key went between the query and the read (their wallet closed): the photo
+        // cannot be opened by anyone any more, which is an answer, not a failure.
+        if (error instanceof PhotoErasedError || error instanceof PhotoNotFoundError)
+          throw erased('ID photo');
+        throw error;
       }
-      const bytes = await store.get(ref);
-      const { format } = await sharp(bytes).metadata();
-      await recordPersonalDataViews(app.store, request.user, [request.params.id], 'ID_PHOTO');
-      return reply
-        .header('cache-control', 'no-store')
-        .type(`image/${format === 'jpeg' ? 'jpeg' : format}`)
-        .send(bytes);
     },
   );
 };

@@ -512,14 +512,16 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 
 /**
  * ID photos on PostgreSQL (SPEC §8: nothing shared on one machine's disk), where SQLite keeps
- * files in DATA_DIR/photos: one row per upload (`kind` 'original', `ref` the sha256 of the plain
- * bytes) and per image derived from it (`kind` 'card', the straightened card), the bytes sealed
- * by the same photo codec as the files (crypto/photo-codec.ts). Only on PostgreSQL: the parity
- * test allows this one table.
+ * files in DATA_DIR/photos: one row per application and upload (`kind` 'original', `ref` the
+ * sha256 of the plain bytes) and per image derived from it (`kind` 'card', the straightened
+ * card), the bytes sealed under the applicant's own key (crypto/photo-codec.ts). The same bytes
+ * in two applications are two rows: deleting one application's photos never touches another's.
+ * Only on PostgreSQL: the parity test allows this one table.
  */
 export const photos = pgTable(
   'photos',
   {
+    applicationId: text('application_id').notNull(),
     ref: text('ref').notNull(),
     kind: text('kind').notNull(),
     sealed: bytea('sealed').notNull(),
@@ -529,7 +531,7 @@ export const photos = pgTable(
       withTimezone: true,
     }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.ref, t.kind] })],
+  (t) => [primaryKey({ columns: [t.applicationId, t.ref, t.kind] })],
 );
 
 /** Back-office accounts (SPEC §7), as in db/sqlite/schema.ts. */

@@ -1,6 +1,6 @@
 // The Store on PostgreSQL: the async repository functions of ./repositories bound to one Pool.
 // `satisfies` holds this object to the same interface as the SQLite Store (db/store.ts).
-import type { PhotoCodec } from '../sqlite/repositories/photo-store';
+import type { PhotoSealing } from '../shared/photo-refs';
 import type { Store } from '../store';
 import {
   openPostgres,
@@ -80,7 +80,7 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, webhookEvents),
     createLedger: (options?: Parameters<typeof createLedger>[1]) => createLedger(db, options),
     // Photos live in the database on PostgreSQL (SPEC §8): db/photo-store-for.ts picks this.
-    photosInDatabase: (codec: PhotoCodec) => createDatabasePhotoStore({ db, codec }),
+    photosInDatabase: (sealing: PhotoSealing) => createDatabasePhotoStore({ db, sealing }),
 
     dialect: 'postgres' as const,
     ready: () => postgresIsReady(handle),

@@ -34,9 +34,13 @@ import {
   bearer,
   driveToActive,
   freshPerson,
+  openBankAccount,
   TEST_PAYMENT_PASSWORD,
+  uploadPhoto,
+  verifyPhone,
   type Applicant,
 } from '../helpers/onboarding';
+import { hashPassword } from '../../crypto/password-hash';
 import { eventually } from '../helpers/eventually';
 import { payloadsOf, rawHistory } from '../helpers/history';
 import { switchableSmsGateway } from '../helpers/sms-gateway';
@@ -81,6 +85,32 @@ async function money(walletId: string, token: string, kind: string, payload: obj
   return res.json();
 }
 
+/** A console session cookie for a reviewer, signed in through the login form. */
+async function consoleSession(username: string): Promise<string> {
+  const password = 'console-password-1';
+  if (!(await stack.store.findStaffAccount(username)))
+    await stack.store.createStaffAccount({
+      username,
+      role: 'reviewer',
+      passwordHash: await hashPassword(password),
+    });
+  const form = await stack.api.inject({ method: 'GET', url: '/console/login?lang=en' });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+  const cookies = (res: { cookies: { name: string; value: string }[] }) =>
+    res.cookies.map((c) => `${c.name}=${c.value}`);
+  const signedIn = await stack.api.inject({
+    method: 'POST',
+    url: '/console/login',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: cookies(form).join('; '),
+    },
+    payload: new URLSearchParams({ _csrf: csrf, username, password }).toString(),
+  });
+  expect(signedIn.statusCode, signedIn.body).toBe(303);
+  return [...cookies(form), ...cookies(signedIn)].join('; ');
+}
+
 async function dereg(walletId: string, token: string, action = '', payload: object = {}) {
   return stack.api.inject({
     method: 'POST',
@@ -108,7 +138,8 @@ describe('closing a wallet', () => {
       .query(getReviewFileQuery);
     const photoPath = join(
       stack.config.photosDir,
-      file.photoRefs[0]!.slice(0, 2),
+      applicationId.slice(0, 2),
+      applicationId,
       file.photoRefs[0]!,
     );
     expect(existsSync(photoPath)).toBe(true);
@@ -208,6 +239,55 @@ describe('closing a wallet', () => {
       onboardingWorkflowId(reapplied.json().applicationId as string),
     );
     expect((await next.describe()).status.name).toBe('RUNNING');
+  });
+
+  it("keeps another person's identical photo; the closed wallet's photo reads as erased", async () => {
+    const photoOf = (id: string, variant = '') =>
+      stack.api.inject({
+        method: 'GET',
+        url: `/v1/applications/${id}/id-photo${variant}`,
+        headers: bearer(stack.staffToken('reviewer', 'rita')),
+      });
+    const owner = freshPerson(PEOPLE[2]!);
+    const { walletId, token, applicationId } = await activeWallet(owner);
+    const original = await photoOf(applicationId);
+    expect(original.statusCode, original.body).toBe(200);
+    const bytes = original.rawPayload;
+
+    // Someone else uploads the very same file (refused: not their card) and it is kept for review.
+    const other = freshPerson(PEOPLE[3]!);
+    await openBankAccount(stack, other);
+    const created = (await apply(stack, other)).json();
+    await verifyPhone(stack, created.applicationId, created.applicantToken, other.phone);
+    await uploadPhoto(stack, created.applicationId, created.applicantToken, bytes);
+    const theirs = await photoOf(created.applicationId);
+    expect(theirs.statusCode, theirs.body).toBe(200);
+    expect(theirs.rawPayload.equals(bytes)).toBe(true);
+
+    expect((await dereg(walletId, token, '', { paymentPassword: PIN })).statusCode).toBe(202);
+    expect((await dereg(walletId, token, 'confirm')).json().status).toBe('CLOSED');
+    await stack.temporalClient.workflow.getHandle(deregistrationWorkflowId(walletId)).result();
+
+    // The closed wallet's photo: a clean 404 saying it was erased, for staff and the console.
+    for (const variant of ['', '?variant=card']) {
+      const gone = await photoOf(applicationId, variant);
+      expect(gone.statusCode, gone.body).toBe(404);
+      expect(gone.json().detail).toMatch(/erased/);
+    }
+    const cookie = await consoleSession('rita');
+    for (const url of [
+      `/console/applications/${applicationId}`,
+      `/console/applications/${applicationId}/photo`,
+    ]) {
+      const page = await stack.api.inject({ method: 'GET', url, headers: { cookie } });
+      expect(page.statusCode, page.body).toBe(404);
+      expect(page.body).toMatch(/erased/);
+    }
+    // The other person's copy of the same bytes is untouched.
+    const kept = await photoOf(created.applicationId);
+    expect(kept.statusCode, kept.body).toBe(200);
+    expect(kept.rawPayload.equals(bytes)).toBe(true);
+    expect((await photoOf(created.applicationId, '?variant=card')).statusCode).toBe(200);
   });
 
   it('waits for the balance, refuses an early confirm, and goes on after withdraw-all', async () => {

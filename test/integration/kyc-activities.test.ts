@@ -624,35 +624,39 @@ describe('screenApplicant', () => {
       config: stack.config,
       photoStore,
     });
-    // The straightened card of each scene, stored beside a ref as the photo step does.
+    // The straightened card of each scene, stored beside a ref as the photo step does, as the
+    // photo of a fresh application.
     const storedCard = async (card: FakePerson, spec: Partial<SceneSpec>) => {
       const scene = await phoneScene(card, { ...SCENE, ...spec });
       const straight = await straightenCard(await decodePhoto(scene.bytes));
-      const { ref } = await photoStore.put(scene.bytes);
+      const applicationId = randomUUID();
+      const photos = photoStore.of(applicationId);
+      const { ref } = await photos.put(scene.bytes);
       const { data, width, height } = straight!.rgb;
       const jpeg = await sharp(data, { raw: { width, height, channels: 3 } })
         .jpeg()
         .toBuffer();
-      await photoStore.putDerived(ref, 'card', jpeg);
-      return ref;
+      await photos.putDerived(ref, 'card', jpeg);
+      return { applicationId, photoRef: ref };
     };
     const [original, rephotographed, otherFace] = await Promise.all([
       storedCard(PEOPLE[0]!, { seed: 11, rotation: 3 }),
       storedCard(PEOPLE[0]!, { seed: 12, rotation: -7, perspective: 12, format: 'webp' }),
       storedCard(PEOPLE[1]!, { seed: 13, rotation: 2 }),
     ]);
-    const first = screenInput({ photoRef: original });
+    const first = screenInput(original);
     expect((await withPhotos.screenApplicant(first)).flags).toEqual([]);
     // The same person again: never a repeat of themselves.
-    const again = await withPhotos.screenApplicant({ ...first, applicationId: randomUUID() });
+    const sameAgain = await storedCard(PEOPLE[0]!, { seed: 11, rotation: 3 });
+    const again = await withPhotos.screenApplicant({ ...first, ...sameAgain });
     expect(again.flags).toEqual([]);
 
-    const copycat = await withPhotos.screenApplicant(screenInput({ photoRef: rephotographed }));
+    const copycat = await withPhotos.screenApplicant(screenInput(rephotographed));
     expect(copycat.riskLevel).toBe('HIGH');
     expect(copycat.flags.map((f) => f.code)).toEqual(['DUPLICATE_PHOTO']);
     expect(copycat.flags[0]!.detail).toContain(first.applicationId);
 
-    const someoneElse = await withPhotos.screenApplicant(screenInput({ photoRef: otherFace }));
+    const someoneElse = await withPhotos.screenApplicant(screenInput(otherFace));
     expect(someoneElse.flags).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // anonymous audit trail stays, and a person's other live application and wallet stay whole.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflowId } from '../../domain/contract';
+import { photoRef } from '../../db/sqlite/repositories/photo-store';
 import { ensureSchedules } from '../../temporal/schedules';
 import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
 import { getReviewFileQuery } from '../../workflows/messages';
@@ -15,7 +16,7 @@ import {
   openBankAccount,
   setPaymentPassword,
   staffView,
-  uploadClearCard,
+  uploadPhoto,
   verifyPhone,
 } from '../helpers/onboarding';
 import { applicationFor } from '../helpers/people';
@@ -42,6 +43,12 @@ const staffRead = (id: string) =>
   stack.api.inject({
     method: 'GET',
     url: `/v1/applications/${id}`,
+    headers: bearer(stack.staffToken('reviewer', 'rita')),
+  });
+const photoOf = (id: string, variant = '') =>
+  stack.api.inject({
+    method: 'GET',
+    url: `/v1/applications/${id}/id-photo${variant}`,
     headers: bearer(stack.staffToken('reviewer', 'rita')),
   });
 const auditOf = async (id: string) =>
@@ -89,8 +96,14 @@ describe('retention of ended applications', () => {
     );
     expect(erased.statusCode, erased.body).toBe(404);
     // Temporal deletes an execution in the background: ~30 s on the dev server.
-    expect(await eventually(() => historyExists(id), (exists) => !exists, 90_000)).toBe(false);
-    expect(await stack.photoStore!.has(photoRefs[0]!)).toBe(false);
+    expect(
+      await eventually(
+        () => historyExists(id),
+        (exists) => !exists,
+        90_000,
+      ),
+    ).toBe(false);
+    expect(await stack.photoStore!.of(id).has(photoRefs[0]!)).toBe(false);
     const signIn = await stack.api.inject({
       method: 'POST',
       url: '/v1/sessions',
@@ -105,10 +118,42 @@ describe('retention of ended applications', () => {
     });
   }, 180_000);
 
+  it("erases an ended application's photo, never another live application's identical one", async () => {
+    const ended = freshPerson(PEOPLE[2]!);
+    const live = freshPerson(PEOPLE[3]!);
+    const bytes = await idCardPhoto(ended.person, 'clear-1600');
+    const started = [];
+    for (const a of [live, ended]) {
+      await openBankAccount(stack, a);
+      const created = (await apply(stack, a)).json();
+      await verifyPhone(stack, created.applicationId, created.applicantToken, a.phone);
+      // Both upload the same file (for the live one it is someone else's card: kept for review).
+      await uploadPhoto(stack, created.applicationId, created.applicantToken, bytes);
+      started.push(created as { applicationId: string; applicantToken: string });
+    }
+    const [kept, gone] = started as [(typeof started)[0], (typeof started)[0]];
+    expect((await photoOf(gone.applicationId)).statusCode).toBe(200);
+    expect((await cancel(gone.applicationId, gone.applicantToken)).json().status).toBe('CANCELLED');
+    await eventually(
+      () => staffRead(gone.applicationId),
+      (r) => r.statusCode === 404,
+      60_000,
+    );
+    expect(await stack.photoStore!.of(gone.applicationId).has(photoRef(bytes))).toBe(false);
+    const photo = await photoOf(kept.applicationId);
+    expect(photo.statusCode, photo.body).toBe(200);
+    expect(photo.rawPayload.equals(bytes)).toBe(true);
+    expect((await photoOf(kept.applicationId, '?variant=card')).statusCode).toBe(200);
+  }, 180_000);
+
   it("keeps the person's key and new application when an earlier one is erased", async () => {
     const b = freshPerson(PEOPLE[1]!);
     await openBankAccount(stack, b);
     const first = (await apply(stack, b)).json();
+    // The same picture in both applications: retention of the first must leave the second's.
+    const card = await idCardPhoto(b.person, 'clear-1600');
+    await verifyPhone(stack, first.applicationId, first.applicantToken, b.phone);
+    await uploadPhoto(stack, first.applicationId, first.applicantToken, card);
     expect((await cancel(first.applicationId, first.applicantToken)).json().status).toBe(
       'CANCELLED',
     );
@@ -116,7 +161,7 @@ describe('retention of ended applications', () => {
     expect(second.statusCode, second.body).toBe(201);
     const { applicationId: id, applicantToken: token } = second.json();
     await verifyPhone(stack, id, token, b.phone);
-    await uploadClearCard(stack, id, token, b.person);
+    await uploadPhoto(stack, id, token, card);
     expect((await decide(stack, id, 'rita')).json().status).toBe('AWAITING_PAYMENT_PASSWORD');
     const active = await setPaymentPassword(stack, id, token);
 
@@ -129,8 +174,12 @@ describe('retention of ended applications', () => {
     expect(trail.find((r) => r.action === 'APPLICATION_DATA_ERASED')?.detail).toMatchObject({
       personKeyErased: false,
     });
-    // The live application and its wallet read whole.
+    // The live application and its wallet read whole, its photo and card included.
     expect((await staffView(stack, id)).applicant.name).toBe(b.person.name);
+    const photo = await photoOf(id);
+    expect(photo.statusCode, photo.body).toBe(200);
+    expect(photo.rawPayload.equals(card)).toBe(true);
+    expect((await photoOf(id, '?variant=card')).statusCode).toBe(200);
     const wallet = await stack.api.inject({
       method: 'GET',
       url: `/v1/wallets/${active.json().walletId}`,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIdPhoto, type IdPhotoCheckResult } from '../../activities/photo/check';
 import { createIdCardReader, type IdCardReader } from '../../activities/photo/ocr';
 import { createOcrPool, type OcrPool } from '../../activities/photo/ocr-pool';
-import { createPhotoStore, type PhotoStore } from '../../db/sqlite/repositories/photo-store';
+import { createPhotoStore, type ApplicationPhotos } from '../../db/sqlite/repositories/photo-store';
 import { idCheckChar } from '../../domain/fields';
 import {
   LEGIBLE_VARIANTS,
@@ -24,13 +24,13 @@ import {
 const NOW = Date.UTC(2025, 0, 15);
 
 let dir: string;
-let store: PhotoStore;
+let store: ApplicationPhotos;
 let pool: OcrPool;
 let reader: IdCardReader;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'id-photo-'));
-  store = createPhotoStore({ dir });
+  store = createPhotoStore({ dir }).of('test-application');
   pool = await createOcrPool({ size: 2, jobTimeoutMs: 20_000 });
   reader = createIdCardReader(pool, { now: () => NOW });
 });

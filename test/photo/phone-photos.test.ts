@@ -16,19 +16,19 @@ import {
 } from '../../activities/photo/clarity';
 import { cleanName, createIdCardReader, type IdCardReader } from '../../activities/photo/ocr';
 import { createOcrPool, type OcrPool } from '../../activities/photo/ocr-pool';
-import { createPhotoStore, type PhotoStore } from '../../db/sqlite/repositories/photo-store';
+import { createPhotoStore, type ApplicationPhotos } from '../../db/sqlite/repositories/photo-store';
 import { PEOPLE, type FakePerson } from '../fixtures/id-card';
 import { phoneScene, type SceneSpec } from '../fixtures/phone-scene';
 import { CATEGORIES, setCase } from '../fixtures/phone-set';
 
 let dir: string;
-let store: PhotoStore;
+let store: ApplicationPhotos;
 let pool: OcrPool;
 let reader: IdCardReader;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phone-photo-'));
-  store = createPhotoStore({ dir });
+  store = createPhotoStore({ dir }).of('test-application');
   pool = await createOcrPool({ size: 2, jobTimeoutMs: 20_000 });
   reader = createIdCardReader(pool);
 });
@@ -171,7 +171,7 @@ describe('card geometry', () => {
     });
     const again = await reader.read(card);
     expect(again.idNumber).toBe(person.idNumber);
-    await store.delete(ref);
+    await store.deleteAll();
     await expect(store.getDerived(ref, 'card')).rejects.toThrow(/No photo stored/);
   });
 });

@@ -7,15 +7,18 @@ import {
   InvalidPhotoRefError,
   PhotoNotFoundError,
   photoRef,
+  type ApplicationPhotos,
   type PhotoStore,
 } from '../../db/sqlite/repositories/photo-store';
 
 let dir: string;
-let store: PhotoStore;
+let photos: PhotoStore;
+let store: ApplicationPhotos;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'photo-store-'));
-  store = createPhotoStore({ dir });
+  photos = createPhotoStore({ dir });
+  store = photos.of('app-1');
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -55,9 +58,9 @@ describe('photo store', () => {
 
   it('deletes idempotently', async () => {
     const { ref } = await store.put(bytes);
-    await store.delete(ref);
+    await store.deleteAll();
     expect(await store.has(ref)).toBe(false);
-    await expect(store.delete(ref)).resolves.toBeUndefined();
+    await expect(store.deleteAll()).resolves.toBeUndefined();
     await expect(store.get(ref)).rejects.toBeInstanceOf(PhotoNotFoundError);
     await expect(store.get(ref)).rejects.toThrow(`No photo stored under ref ${ref}`);
   });
@@ -75,7 +78,24 @@ describe('photo store', () => {
   ])('refuses the ref %j before touching the disk', async (ref) => {
     await expect(store.get(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
     await expect(store.has(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
-    await expect(store.delete(ref)).rejects.toBeInstanceOf(InvalidPhotoRefError);
+    await expect(store.getDerived(ref, 'card')).rejects.toBeInstanceOf(InvalidPhotoRefError);
+  });
+
+  it.each(['..', '.', '', 'a/b', '../../etc', 'x'.repeat(101), 'a\nb'])(
+    'refuses the application id %j before touching the disk',
+    (id) => {
+      expect(() => photos.of(id)).toThrow(InvalidPhotoRefError);
+    },
+  );
+
+  it("keeps each application's copy of the same bytes, and deletes only its own", async () => {
+    const other = photos.of('app-2');
+    const { ref } = await store.put(bytes);
+    await other.put(bytes);
+    expect(await filesUnder(dir)).toHaveLength(2);
+    await store.deleteAll();
+    expect(await store.has(ref)).toBe(false);
+    expect((await other.get(ref)).equals(bytes)).toBe(true);
   });
 
   it('refuses to return bytes whose hash no longer matches', async () => {
@@ -85,10 +105,19 @@ describe('photo store', () => {
     await expect(store.get(ref)).rejects.toThrow(/corrupt/);
   });
 
-  it('passes bytes through the codec seam, keeping the ref of the plain bytes', async () => {
+  it('passes bytes through the sealing seam, keeping the ref of the plain bytes', async () => {
     const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
-    const sealed = createPhotoStore({ dir, codec: { seal: xor, open: xor } });
+    const seen: string[] = [];
+    const sealing = {
+      seal: async (id: string, context: string, b: Buffer) => (
+        seen.push(`${id} ${context}`),
+        xor(b)
+      ),
+      open: async (_id: string, _context: string, b: Buffer) => xor(b),
+    };
+    const sealed = createPhotoStore({ dir, sealing }).of('app-3');
     const { ref } = await sealed.put(bytes);
+    expect(seen).toEqual([`app-3 photo:app-3:${ref}:original`]);
     expect(ref).toBe(photoRef(bytes));
     const [file] = await filesUnder(dir);
     expect((await readFile(file!)).equals(xor(bytes))).toBe(true);

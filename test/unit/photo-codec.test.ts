@@ -5,10 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPhotoStore, photoRef } from '../../db/sqlite/repositories/photo-store';
-import { createPhotoCodec, SealedPhotoError } from '../../crypto/photo-codec';
+import { openPhoto, SealedPhotoError, sealPhoto } from '../../crypto/photo-codec';
 
-const master = randomBytes(32);
-const codec = createPhotoCodec(master);
+// A person's photo key, as db/shared/photo-refs.ts gets it from person_keys.
+const personKey = randomBytes(32);
+const context = 'photo:app-1:ref:original';
+const codec = {
+  seal: (plain: Buffer) => sealPhoto(personKey, context, plain),
+  open: (sealed: Buffer) => openPhoto(personKey, context, sealed),
+};
 // A JPEG as far as its first bytes go (SOI, APP0 "JFIF"), then noise.
 const jpeg = Buffer.concat([
   Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]),
@@ -26,17 +31,17 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('photo codec', () => {
-  it('round-trips bytes in a versioned format, with a fresh IV each time', async () => {
-    const sealed = await codec.seal(jpeg);
-    expect(sealed.subarray(0, 4)).toEqual(Buffer.from('WPH\x01', 'latin1'));
+  it('round-trips bytes in a versioned format, with a fresh IV each time', () => {
+    const sealed = codec.seal(jpeg);
+    expect(sealed.subarray(0, 4)).toEqual(Buffer.from('WPH\x02', 'latin1'));
     expect(sealed.length).toBe(jpeg.length + 4 + 12 + 16);
-    expect((await codec.open(sealed)).equals(jpeg)).toBe(true);
-    expect((await codec.seal(jpeg)).equals(sealed)).toBe(false);
-    expect((await codec.open(await codec.seal(Buffer.alloc(0)))).length).toBe(0);
+    expect(codec.open(sealed).equals(jpeg)).toBe(true);
+    expect(codec.seal(jpeg).equals(sealed)).toBe(false);
+    expect(codec.open(codec.seal(Buffer.alloc(0))).length).toBe(0);
   });
 
-  it('refuses tampered data, a changed header and another key', async () => {
-    const sealed = await codec.seal(jpeg);
+  it('refuses tampered data, a changed header, another key and another context', () => {
+    const sealed = codec.seal(jpeg);
     for (const at of [3, 4 + 5, 4 + 12 + 3, sealed.length - 1]) {
       const tampered = Buffer.from(sealed);
       tampered[at]! ^= 0x01;
@@ -44,13 +49,21 @@ describe('photo codec', () => {
     }
     expect(() => codec.open(sealed.subarray(0, 20))).toThrow(SealedPhotoError);
     expect(() => codec.open(jpeg)).toThrow(SealedPhotoError);
-    expect(() => createPhotoCodec(randomBytes(32)).open(sealed)).toThrow(SealedPhotoError);
+    expect(() => openPhoto(randomBytes(32), context, sealed)).toThrow(SealedPhotoError);
+    // Moved under another application or ref, a sealed photo does not open.
+    expect(() => openPhoto(personKey, 'photo:app-2:ref:original', sealed)).toThrow(
+      SealedPhotoError,
+    );
   });
 
   it('keeps only ciphertext on disk behind the store, with refs of the plain bytes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wallet-photo-codec-'));
     dirs.push(dir);
-    const store = createPhotoStore({ dir, codec });
+    const sealing = {
+      seal: async (_id: string, ctx: string, plain: Buffer) => sealPhoto(personKey, ctx, plain),
+      open: async (_id: string, ctx: string, sealed: Buffer) => openPhoto(personKey, ctx, sealed),
+    };
+    const store = createPhotoStore({ dir, sealing }).of('app-1');
     const { ref, size } = await store.put(jpeg);
     expect(ref).toBe(photoRef(jpeg));
     expect(size).toBe(jpeg.length);

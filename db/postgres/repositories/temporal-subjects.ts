@@ -3,6 +3,7 @@
 // under that person's key and erasing the person reaches Temporal too.
 import { eq } from 'drizzle-orm';
 import { deriveKey } from '../../../crypto/pii';
+import { onboardingWorkflowId } from '../../../domain/contract';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
 import { unwrapPersonKey } from '../../shared/person-key-cache';
 import type { PgExecutor } from '../client';
@@ -31,19 +32,29 @@ export async function registerTemporalSubject(
  * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
  * payloads again.
  */
+const subjectOf = async (db: PgExecutor, workflowId: string) =>
+  (
+    await db
+      .select({
+        personId: temporalSubjects.personId,
+        registeredAt: temporalSubjects.createdAt,
+        keyMadeAt: personKeys.createdAt,
+        wrappedKey: personKeys.wrappedKey,
+      })
+      .from(temporalSubjects)
+      .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+      .where(eq(temporalSubjects.workflowId, workflowId))
+  )[0];
+
+/**
+ * The persons' Temporal keys as the codec needs them, read from the database on every call:
+ * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
+ * payloads again.
+ */
 export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promise<SubjectKeys> {
   return {
     async keyFor(workflowId) {
-      const [row] = await db
-        .select({
-          personId: temporalSubjects.personId,
-          registeredAt: temporalSubjects.createdAt,
-          keyMadeAt: personKeys.createdAt,
-          wrappedKey: personKeys.wrappedKey,
-        })
-        .from(temporalSubjects)
-        .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
-        .where(eq(temporalSubjects.workflowId, workflowId));
+      const row = await subjectOf(db, workflowId);
       if (!row) return undefined;
       // A person who applies again after their wallet was closed gets a new key; the workflows
       // registered before it were under the erased one.
@@ -51,4 +62,19 @@ export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promi
       return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'temporal');
     },
   };
+}
+
+/**
+ * The photo key of the person an application's workflow was registered for; null when erased
+ * (or made after the application), undefined when nobody was registered (see the SQLite twin).
+ */
+export async function photoKeyOf(
+  db: PgExecutor,
+  piiKey: Buffer,
+  applicationId: string,
+): Promise<Buffer | null | undefined> {
+  const row = await subjectOf(db, onboardingWorkflowId(applicationId));
+  if (!row) return undefined;
+  if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+  return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'photos');
 }

@@ -1,18 +1,26 @@
-// ID photos kept by content: the sha256 of the bytes is the reference that travels through
-// workflow history (SPEC §1 step 3), so the same photo uploaded twice is stored once.
+// ID photos as files in DATA_DIR/photos (beside SQLite): one folder per application, each photo
+// named by the sha256 of its plain bytes (the ref that travels through workflow history, SPEC §1
+// step 3), sealed under the applicant's own key. The same bytes uploaded twice to one
+// application are stored once; the same bytes in two applications are two files
+// (db/shared/photo-refs.ts says why).
 import { randomUUID } from 'node:crypto';
 import { mkdir, open as openFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../../../config/config';
-import { createPhotoCodec } from '../../../crypto/photo-codec';
 import {
+  checkedApplicationId,
+  checkedKind,
+  checkedRef,
   DERIVED_KINDS,
   InvalidPhotoRefError,
   isPhotoRef,
+  ORIGINAL,
+  PhotoErasedError,
   PhotoNotFoundError,
   photoRef,
+  sealingContext,
+  type ApplicationPhotos,
   type DerivedKind,
-  type PhotoCodec,
+  type PhotoSealing,
   type PhotoStore,
 } from '../../shared/photo-refs';
 
@@ -20,103 +28,100 @@ export {
   DERIVED_KINDS,
   InvalidPhotoRefError,
   isPhotoRef,
+  PhotoErasedError,
   PhotoNotFoundError,
   photoRef,
+  type ApplicationPhotos,
   type DerivedKind,
-  type PhotoCodec,
+  type PhotoSealing,
   type PhotoStore,
 };
 
-export function createPhotoStore({ dir, codec }: { dir: string; codec?: PhotoCodec }): PhotoStore {
-  const seal = (plain: Buffer) => (codec ? codec.seal(plain) : plain);
-  const open = (sealed: Buffer) => (codec ? codec.open(sealed) : sealed);
-
-  // Refs are checked before they become paths: nothing but 64 hex characters reaches join().
-  // Two-character fan-out keeps directories small at millions of photos.
-  const pathOf = (ref: string) => {
-    if (!isPhotoRef(ref)) throw new InvalidPhotoRefError(ref);
-    return join(dir, ref.slice(0, 2), ref);
-  };
-
-  const derivedPath = (ref: string, kind: DerivedKind) => {
-    if (!DERIVED_KINDS.includes(kind)) throw new Error(`Unknown derived image ${String(kind)}`);
-    return `${pathOf(ref)}.${kind}`;
-  };
-
-  const exists = async (path: string) => {
-    try {
-      return (await stat(path)).isFile();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
-  };
-
+/** Without `sealing` the files are plain (tests and the bench only). */
+export function createPhotoStore({
+  dir,
+  sealing,
+}: {
+  dir: string;
+  sealing?: PhotoSealing;
+}): PhotoStore {
   return {
-    async put(bytes) {
-      const ref = photoRef(bytes);
-      const path = pathOf(ref);
-      if (!(await exists(path))) {
-        await mkdir(join(dir, ref.slice(0, 2)), { recursive: true });
+    of(id) {
+      const applicationId = checkedApplicationId(id);
+      // Two-character fan-out keeps the top folder small at millions of applications; nothing
+      // but checked ids and 64 hex characters reaches join().
+      const folder = join(dir, applicationId.slice(0, 2), applicationId);
+      const pathOf = (ref: string, kind: string) =>
+        join(folder, kind === ORIGINAL ? checkedRef(ref) : `${checkedRef(ref)}.${kind}`);
+      const seal = async (ref: string, kind: string, plain: Buffer) =>
+        sealing
+          ? sealing.seal(applicationId, sealingContext(applicationId, ref, kind), plain)
+          : plain;
+      const open = async (ref: string, kind: string, stored: Buffer) =>
+        sealing
+          ? sealing.open(applicationId, sealingContext(applicationId, ref, kind), stored)
+          : stored;
+
+      const write = async (ref: string, kind: string, bytes: Buffer) => {
+        await mkdir(folder, { recursive: true });
         // Written aside and renamed: a reader never sees half a photo, and two concurrent puts
         // of the same bytes both end with one complete file.
-        const temp = join(dir, ref.slice(0, 2), `.${ref}.${randomUUID()}.tmp`);
+        const temp = join(folder, `.${ref}.${kind}.${randomUUID()}.tmp`);
         try {
-          await writeFileExclusive(temp, await seal(bytes));
-          await rename(temp, path);
+          await writeFileExclusive(temp, await seal(ref, kind, bytes));
+          await rename(temp, pathOf(ref, kind));
         } finally {
           await rm(temp, { force: true });
         }
-      }
-      return { ref, size: bytes.length };
-    },
+      };
+      const read = async (ref: string, kind: string) => {
+        let stored: Buffer;
+        try {
+          stored = await readFile(pathOf(ref, kind));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PhotoNotFoundError(ref);
+          throw error;
+        }
+        return open(ref, kind, stored);
+      };
 
-    async get(ref) {
-      const path = pathOf(ref);
-      let stored: Buffer;
-      try {
-        stored = await readFile(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PhotoNotFoundError(ref);
-        throw error;
-      }
-      const bytes = await open(stored);
-      // Content addressing doubles as an integrity check: a damaged file is never judged.
-      if (photoRef(bytes) !== ref) throw new Error(`Photo ${ref} is corrupt: its hash differs`);
-      return bytes;
-    },
-
-    async delete(ref) {
-      for (const kind of DERIVED_KINDS) await rm(derivedPath(ref, kind), { force: true });
-      await rm(pathOf(ref), { force: true });
-    },
-
-    async putDerived(ref, kind, bytes) {
-      const path = derivedPath(ref, kind);
-      await mkdir(join(dir, ref.slice(0, 2)), { recursive: true });
-      const temp = join(dir, ref.slice(0, 2), `.${ref}.${kind}.${randomUUID()}.tmp`);
-      try {
-        await writeFileExclusive(temp, await seal(bytes));
-        await rename(temp, path);
-      } finally {
-        await rm(temp, { force: true });
-      }
-    },
-
-    async getDerived(ref, kind) {
-      const path = derivedPath(ref, kind);
-      try {
-        return await open(await readFile(path));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PhotoNotFoundError(ref);
-        throw error;
-      }
-    },
-
-    async has(ref) {
-      return exists(pathOf(ref));
+      const photos: ApplicationPhotos = {
+        async put(bytes) {
+          const ref = photoRef(bytes);
+          if (!(await exists(pathOf(ref, ORIGINAL)))) await write(ref, ORIGINAL, bytes);
+          return { ref, size: bytes.length };
+        },
+        async get(ref) {
+          const bytes = await read(ref, ORIGINAL);
+          // Content addressing doubles as an integrity check: a damaged file is never judged.
+          if (photoRef(bytes) !== ref) throw new Error(`Photo ${ref} is corrupt: its hash differs`);
+          return bytes;
+        },
+        async putDerived(ref, kind, bytes) {
+          await write(ref, checkedKind(kind), bytes);
+        },
+        async getDerived(ref, kind) {
+          return read(ref, checkedKind(kind));
+        },
+        async has(ref) {
+          return exists(pathOf(ref, ORIGINAL));
+        },
+        async deleteAll() {
+          await rm(folder, { recursive: true, force: true });
+        },
+      };
+      return photos;
     },
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 async function writeFileExclusive(path: string, data: Buffer): Promise<void> {
@@ -129,9 +134,4 @@ async function writeFileExclusive(path: string, data: Buffer): Promise<void> {
   } finally {
     await file.close();
   }
-}
-
-/** The store as the API and the worker build it: DATA_DIR's photos folder, sealed under PII_KEY. */
-export function photoStoreFor(config: Config): PhotoStore {
-  return createPhotoStore({ dir: config.photosDir, codec: createPhotoCodec(config.piiKey) });
 }

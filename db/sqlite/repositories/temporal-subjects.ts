@@ -5,6 +5,7 @@ import { preparedPerDatabase, type AppDatabase } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
 import { deriveKey } from '../../../crypto/pii';
+import { onboardingWorkflowId } from '../../../domain/contract';
 import { personKey, unwrapPersonKey } from './person-keys';
 
 /**
@@ -55,4 +56,22 @@ export function temporalSubjectKeys(db: AppDatabase, piiKey: Buffer): SubjectKey
       return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'temporal');
     },
   };
+}
+
+/**
+ * The photo key of the person an application's workflow was registered for (SPEC §9: photos are
+ * sealed under the person's own key). Null when that key is erased or was made after the
+ * application (the person applied again after an erasure: the application's photos were under
+ * the erased one); undefined when no person was registered for it. Read on every call, like the
+ * Temporal keys: an erasure by any process is honoured at once.
+ */
+export function photoKeyOf(
+  db: AppDatabase,
+  piiKey: Buffer,
+  applicationId: string,
+): Buffer | null | undefined {
+  const row = subjectOf(db).get({ workflowId: onboardingWorkflowId(applicationId) });
+  if (!row) return undefined;
+  if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+  return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'photos');
 }
