@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../config/config';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { REVIEW_REASON_CODES } from '../../domain/codes';
+import type { Applicant, ReviewFile } from '../../domain/contract';
 import { callApi } from './api-call';
+import { changesSinceLastRejection } from './case-changes';
 import { isLanguage, translator, type Language } from './i18n';
 import { sessionUser, setSessionCookie, signIn, signOut, type ConsoleUser } from './session';
 
@@ -251,21 +253,33 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
       return render(request, reply, 'login', { problem: answer.problem }, answer.status);
     const application = answer.body as {
       applicationId: string;
-      applicant: Record<string, string>;
-      review?: {
-        photo: { ocr?: { name?: string; idNumber?: string } } | null;
-        approvalsRequired: number;
-        decisions: { reviewer: string; decision: string }[];
+      applicant: Applicant;
+      review?: Pick<ReviewFile, 'approvalsRequired' | 'decisions' | 'rejectedRounds'> & {
+        photo: { ref?: string; ocr?: { name?: string; idNumber?: string } | null } | null;
       };
     };
     const review = application.review;
     const ocr = review?.photo?.ocr ?? {};
+    const changes = changesSinceLastRejection(
+      review?.rejectedRounds,
+      application.applicant,
+      review?.photo?.ref,
+    );
+    const changed = new Set<string>(changes?.fields.map((f) => f.key) ?? []);
     const fields = [
-      { label: 'Name', submitted: application.applicant.name, ocr: ocr.name ?? null },
-      { label: 'ID number', submitted: application.applicant.idNumber, ocr: ocr.idNumber ?? null },
-      { label: 'Phone', submitted: application.applicant.phone, ocr: null },
-      { label: 'Bank card', submitted: application.applicant.bankCardNumber, ocr: null },
-    ].map((f) => ({ ...f, differs: f.ocr !== null && f.ocr !== f.submitted }));
+      { key: 'name', label: 'Name', ocr: ocr.name ?? null },
+      { key: 'idNumber', label: 'ID number', ocr: ocr.idNumber ?? null },
+      { key: 'phone', label: 'Phone', ocr: null },
+      { key: 'bankCardNumber', label: 'Bank card', ocr: null },
+    ].map((f) => {
+      const submitted = application.applicant[f.key as keyof Applicant];
+      return {
+        ...f,
+        submitted,
+        differs: f.ocr !== null && f.ocr !== submitted,
+        changed: changed.has(f.key),
+      };
+    });
     const me = `${user(request).role}:${user(request).username}`;
     const approvals = review?.decisions.filter((d) => d.decision === 'APPROVE') ?? [];
     const audit = await app.store.auditPage({
@@ -281,6 +295,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
         title: id,
         application,
         fields,
+        changes,
         claimedBy: await app.store.caseClaimOf(id),
         approvalsNeeded: Math.max(0, (review?.approvalsRequired ?? 1) - approvals.length),
         alreadyApproved: approvals.some((d) => d.reviewer === me),

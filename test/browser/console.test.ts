@@ -14,7 +14,9 @@ import {
   decide,
   driveToPendingReview,
   freshPerson,
+  openBankAccount,
   setPaymentPassword,
+  uploadClearCard,
 } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -232,6 +234,58 @@ describe('four eyes', () => {
       .poll(() => rex.getByTestId('status').textContent())
       .toBe('AWAITING_PAYMENT_PASSWORD');
     await Promise.all([rita, rex].map((p) => p.context().close()));
+  });
+});
+
+describe('a RETRY rejection', () => {
+  it('shows what the resubmission changed: the fields and the photo', async () => {
+    const first = freshPerson(PEOPLE[3]!);
+    const { id, token } = await driveToPendingReview(stack, first);
+    const rita = await signedIn('rita');
+    await rita.goto(`${base}/console/applications/${id}`);
+    // Nothing was rejected yet: no changes to show.
+    expect(
+      await rita.getByRole('table', { name: 'Changes since the last rejection' }).count(),
+    ).toBe(0);
+    await rita.getByRole('button', { name: 'Claim' }).click();
+    await rita.getByLabel('Reason code').selectOption('INFORMATION_INCONSISTENT');
+    await rita.getByLabel('Reject type').selectOption('RETRY');
+    await rita.getByLabel('Message to applicant').fill('The card is not yours.');
+    await rita.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => rita.getByTestId('status').textContent()).toBe('REJECTED');
+
+    // The applicant corrects name, ID number and card (phone kept) and sends the new card.
+    const corrected = { ...freshPerson(PEOPLE[1]!), phone: first.phone };
+    await openBankAccount(stack, corrected);
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/applications/${id}/resubmission`,
+      headers: bearer(token),
+      payload: {
+        name: corrected.person.name,
+        idNumber: corrected.person.idNumber,
+        bankCardNumber: corrected.card,
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await uploadClearCard(stack, id, token, corrected.person)).status).toBe(
+      'PENDING_REVIEW',
+    );
+
+    await rita.goto(`${base}/console/applications/${id}`);
+    const changes = rita.getByRole('table', { name: 'Changes since the last rejection' });
+    const row = (field: string) => changes.locator(`tr[data-field="${field}"]`);
+    expect(await row('name').textContent()).toContain(first.person.name);
+    expect(await row('name').textContent()).toContain(corrected.person.name);
+    expect(await row('idNumber').textContent()).toContain(corrected.person.idNumber);
+    expect(await row('bankCardNumber').textContent()).toContain(corrected.card);
+    expect(await row('phone').count()).toBe(0);
+    expect(await rita.getByTestId('photo-change').textContent()).toBe('Replaced');
+    // The comparison table marks the changed fields too.
+    const compared = rita.getByRole('table', { name: 'Submitted and OCR' });
+    expect(await compared.locator('tr.changed').count()).toBe(3);
+    await shot(rita, 'case-resubmitted');
+    await rita.context().close();
   });
 });
 
