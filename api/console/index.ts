@@ -28,6 +28,8 @@ declare module 'fastify' {
 
 const LANG_COOKIE = 'console_lang';
 const FORM_LIMIT = 256 * 1024;
+/** Cases on one page of the queue. */
+const QUEUE_PAGE = 50;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const htmx = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 const css = readFileSync(here('./assets/console.css'));
@@ -194,47 +196,61 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
   app.get('/console', { preHandler: requireUser() }, async (request, reply) => {
     // Ops have no queue: their day starts at the wallets.
     if (user(request).role === 'ops') return reply.redirect('/console/wallets', 303);
-    const q = request.query as { risk?: string; claimed?: string; cursor?: string };
-    const cursor = typeof q.cursor === 'string' ? `&cursor=${encodeURIComponent(q.cursor)}` : '';
-    const answer = await callApi<Page<QueueItem>>(
+    const q = request.query as { risk?: unknown; claimed?: unknown; cursor?: unknown };
+    // Only values the API knows go on; anything else means no filter (a form left at All).
+    const filters = {
+      risk: typeof q.risk === 'string' && ['LOW', 'MEDIUM', 'HIGH'].includes(q.risk) ? q.risk : '',
+      claimed:
+        typeof q.claimed === 'string' && ['mine', 'unclaimed'].includes(q.claimed) ? q.claimed : '',
+    };
+    const cursor = typeof q.cursor === 'string' ? q.cursor : '';
+    const params = new URLSearchParams({ limit: String(QUEUE_PAGE) });
+    if (filters.risk) params.set('riskLevel', filters.risk);
+    if (filters.claimed) params.set('claimed', filters.claimed);
+    if (cursor) params.set('cursor', cursor);
+    const answer = await callApi<Page<QueueItem> & { total?: number }>(
       app,
       user(request),
       'GET',
-      `/v1/reviews?limit=50${cursor}`,
+      `/v1/reviews?${params.toString()}`,
     );
     const items = answer.body.items ?? [];
     const ids = items.map((i) => i.applicationId);
-    const claims = await app.store.caseClaimsOf(ids);
-    const told = await app.store.staffNotificationTemplatesOf(ids);
-    const me = `${user(request).role}:${user(request).username}`;
+    const [claims, told] = await Promise.all([
+      app.store.caseClaimsOf(ids),
+      app.store.staffNotificationTemplatesOf(ids),
+    ]);
     const now = Date.now();
-    const rows = items
-      .map((i) => ({
-        applicationId: i.applicationId,
-        waiting: duration(now - Date.parse(i.since)),
-        timeLeft: i.reviewDueAt ? duration(Date.parse(i.reviewDueAt) - now) : '',
-        riskLevel: i.riskLevel ?? '',
-        flags: (i.flags ?? []).map((f) => f.code),
-        approvals: String(i.approvalsRequired ?? 1),
-        claimedBy: claims[i.applicationId] ?? null,
-        reminded: told[i.applicationId]?.includes('REVIEW_REMINDER') ?? false,
-        escalated: told[i.applicationId]?.includes('REVIEW_ESCALATION') ?? false,
-      }))
-      .filter((r) => !q.risk || r.riskLevel === q.risk)
-      .filter((r) => q.claimed !== 'mine' || r.claimedBy === me)
-      .filter((r) => q.claimed !== 'unclaimed' || r.claimedBy === null);
-    const filters = { risk: q.risk ?? '', claimed: q.claimed ?? '' };
+    const rows = items.map((i) => ({
+      applicationId: i.applicationId,
+      waiting: duration(now - Date.parse(i.since)),
+      timeLeft: i.reviewDueAt ? duration(Date.parse(i.reviewDueAt) - now) : '',
+      riskLevel: i.riskLevel ?? '',
+      flags: (i.flags ?? []).map((f) => f.code),
+      approvals: String(i.approvalsRequired ?? 1),
+      claimedBy: claims[i.applicationId] ?? null,
+      reminded: told[i.applicationId]?.includes('REVIEW_REMINDER') ?? false,
+      escalated: told[i.applicationId]?.includes('REVIEW_ESCALATION') ?? false,
+    }));
     const base = `/console?risk=${encodeURIComponent(filters.risk)}&claimed=${encodeURIComponent(filters.claimed)}`;
-    return render(request, reply, 'queue', {
-      title: 'Queue',
-      rows,
-      filters,
-      refreshUrl: base + cursor,
-      nextUrl: answer.body.nextCursor
-        ? `${base}&cursor=${encodeURIComponent(answer.body.nextCursor)}`
-        : null,
-      problem: answer.problem,
-    });
+    return render(
+      request,
+      reply,
+      'queue',
+      {
+        title: 'Queue',
+        rows,
+        filters,
+        total: answer.body.total ?? null,
+        refreshUrl: cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base,
+        firstUrl: cursor ? base : null,
+        nextUrl: answer.body.nextCursor
+          ? `${base}&cursor=${encodeURIComponent(answer.body.nextCursor)}`
+          : null,
+        problem: answer.problem,
+      },
+      answer.problem ? answer.status : 200,
+    );
   });
 
   async function showCase(
