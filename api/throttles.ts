@@ -21,6 +21,8 @@ export const THROTTLES = {
   applicationsPerCard: { bucket: 'applications-per-card', max: 5, windowMs: 24 * HOUR },
   /** POST /v1/sessions from one client address, whatever the phone (password spraying). */
   loginPerClient: { bucket: 'login-per-client', max: 30, windowMs: 10 * MINUTE },
+  /** Console sign-ins (POST /console/login) from one client address, whatever the username. */
+  consoleSignInPerClient: { bucket: 'console-sign-in-per-client', max: 20, windowMs: 10 * MINUTE },
 } satisfies Record<string, ThrottleRule>;
 
 export type ThrottleName = keyof typeof THROTTLES;

@@ -1,6 +1,8 @@
 // The console's words: zh-CN by default, English with ?lang=en (remembered in a cookie). Controls
 // carry their English name as aria-label whatever the language, so tests and screen readers
 // find them by one stable name (SPEC §7).
+import { PROBLEM_TEXTS_ZH } from './problem-texts';
+
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -92,24 +94,20 @@ const ZH: Record<string, string> = {
   Resubmissions: '重新提交次数',
   'Wrong username or password.': '用户名或密码错误。',
   'This account is locked for a while after repeated failures.': '多次失败，账户已暂时锁定。',
+  'Too many sign-in attempts from this address. Try again in {minutes} min.':
+    '此地址登录尝试次数过多，请 {minutes} 分钟后再试。',
   'Your role may not do this.': '您的角色无权执行此操作。',
   'Signed in as': '当前用户',
   Photo: '照片',
   yes: '是',
-  'problem:CASE_CLAIMED_BY_OTHER': '该案件已被其他审核人认领。',
-  'problem:INVALID_STATE': '当前状态下无法执行此操作。',
-  'problem:VALIDATION_FAILED': '输入有误，请检查后重试。',
-  'problem:NOT_FOUND': '未找到。',
-  'problem:FORBIDDEN': '您的角色无权执行此操作。',
-  'problem:CONFLICT': '操作冲突，请刷新后重试。',
-  'problem:TEMPORAL_UNAVAILABLE': '流程服务暂不可用，请稍后重试。',
-  'problem:SERVICE_UNAVAILABLE': '暂时无法读取，请稍后重试。',
   no: '否',
 };
 
 const EN: Record<string, string> = {
   'problem:CASE_CLAIMED_BY_OTHER': 'Another reviewer has claimed this case.',
 };
+
+for (const [code, text] of Object.entries(PROBLEM_TEXTS_ZH)) ZH[`problem:${code}`] = text;
 
 export function translator(language: Language): (text: string) => string {
   return language === 'en' ? (text) => EN[text] ?? text : (text) => ZH[text] ?? text;

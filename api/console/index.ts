@@ -17,7 +17,16 @@ import type { Applicant, ReviewFile } from '../../domain/contract';
 import { callApi } from './api-call';
 import { changesSinceLastRejection } from './case-changes';
 import { isLanguage, translator, type Language } from './i18n';
-import { sessionUser, setSessionCookie, signIn, signOut, type ConsoleUser } from './session';
+import { Problem } from '../problem';
+import { throttle, unthrottle } from '../throttles';
+import {
+  auditSignIn,
+  sessionUser,
+  setSessionCookie,
+  signIn,
+  signOut,
+  type ConsoleUser,
+} from './session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,6 +69,8 @@ function duration(ms: number): string {
 export default async function consolePlugin(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   const eta = new Eta({ views: here('./views'), autoEscape: true, cache: true });
+  // TEMPORAL_UI_URL (default the dev server's UI): where each case's workflow is linked.
+  const temporalUi = config.temporalUiUrl.replace(/\/+$/, '');
 
   await app.register(cookie);
   await app.register(helmet, {
@@ -117,8 +128,13 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     const user = request.consoleUser;
     const recipients = user ? [`user:${user.role}:${user.username}`, `role:${user.role}`] : [];
     const t = translator(request.consoleLanguage);
-    const shown = data.problem as { code: string; message: string } | null | undefined;
-    const problem = shown ? { code: shown.code, message: problemText(t, shown) } : null;
+    // An API's refusal is said by its code in the user's language; the console's own (`said`)
+    // already are.
+    const shown = data.problem as
+      { code: string; message: string; said?: boolean } | null | undefined;
+    const problem = shown
+      ? { code: shown.code, message: shown.said ? shown.message : problemText(t, shown) }
+      : null;
     const html = eta.render(template, {
       lang: request.consoleLanguage,
       t,
@@ -147,6 +163,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
             problem: {
               code: 'FORBIDDEN',
               message: translator(request.consoleLanguage)('Your role may not do this.'),
+              said: true,
             },
           },
           403,
@@ -174,18 +191,55 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     const t = translator(request.consoleLanguage);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 200);
+    const attempt = { username, clientAddress: request.ip };
+    // Per client address, shared by every API process (api/throttles.ts): guessing across many
+    // usernames meets it although no one account locks. A sign-in that succeeds gives it back.
+    let hit: number;
+    try {
+      hit = await throttle(app, 'consoleSignInPerClient', request.ip);
+    } catch (error) {
+      if (!(error instanceof Problem) || error.code !== 'TOO_MANY_REQUESTS') throw error;
+      const account = await app.store.findStaffAccount(username);
+      await auditSignIn(app, { ...attempt, known: !!account, action: 'CONSOLE_SIGN_IN_LIMITED' });
+      const seconds = Number(error.headers['Retry-After'] ?? 60);
+      const minutes = String(Math.max(1, Math.ceil(seconds / 60)));
+      void reply.header('retry-after', String(seconds));
+      const problem = {
+        code: 'TOO_MANY_REQUESTS',
+        message: t(
+          'Too many sign-in attempts from this address. Try again in {minutes} min.',
+        ).replace('{minutes}', minutes),
+        said: true,
+      };
+      return render(request, reply, 'login', { problem }, 429);
+    }
     const outcome = await signIn(app, username, password);
     if (outcome.ok) {
+      await unthrottle(app, hit);
+      await auditSignIn(app, {
+        ...attempt,
+        known: true,
+        role: outcome.role,
+        action: 'CONSOLE_SIGNED_IN',
+      });
       setSessionCookie(reply, outcome.token);
       return afterPost(reply, '/console');
     }
-    const problem = outcome.locked
+    await auditSignIn(app, {
+      ...attempt,
+      known: outcome.reason !== 'UNKNOWN_ACCOUNT',
+      action: outcome.lockedNow ? 'CONSOLE_ACCOUNT_LOCKED' : 'CONSOLE_SIGN_IN_FAILED',
+      reason: outcome.reason,
+    });
+    const locked = outcome.reason === 'ACCOUNT_LOCKED' || outcome.lockedNow;
+    const problem = locked
       ? {
           code: 'TOO_MANY_REQUESTS',
           message: t('This account is locked for a while after repeated failures.'),
+          said: true,
         }
-      : { code: 'UNAUTHORIZED', message: t('Wrong username or password.') };
-    return render(request, reply, 'login', { problem }, outcome.locked ? 429 : 401);
+      : { code: 'UNAUTHORIZED', message: t('Wrong username or password.'), said: true };
+    return render(request, reply, 'login', { problem }, locked ? 429 : 401);
   });
   app.post('/console/logout', { preHandler: csrfCheck }, async (request, reply) => {
     await signOut(app, request, reply);
@@ -316,7 +370,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
         approvalsNeeded: Math.max(0, (review?.approvalsRequired ?? 1) - approvals.length),
         alreadyApproved: approvals.some((d) => d.reviewer === me),
         reviewReasonCodes: REVIEW_REASON_CODES,
-        temporalUrl: `http://localhost:8233/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(onboardingWorkflowId(id))}`,
+        temporalUrl: `${temporalUi}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(onboardingWorkflowId(id))}`,
         audit: audit.map((e) => ({ ...e, at: e.at.toISOString() })),
         problem,
       },
