@@ -16,6 +16,7 @@ import { REVIEW_REASON_CODES } from '../../domain/codes';
 import type { Applicant, ReviewFile } from '../../domain/contract';
 import { callApi } from './api-call';
 import { changesSinceLastRejection } from './case-changes';
+import { transactionRows } from './transaction-rows';
 import { isLanguage, translator, type Language } from './i18n';
 import { Problem } from '../problem';
 import { throttle, unthrottle } from '../throttles';
@@ -37,8 +38,9 @@ declare module 'fastify' {
 
 const LANG_COOKIE = 'console_lang';
 const FORM_LIMIT = 256 * 1024;
-/** Cases on one page of the queue. */
+/** Cases on one page of the queue, transactions on one page of a wallet. */
 const QUEUE_PAGE = 50;
+const TRANSACTION_PAGE = 50;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const htmx = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 const css = readFileSync(here('./assets/console.css'));
@@ -438,14 +440,14 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     return render(request, reply, 'notifications', { title: 'Notifications', notifications });
   });
 
-  // Ops pages.
+  // Ops pages: the look-up finds a wallet by its id or its application's, then its own page.
   app.get('/console/wallets', { preHandler: requireUser('ops') }, async (request, reply) => {
     const query = String((request.query as { id?: string }).id ?? '')
       .trim()
       .slice(0, 100);
     if (!query)
       return render(request, reply, 'wallets', { title: 'Wallets', query: '', wallet: null });
-    let answer = await callApi(
+    let answer = await callApi<{ walletId: string }>(
       app,
       user(request),
       'GET',
@@ -466,19 +468,67 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
           `/v1/wallets/${encodeURIComponent(application.body.walletId)}`,
         );
     }
+    if (!answer.problem)
+      return reply.redirect(`/console/wallets/${encodeURIComponent(answer.body.walletId)}`, 303);
     return render(
       request,
       reply,
       'wallets',
-      {
-        title: 'Wallets',
-        query,
-        wallet: answer.problem ? null : answer.body,
-        problem: answer.problem,
-      },
+      { title: 'Wallets', query, wallet: null, problem: answer.problem },
       answer.status,
     );
   });
+
+  async function showWallet(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    problem: { code: string; message: string } | null = null,
+    status = 200,
+  ) {
+    const path = `/v1/wallets/${encodeURIComponent(id)}`;
+    const cursor = (request.query as { cursor?: unknown }).cursor;
+    const params = new URLSearchParams({ limit: String(TRANSACTION_PAGE) });
+    if (typeof cursor === 'string') params.set('cursor', cursor);
+    const [wallet, history] = await Promise.all([
+      callApi<Record<string, unknown> & { walletId: string }>(app, user(request), 'GET', path),
+      callApi<Page<Record<string, unknown>>>(
+        app,
+        user(request),
+        'GET',
+        `${path}/transactions?${params.toString()}`,
+      ),
+    ]);
+    if (wallet.problem)
+      return render(
+        request,
+        reply,
+        'wallets',
+        { title: 'Wallets', query: id, wallet: null, problem: wallet.problem },
+        wallet.status,
+      );
+    const self = `/console/wallets/${encodeURIComponent(wallet.body.walletId)}`;
+    return render(
+      request,
+      reply,
+      'wallet',
+      {
+        title: 'Wallet',
+        wallet: wallet.body,
+        transactions: transactionRows(history.body.items ?? []),
+        firstUrl: typeof cursor === 'string' ? self : null,
+        nextUrl: history.body.nextCursor
+          ? `${self}?cursor=${encodeURIComponent(history.body.nextCursor)}`
+          : null,
+        problem: problem ?? history.problem,
+      },
+      status,
+    );
+  }
+
+  app.get('/console/wallets/:id', { preHandler: requireUser('ops') }, async (request, reply) =>
+    showWallet(request, reply, (request.params as { id: string }).id),
+  );
   for (const action of ['freeze', 'unfreeze'] as const)
     app.post(
       `/console/wallets/:id/${action}`,
@@ -493,15 +543,8 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
           `/v1/wallets/${encodeURIComponent(id)}/${action}`,
           reason ? { reason } : {},
         );
-        if (answer.problem)
-          return render(
-            request,
-            reply,
-            'wallets',
-            { title: 'Wallets', query: id, wallet: null, problem: answer.problem },
-            answer.status,
-          );
-        return afterPost(reply, `/console/wallets?id=${encodeURIComponent(id)}`);
+        if (answer.problem) return showWallet(request, reply, id, answer.problem, answer.status);
+        return afterPost(reply, `/console/wallets/${encodeURIComponent(id)}`);
       },
     );
 

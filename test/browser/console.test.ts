@@ -1,5 +1,6 @@
 // The back-office console in a real Chromium (SPEC §7): a reviewer's and an ops user's day, the
 // console's security headers, escaping and lockout, and the claim routes on the API.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +17,7 @@ import {
   freshPerson,
   openBankAccount,
   setPaymentPassword,
+  TEST_PAYMENT_PASSWORD,
   uploadClearCard,
 } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
@@ -145,16 +147,55 @@ describe('the console', () => {
       .toBe('AWAITING_PAYMENT_PASSWORD');
     const active = await setPaymentPassword(stack, id, token);
     expect(active.json().status).toBe('ACTIVE');
+    const walletId = active.json().walletId as string;
+    // Money moves: a top-up and a payment to a merchant (its reference).
+    const money = (path: string, payload: Record<string, unknown>) =>
+      stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/${path}`,
+        headers: { ...bearer(token), 'idempotency-key': randomUUID() },
+        payload,
+      });
+    expect((await money('top-ups', { amount: 10_000 })).statusCode).toBe(201);
+    const paid = await money('payments', {
+      amount: 2_500,
+      merchantId: 'm_coffee',
+      paymentPassword: TEST_PAYMENT_PASSWORD,
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
 
+    // Ops look the wallet up by its application and land on its page.
     const olga = await signedIn('olga');
-    await olga.goto(`${base}/console/wallets?id=${id}`);
+    await olga.goto(`${base}/console/wallets`);
+    await olga.getByLabel('Wallet or application id').fill(id);
+    await olga.getByRole('button', { name: 'Look up' }).click();
+    await olga.waitForURL(`${base}/console/wallets/${walletId}`);
     expect(await olga.getByTestId('wallet-status').textContent()).toBe('ACTIVE');
+    expect(await olga.getByTestId('wallet-balance').textContent()).toBe('7500');
+    const wallet = olga.getByRole('table', { name: 'Wallet' });
+    expect(await wallet.getByRole('columnheader').allTextContents()).toContain(
+      'Single payment limit',
+    );
+    const history = olga.getByRole('table', { name: 'Transactions' });
+    const rows = history.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    // Newest first: the payment with its merchant, then the top-up.
+    expect(await rows.nth(0).textContent()).toMatch(/PAYMENT[\s\S]*COMPLETED[\s\S]*2500/);
+    expect(await rows.nth(0).textContent()).toContain('merchantId: m_coffee');
+    expect(await rows.nth(1).textContent()).toMatch(/TOP_UP[\s\S]*COMPLETED[\s\S]*10000/);
+    expect(await olga.getByRole('button', { name: 'Unfreeze', exact: true }).isDisabled()).toBe(
+      true,
+    );
     await olga.getByLabel('Freeze reason', { exact: true }).fill('suspicious top-ups');
     await olga.getByRole('button', { name: 'Freeze', exact: true }).click();
     await expect.poll(() => olga.getByTestId('wallet-status').textContent()).toBe('FROZEN');
+    expect(await olga.getByTestId('wallet-frozen-reason').textContent()).toBe('suspicious top-ups');
     await shot(olga, 'wallet-frozen');
     await olga.getByRole('button', { name: 'Unfreeze', exact: true }).click();
     await expect.poll(() => olga.getByTestId('wallet-status').textContent()).toBe('ACTIVE');
+    // An unknown id is said so on the look-up page.
+    await olga.goto(`${base}/console/wallets?id=no-such-wallet`);
+    expect(await olga.getByRole('alert').getAttribute('data-code')).toBe('NOT_FOUND');
     await Promise.all([rita, rex, olga].map((p) => p.context().close()));
   });
 
@@ -248,6 +289,18 @@ describe('a RETRY rejection', () => {
       await rita.getByRole('table', { name: 'Changes since the last rejection' }).count(),
     ).toBe(0);
     await rita.getByRole('button', { name: 'Claim' }).click();
+    // The queue's claim filters are over the whole queue: hers, and not among the unclaimed.
+    await rita.goto(`${base}/console?claimed=mine`);
+    const mine = rita.getByRole('table', { name: 'Review queue' });
+    expect(await mine.getByRole('link', { name: id }).count()).toBe(1);
+    await rita.goto(`${base}/console?claimed=unclaimed`);
+    expect(
+      await rita
+        .getByRole('table', { name: 'Review queue' })
+        .getByRole('link', { name: id })
+        .count(),
+    ).toBe(0);
+    await rita.goto(`${base}/console/applications/${id}`);
     await rita.getByLabel('Reason code').selectOption('INFORMATION_INCONSISTENT');
     await rita.getByLabel('Reject type').selectOption('RETRY');
     await rita.getByLabel('Message to applicant').fill('The card is not yours.');
