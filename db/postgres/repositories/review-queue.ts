@@ -48,15 +48,25 @@ export async function applicationsInStatus(
     .limit(limit);
 }
 
-/** How many cases the filtered queue holds in all. */
+/** How many cases the filtered queue holds in all; unclaimed = all − claimed (see SQLite's). */
 export async function countApplicationsInStatus(
   db: PgExecutor,
   status: string,
   filter: QueueFilter = {},
 ): Promise<number> {
-  const [row] = await db
+  const countOf = async (f: QueueFilter) => {
+    const [row] = await db
+      .select({ n: count() })
+      .from(applications)
+      .where(and(...conditionsOf(db, status, f)));
+    return row!.n;
+  };
+  if (filter.claimedBy !== null) return countOf(filter);
+  const { claimedBy: _unclaimed, ...rest } = filter;
+  const [claimed] = await db
     .select({ n: count() })
-    .from(applications)
-    .where(and(...conditionsOf(db, status, filter)));
-  return row!.n;
+    .from(caseClaims)
+    .innerJoin(applications, eq(applications.id, caseClaims.applicationId))
+    .where(and(...conditionsOf(db, status, rest)));
+  return (await countOf(rest)) - claimed!.n;
 }

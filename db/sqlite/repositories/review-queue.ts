@@ -59,15 +59,32 @@ export function applicationsInStatus(
     .all();
 }
 
-/** How many cases the filtered queue holds in all (the console shows it above the pages). */
+/**
+ * How many cases the filtered queue holds in all (the console shows it above the pages). The
+ * unclaimed ones are counted as all minus the claimed ones: the claims are few, and a NOT EXISTS
+ * per pending case made this the page's dearest query.
+ */
 export function countApplicationsInStatus(
   db: AppDatabase,
   status: string,
   filter: QueueFilter = {},
 ): number {
+  const countOf = (f: QueueFilter) =>
+    db
+      .select({ n: count() })
+      .from(applications)
+      .where(and(...conditionsOf(db, status, f)))
+      .get()!.n;
+  if (filter.claimedBy !== null) return countOf(filter);
+  const { claimedBy: _unclaimed, ...rest } = filter;
+  return countOf(rest) - claimedCount(db, status, rest);
+}
+
+function claimedCount(db: AppDatabase, status: string, filter: QueueFilter): number {
   return db
     .select({ n: count() })
-    .from(applications)
+    .from(caseClaims)
+    .innerJoin(applications, eq(applications.id, caseClaims.applicationId))
     .where(and(...conditionsOf(db, status, filter)))
     .get()!.n;
 }
