@@ -31,6 +31,8 @@ export const THROTTLES = {
     max: 30,
     windowMs: 24 * HOUR,
   },
+  /** Console sign-ins (POST /console/login) from one client address, whatever the username. */
+  consoleSignInPerClient: { bucket: 'console-sign-in-per-client', max: 20, windowMs: 10 * MINUTE },
 } satisfies Record<string, ThrottleRule>;
 
 export type ThrottleName = keyof typeof THROTTLES;

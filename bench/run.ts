@@ -1,8 +1,8 @@
 // `npm run bench`: every benchmark, one table each, and all rows in bench/results.json with the
 // machine they were measured on. Ratios are measured side by side in the same run.
 //
-//   BENCH_ONLY=photo,flow,rss,control,api,transfers,database   which benchmarks (default: all;
-//                                rss includes flow)
+//   BENCH_ONLY=photo,flow,rss,control,api,transfers,database,console   which benchmarks (default:
+//                                all; rss includes flow)
 //   BENCH_APPS=1000              applications per full-flow batch (rss runs two batches)
 //   BENCH_CONCURRENCY=10         applications in flight in the full flow
 //   BENCH_OCR_WORKERS=1          OCR_WORKERS of the worker process and of the OCR baseline pool
@@ -11,6 +11,7 @@
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
 //   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
 //   BENCH_TRANSFER_SAMPLES=200   round trips per series in the transfer-against-payment benchmark
+//   BENCH_QUEUE_CASES=10000, BENCH_QUEUE_SAMPLES=100   the console's queue page (both databases)
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -18,6 +19,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLatencyBench } from './api-latency';
+import { runConsoleQueueBench } from './console-queue';
 import { runControlPlaneBench } from './control-plane';
 import { runDatabaseBench } from './database';
 import { activeApplications, runFlowBench } from './flow';
@@ -34,7 +36,7 @@ import {
   type BenchRow,
 } from './stack';
 
-const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'transfers', 'database'] as const;
+const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'transfers', 'database', 'console'] as const;
 type BenchName = (typeof ALL)[number];
 
 const only = new Set(
@@ -64,6 +66,8 @@ const settings = {
   apiSeconds: envNumber('BENCH_API_SECONDS', 30),
   databaseApps: envNumber('BENCH_DB_APPS', 200),
   transferSamples: envNumber('BENCH_TRANSFER_SAMPLES', 200),
+  queueCases: envNumber('BENCH_QUEUE_CASES', 10_000),
+  queueSamples: envNumber('BENCH_QUEUE_SAMPLES', 100),
 };
 
 const resultsFile = join(import.meta.dirname, 'results.json');
@@ -203,6 +207,21 @@ if (wants('database')) {
     apps: settings.databaseApps,
     concurrency: settings.concurrency,
     ocrWorkers: settings.ocrWorkers,
+    postgres: 'throwaway cluster on the same machine, fsync off',
+    ...machineDuring(),
+  });
+}
+
+if (wants('console')) {
+  const machineDuring = machineSince();
+  const rows = await runConsoleQueueBench({
+    cases: settings.queueCases,
+    samples: settings.queueSamples,
+  });
+  record('console', "the console's review queue page with many pending cases", rows, {
+    cases: settings.queueCases,
+    samples: settings.queueSamples,
+    through: 'inject, signed-in session, GET /console (50 rows a page)',
     postgres: 'throwaway cluster on the same machine, fsync off',
     ...machineDuring(),
   });

@@ -113,10 +113,13 @@ export type PersonKeysRepository = Repository<
   typeof personKeys,
   'loadPersonKey' | 'personKey' | 'erasePersonKey' | 'personKeyErased'
 >;
-export type ReviewQueueRepository = Repository<typeof reviewQueue, 'applicationsInStatus'>;
+export type ReviewQueueRepository = Repository<
+  typeof reviewQueue,
+  'applicationsInStatus' | 'countApplicationsInStatus'
+>;
 export type ReviewSnapshotsRepository = Repository<
   typeof reviewSnapshots,
-  'readReviewSnapshot' | 'saveReviewSnapshot'
+  'readReviewSnapshot' | 'reviewSnapshotsOf' | 'saveReviewSnapshot'
 >;
 export type SandboxBankAccountsRepository = Repository<
   typeof sandboxBankAccounts,

@@ -166,6 +166,17 @@ export interface Guardian {
   relationship: GuardianRelationship;
 }
 
+/**
+ * A review round that ended in a RETRY rejection, as the reviewers saw it: what was submitted,
+ * the photo, the round's decisions, and when the applicant resubmitted (null while waiting).
+ */
+export interface RejectedRound {
+  decisions: ReviewDecision[];
+  submitted: Applicant;
+  photoRef: string | null;
+  resubmittedAt: string | null;
+}
+
 /** What staff see on top of the applicant's view: the review file. */
 export interface ReviewFile {
   riskLevel: RiskLevel | null;
@@ -178,6 +189,8 @@ export interface ReviewFile {
   resubmissions: number;
   /** Every photo uploaded for this application, accepted or not. */
   photoRefs: string[];
+  /** The rounds rejected with RETRY, oldest first: what changed since is the case page's to show. */
+  rejectedRounds: RejectedRound[];
 }
 
 /** The answer of every applicant or reviewer step: the outcome and the application after it. */

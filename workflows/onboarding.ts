@@ -20,6 +20,7 @@ import {
   type OnboardingInput,
   type PhotoCheckView,
   type Reason,
+  type RejectedRound,
   type ReviewDecision,
   type ReviewFile,
   type RiskLevel,
@@ -127,6 +128,8 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
   // Resubmission and activation.
   let resubmissions = 0;
   let resubmitted: Partial<Applicant> | null = null;
+  /** Kept in memory only (no command): the query shows what changed since each rejection. */
+  const rejectedRounds: RejectedRound[] = [];
   let paymentPasswordHash: string | null = null;
   /** When the applicant last did anything a waiting step waits for (an attempt counts). */
   let lastApplicantActionAt = Date.now();
@@ -163,6 +166,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     decisions,
     resubmissions,
     photoRefs,
+    rejectedRounds,
   }));
 
   /**
@@ -633,12 +637,20 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
     if (resubmissions >= RULES.resubmissionMaxCount)
       await end('FAILED', [...reasons, reason('RESUBMISSION_LIMIT_REACHED')]);
     resubmitted = null;
+    const round: RejectedRound = {
+      decisions: [...decisions],
+      submitted: view.applicant,
+      photoRef: lastPhoto?.ref ?? null,
+      resubmittedAt: null,
+    };
+    rejectedRounds.push(round);
     const deadline = Date.now() + RULES.resubmissionWindowMs;
     await moveTo('REJECTED', 'RESUBMIT', reasons, { stepDeadlineMs: deadline });
     const waited = await waitForApplicant(() => resubmitted !== null, RULES.resubmissionWindowMs);
     if (waited === 'WINDOW') await end('FAILED', [...reasons, reason('RESUBMISSION_EXPIRED')]);
     if (waited === 'IDLE') await expired();
     const changes = resubmitted!;
+    round.resubmittedAt = iso(Date.now());
     const before = view.applicant;
     view.applicant = normalizeApplicant({ ...before, ...changes });
     resubmissions += 1;

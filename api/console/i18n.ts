@@ -1,6 +1,8 @@
 // The console's words: zh-CN by default, English with ?lang=en (remembered in a cookie). Controls
 // carry their English name as aria-label whatever the language, so tests and screen readers
 // find them by one stable name (SPEC §7).
+import { PROBLEM_TEXTS_ZH } from './problem-texts';
+
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -33,6 +35,9 @@ const ZH: Record<string, string> = {
   All: '全部',
   Mine: '我认领的',
   Unclaimed: '未认领',
+  Cases: '案件数',
+  'First page': '第一页',
+  'Next page': '下一页',
   Status: '状态',
   Submitted: '提交的信息',
   'Read by OCR': 'OCR 识别',
@@ -42,6 +47,14 @@ const ZH: Record<string, string> = {
   Phone: '手机号',
   'Bank card': '银行卡',
   Differs: '不一致',
+  Changed: '已修改',
+  'Changes since the last rejection': '上次驳回后的修改',
+  Rejected: '驳回时间',
+  Resubmitted: '重新提交时间',
+  Before: '修改前',
+  Now: '现在',
+  Replaced: '已更换',
+  Unchanged: '未更换',
   'Photo metrics': '照片指标',
   Guardian: '监护人',
   Decisions: '审核记录',
@@ -65,6 +78,20 @@ const ZH: Record<string, string> = {
   Balance: '余额（分）',
   Reason: '原因',
   Freeze: '冻结',
+  'Balance cap': '余额上限（分）',
+  'Single payment limit': '单笔支付限额（分）',
+  'Daily payments limit': '每日支付限额（分）',
+  'Frozen because': '冻结原因',
+  Opened: '开立时间',
+  Transactions: '交易记录',
+  Time: '时间',
+  Kind: '类型',
+  Amount: '金额（分）',
+  Reference: '关联信息',
+  'Balance after': '交易后余额（分）',
+  Transaction: '交易编号',
+  Newest: '最新',
+  Older: '更早',
   Unfreeze: '解冻',
   'Import watch list': '导入观察名单',
   'Birth date': '出生日期',
@@ -81,24 +108,20 @@ const ZH: Record<string, string> = {
   Resubmissions: '重新提交次数',
   'Wrong username or password.': '用户名或密码错误。',
   'This account is locked for a while after repeated failures.': '多次失败，账户已暂时锁定。',
+  'Too many sign-in attempts from this address. Try again in {minutes} min.':
+    '此地址登录尝试次数过多，请 {minutes} 分钟后再试。',
   'Your role may not do this.': '您的角色无权执行此操作。',
   'Signed in as': '当前用户',
   Photo: '照片',
   yes: '是',
-  'problem:CASE_CLAIMED_BY_OTHER': '该案件已被其他审核人认领。',
-  'problem:INVALID_STATE': '当前状态下无法执行此操作。',
-  'problem:VALIDATION_FAILED': '输入有误，请检查后重试。',
-  'problem:NOT_FOUND': '未找到。',
-  'problem:FORBIDDEN': '您的角色无权执行此操作。',
-  'problem:CONFLICT': '操作冲突，请刷新后重试。',
-  'problem:TEMPORAL_UNAVAILABLE': '流程服务暂不可用，请稍后重试。',
-  'problem:SERVICE_UNAVAILABLE': '暂时无法读取，请稍后重试。',
   no: '否',
 };
 
 const EN: Record<string, string> = {
   'problem:CASE_CLAIMED_BY_OTHER': 'Another reviewer has claimed this case.',
 };
+
+for (const [code, text] of Object.entries(PROBLEM_TEXTS_ZH)) ZH[`problem:${code}`] = text;
 
 export function translator(language: Language): (text: string) => string {
   return language === 'en' ? (text) => EN[text] ?? text : (text) => ZH[text] ?? text;

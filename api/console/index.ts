@@ -13,9 +13,21 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../config/config';
 import { onboardingWorkflowId } from '../../domain/contract';
 import { REVIEW_REASON_CODES } from '../../domain/codes';
+import type { Applicant, ReviewFile } from '../../domain/contract';
 import { callApi } from './api-call';
+import { changesSinceLastRejection } from './case-changes';
+import { transactionRows } from './transaction-rows';
 import { isLanguage, translator, type Language } from './i18n';
-import { sessionUser, setSessionCookie, signIn, signOut, type ConsoleUser } from './session';
+import { Problem } from '../problem';
+import { throttle, unthrottle } from '../throttles';
+import {
+  auditSignIn,
+  sessionUser,
+  setSessionCookie,
+  signIn,
+  signOut,
+  type ConsoleUser,
+} from './session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +38,9 @@ declare module 'fastify' {
 
 const LANG_COOKIE = 'console_lang';
 const FORM_LIMIT = 256 * 1024;
+/** Cases on one page of the queue, transactions on one page of a wallet. */
+const QUEUE_PAGE = 50;
+const TRANSACTION_PAGE = 50;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const htmx = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 const css = readFileSync(here('./assets/console.css'));
@@ -56,6 +71,8 @@ function duration(ms: number): string {
 export default async function consolePlugin(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts;
   const eta = new Eta({ views: here('./views'), autoEscape: true, cache: true });
+  // TEMPORAL_UI_URL (default the dev server's UI): where each case's workflow is linked.
+  const temporalUi = config.temporalUiUrl.replace(/\/+$/, '');
 
   await app.register(cookie);
   await app.register(helmet, {
@@ -113,8 +130,13 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     const user = request.consoleUser;
     const recipients = user ? [`user:${user.role}:${user.username}`, `role:${user.role}`] : [];
     const t = translator(request.consoleLanguage);
-    const shown = data.problem as { code: string; message: string } | null | undefined;
-    const problem = shown ? { code: shown.code, message: problemText(t, shown) } : null;
+    // An API's refusal is said by its code in the user's language; the console's own (`said`)
+    // already are.
+    const shown = data.problem as
+      { code: string; message: string; said?: boolean } | null | undefined;
+    const problem = shown
+      ? { code: shown.code, message: shown.said ? shown.message : problemText(t, shown) }
+      : null;
     const html = eta.render(template, {
       lang: request.consoleLanguage,
       t,
@@ -143,6 +165,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
             problem: {
               code: 'FORBIDDEN',
               message: translator(request.consoleLanguage)('Your role may not do this.'),
+              said: true,
             },
           },
           403,
@@ -170,18 +193,55 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     const t = translator(request.consoleLanguage);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 200);
+    const attempt = { username, clientAddress: request.ip };
+    // Per client address, shared by every API process (api/throttles.ts): guessing across many
+    // usernames meets it although no one account locks. A sign-in that succeeds gives it back.
+    let hit: number;
+    try {
+      hit = await throttle(app, 'consoleSignInPerClient', request.ip);
+    } catch (error) {
+      if (!(error instanceof Problem) || error.code !== 'TOO_MANY_REQUESTS') throw error;
+      const account = await app.store.findStaffAccount(username);
+      await auditSignIn(app, { ...attempt, known: !!account, action: 'CONSOLE_SIGN_IN_LIMITED' });
+      const seconds = Number(error.headers['Retry-After'] ?? 60);
+      const minutes = String(Math.max(1, Math.ceil(seconds / 60)));
+      void reply.header('retry-after', String(seconds));
+      const problem = {
+        code: 'TOO_MANY_REQUESTS',
+        message: t(
+          'Too many sign-in attempts from this address. Try again in {minutes} min.',
+        ).replace('{minutes}', minutes),
+        said: true,
+      };
+      return render(request, reply, 'login', { problem }, 429);
+    }
     const outcome = await signIn(app, username, password);
     if (outcome.ok) {
+      await unthrottle(app, hit);
+      await auditSignIn(app, {
+        ...attempt,
+        known: true,
+        role: outcome.role,
+        action: 'CONSOLE_SIGNED_IN',
+      });
       setSessionCookie(reply, outcome.token);
       return afterPost(reply, '/console');
     }
-    const problem = outcome.locked
+    await auditSignIn(app, {
+      ...attempt,
+      known: outcome.reason !== 'UNKNOWN_ACCOUNT',
+      action: outcome.lockedNow ? 'CONSOLE_ACCOUNT_LOCKED' : 'CONSOLE_SIGN_IN_FAILED',
+      reason: outcome.reason,
+    });
+    const locked = outcome.reason === 'ACCOUNT_LOCKED' || outcome.lockedNow;
+    const problem = locked
       ? {
           code: 'TOO_MANY_REQUESTS',
           message: t('This account is locked for a while after repeated failures.'),
+          said: true,
         }
-      : { code: 'UNAUTHORIZED', message: t('Wrong username or password.') };
-    return render(request, reply, 'login', { problem }, outcome.locked ? 429 : 401);
+      : { code: 'UNAUTHORIZED', message: t('Wrong username or password.'), said: true };
+    return render(request, reply, 'login', { problem }, locked ? 429 : 401);
   });
   app.post('/console/logout', { preHandler: csrfCheck }, async (request, reply) => {
     await signOut(app, request, reply);
@@ -192,47 +252,61 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
   app.get('/console', { preHandler: requireUser() }, async (request, reply) => {
     // Ops have no queue: their day starts at the wallets.
     if (user(request).role === 'ops') return reply.redirect('/console/wallets', 303);
-    const q = request.query as { risk?: string; claimed?: string; cursor?: string };
-    const cursor = typeof q.cursor === 'string' ? `&cursor=${encodeURIComponent(q.cursor)}` : '';
-    const answer = await callApi<Page<QueueItem>>(
+    const q = request.query as { risk?: unknown; claimed?: unknown; cursor?: unknown };
+    // Only values the API knows go on; anything else means no filter (a form left at All).
+    const filters = {
+      risk: typeof q.risk === 'string' && ['LOW', 'MEDIUM', 'HIGH'].includes(q.risk) ? q.risk : '',
+      claimed:
+        typeof q.claimed === 'string' && ['mine', 'unclaimed'].includes(q.claimed) ? q.claimed : '',
+    };
+    const cursor = typeof q.cursor === 'string' ? q.cursor : '';
+    const params = new URLSearchParams({ limit: String(QUEUE_PAGE) });
+    if (filters.risk) params.set('riskLevel', filters.risk);
+    if (filters.claimed) params.set('claimed', filters.claimed);
+    if (cursor) params.set('cursor', cursor);
+    const answer = await callApi<Page<QueueItem> & { total?: number }>(
       app,
       user(request),
       'GET',
-      `/v1/reviews?limit=50${cursor}`,
+      `/v1/reviews?${params.toString()}`,
     );
     const items = answer.body.items ?? [];
     const ids = items.map((i) => i.applicationId);
-    const claims = await app.store.caseClaimsOf(ids);
-    const told = await app.store.staffNotificationTemplatesOf(ids);
-    const me = `${user(request).role}:${user(request).username}`;
+    const [claims, told] = await Promise.all([
+      app.store.caseClaimsOf(ids),
+      app.store.staffNotificationTemplatesOf(ids),
+    ]);
     const now = Date.now();
-    const rows = items
-      .map((i) => ({
-        applicationId: i.applicationId,
-        waiting: duration(now - Date.parse(i.since)),
-        timeLeft: i.reviewDueAt ? duration(Date.parse(i.reviewDueAt) - now) : '',
-        riskLevel: i.riskLevel ?? '',
-        flags: (i.flags ?? []).map((f) => f.code),
-        approvals: String(i.approvalsRequired ?? 1),
-        claimedBy: claims[i.applicationId] ?? null,
-        reminded: told[i.applicationId]?.includes('REVIEW_REMINDER') ?? false,
-        escalated: told[i.applicationId]?.includes('REVIEW_ESCALATION') ?? false,
-      }))
-      .filter((r) => !q.risk || r.riskLevel === q.risk)
-      .filter((r) => q.claimed !== 'mine' || r.claimedBy === me)
-      .filter((r) => q.claimed !== 'unclaimed' || r.claimedBy === null);
-    const filters = { risk: q.risk ?? '', claimed: q.claimed ?? '' };
+    const rows = items.map((i) => ({
+      applicationId: i.applicationId,
+      waiting: duration(now - Date.parse(i.since)),
+      timeLeft: i.reviewDueAt ? duration(Date.parse(i.reviewDueAt) - now) : '',
+      riskLevel: i.riskLevel ?? '',
+      flags: (i.flags ?? []).map((f) => f.code),
+      approvals: String(i.approvalsRequired ?? 1),
+      claimedBy: claims[i.applicationId] ?? null,
+      reminded: told[i.applicationId]?.includes('REVIEW_REMINDER') ?? false,
+      escalated: told[i.applicationId]?.includes('REVIEW_ESCALATION') ?? false,
+    }));
     const base = `/console?risk=${encodeURIComponent(filters.risk)}&claimed=${encodeURIComponent(filters.claimed)}`;
-    return render(request, reply, 'queue', {
-      title: 'Queue',
-      rows,
-      filters,
-      refreshUrl: base + cursor,
-      nextUrl: answer.body.nextCursor
-        ? `${base}&cursor=${encodeURIComponent(answer.body.nextCursor)}`
-        : null,
-      problem: answer.problem,
-    });
+    return render(
+      request,
+      reply,
+      'queue',
+      {
+        title: 'Queue',
+        rows,
+        filters,
+        total: answer.body.total ?? null,
+        refreshUrl: cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base,
+        firstUrl: cursor ? base : null,
+        nextUrl: answer.body.nextCursor
+          ? `${base}&cursor=${encodeURIComponent(answer.body.nextCursor)}`
+          : null,
+        problem: answer.problem,
+      },
+      answer.problem ? answer.status : 200,
+    );
   });
 
   async function showCase(
@@ -251,21 +325,33 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
       return render(request, reply, 'login', { problem: answer.problem }, answer.status);
     const application = answer.body as {
       applicationId: string;
-      applicant: Record<string, string>;
-      review?: {
-        photo: { ocr?: { name?: string; idNumber?: string } } | null;
-        approvalsRequired: number;
-        decisions: { reviewer: string; decision: string }[];
+      applicant: Applicant;
+      review?: Pick<ReviewFile, 'approvalsRequired' | 'decisions' | 'rejectedRounds'> & {
+        photo: { ref?: string; ocr?: { name?: string; idNumber?: string } | null } | null;
       };
     };
     const review = application.review;
     const ocr = review?.photo?.ocr ?? {};
+    const changes = changesSinceLastRejection(
+      review?.rejectedRounds,
+      application.applicant,
+      review?.photo?.ref,
+    );
+    const changed = new Set<string>(changes?.fields.map((f) => f.key) ?? []);
     const fields = [
-      { label: 'Name', submitted: application.applicant.name, ocr: ocr.name ?? null },
-      { label: 'ID number', submitted: application.applicant.idNumber, ocr: ocr.idNumber ?? null },
-      { label: 'Phone', submitted: application.applicant.phone, ocr: null },
-      { label: 'Bank card', submitted: application.applicant.bankCardNumber, ocr: null },
-    ].map((f) => ({ ...f, differs: f.ocr !== null && f.ocr !== f.submitted }));
+      { key: 'name', label: 'Name', ocr: ocr.name ?? null },
+      { key: 'idNumber', label: 'ID number', ocr: ocr.idNumber ?? null },
+      { key: 'phone', label: 'Phone', ocr: null },
+      { key: 'bankCardNumber', label: 'Bank card', ocr: null },
+    ].map((f) => {
+      const submitted = application.applicant[f.key as keyof Applicant];
+      return {
+        ...f,
+        submitted,
+        differs: f.ocr !== null && f.ocr !== submitted,
+        changed: changed.has(f.key),
+      };
+    });
     const me = `${user(request).role}:${user(request).username}`;
     const approvals = review?.decisions.filter((d) => d.decision === 'APPROVE') ?? [];
     const audit = await app.store.auditPage({
@@ -281,11 +367,12 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
         title: id,
         application,
         fields,
+        changes,
         claimedBy: await app.store.caseClaimOf(id),
         approvalsNeeded: Math.max(0, (review?.approvalsRequired ?? 1) - approvals.length),
         alreadyApproved: approvals.some((d) => d.reviewer === me),
         reviewReasonCodes: REVIEW_REASON_CODES,
-        temporalUrl: `http://localhost:8233/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(onboardingWorkflowId(id))}`,
+        temporalUrl: `${temporalUi}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(onboardingWorkflowId(id))}`,
         audit: audit.map((e) => ({ ...e, at: e.at.toISOString() })),
         problem,
       },
@@ -353,14 +440,14 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     return render(request, reply, 'notifications', { title: 'Notifications', notifications });
   });
 
-  // Ops pages.
+  // Ops pages: the look-up finds a wallet by its id or its application's, then its own page.
   app.get('/console/wallets', { preHandler: requireUser('ops') }, async (request, reply) => {
     const query = String((request.query as { id?: string }).id ?? '')
       .trim()
       .slice(0, 100);
     if (!query)
       return render(request, reply, 'wallets', { title: 'Wallets', query: '', wallet: null });
-    let answer = await callApi(
+    let answer = await callApi<{ walletId: string }>(
       app,
       user(request),
       'GET',
@@ -381,19 +468,67 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
           `/v1/wallets/${encodeURIComponent(application.body.walletId)}`,
         );
     }
+    if (!answer.problem)
+      return reply.redirect(`/console/wallets/${encodeURIComponent(answer.body.walletId)}`, 303);
     return render(
       request,
       reply,
       'wallets',
-      {
-        title: 'Wallets',
-        query,
-        wallet: answer.problem ? null : answer.body,
-        problem: answer.problem,
-      },
+      { title: 'Wallets', query, wallet: null, problem: answer.problem },
       answer.status,
     );
   });
+
+  async function showWallet(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    problem: { code: string; message: string } | null = null,
+    status = 200,
+  ) {
+    const path = `/v1/wallets/${encodeURIComponent(id)}`;
+    const cursor = (request.query as { cursor?: unknown }).cursor;
+    const params = new URLSearchParams({ limit: String(TRANSACTION_PAGE) });
+    if (typeof cursor === 'string') params.set('cursor', cursor);
+    const [wallet, history] = await Promise.all([
+      callApi<Record<string, unknown> & { walletId: string }>(app, user(request), 'GET', path),
+      callApi<Page<Record<string, unknown>>>(
+        app,
+        user(request),
+        'GET',
+        `${path}/transactions?${params.toString()}`,
+      ),
+    ]);
+    if (wallet.problem)
+      return render(
+        request,
+        reply,
+        'wallets',
+        { title: 'Wallets', query: id, wallet: null, problem: wallet.problem },
+        wallet.status,
+      );
+    const self = `/console/wallets/${encodeURIComponent(wallet.body.walletId)}`;
+    return render(
+      request,
+      reply,
+      'wallet',
+      {
+        title: 'Wallet',
+        wallet: wallet.body,
+        transactions: transactionRows(history.body.items ?? []),
+        firstUrl: typeof cursor === 'string' ? self : null,
+        nextUrl: history.body.nextCursor
+          ? `${self}?cursor=${encodeURIComponent(history.body.nextCursor)}`
+          : null,
+        problem: problem ?? history.problem,
+      },
+      status,
+    );
+  }
+
+  app.get('/console/wallets/:id', { preHandler: requireUser('ops') }, async (request, reply) =>
+    showWallet(request, reply, (request.params as { id: string }).id),
+  );
   for (const action of ['freeze', 'unfreeze'] as const)
     app.post(
       `/console/wallets/:id/${action}`,
@@ -408,15 +543,8 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
           `/v1/wallets/${encodeURIComponent(id)}/${action}`,
           reason ? { reason } : {},
         );
-        if (answer.problem)
-          return render(
-            request,
-            reply,
-            'wallets',
-            { title: 'Wallets', query: id, wallet: null, problem: answer.problem },
-            answer.status,
-          );
-        return afterPost(reply, `/console/wallets?id=${encodeURIComponent(id)}`);
+        if (answer.problem) return showWallet(request, reply, id, answer.problem, answer.status);
+        return afterPost(reply, `/console/wallets/${encodeURIComponent(id)}`);
       },
     );
 

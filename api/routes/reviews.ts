@@ -14,6 +14,12 @@ import { DecisionBody } from '../schemas/steps';
 const ReviewsQuery = Type.Object(
   {
     status: Type.Optional(Type.Enum(APPLICATION_STATUSES)),
+    riskLevel: Type.Optional(Type.Union(['LOW', 'MEDIUM', 'HIGH'].map((r) => Type.Literal(r)))),
+    claimed: Type.Optional(
+      Type.Union([Type.Literal('mine'), Type.Literal('unclaimed')], {
+        description: '`mine`: the cases the caller holds; `unclaimed`: the cases nobody holds',
+      }),
+    ),
     limit: Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|100)$' })),
     cursor: Type.Optional(Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
   },
@@ -23,6 +29,7 @@ const ReviewsQuery = Type.Object(
 const ReviewsPage = Type.Object({
   items: Type.Array(Type.Object({ applicationId: Type.String() }, { additionalProperties: true })),
   nextCursor: Type.Optional(Type.String()),
+  total: Type.Integer({ description: 'How many cases match the filters, over every page' }),
 });
 
 interface Cursor {
@@ -64,6 +71,9 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       onRequest: app.requireRole('reviewer'),
       schema: {
         summary: 'The review queue, oldest first, with flags, photo metrics and OCR vs submitted',
+        description:
+          'Filters (`status`, `riskLevel`, `claimed`) apply to the whole queue; page with ' +
+          '`cursor` = the `nextCursor` of the previous page, under the same filters.',
         tags: ['reviews'],
         security: [{ bearer: [] }],
         querystring: ReviewsQuery,
@@ -74,24 +84,32 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       const status = request.query.status ?? 'PENDING_REVIEW';
       const limit = Number(request.query.limit ?? 20);
       const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
-      const rows = await store.applicationsInStatus(status, {
-        limit: limit + 1,
-        ...(after ? { after: { updatedAt: new Date(after.t), id: after.id } } : {}),
-      });
+      const { riskLevel, claimed } = request.query;
+      const filter = {
+        ...(riskLevel ? { riskLevel } : {}),
+        ...(claimed ? { claimedBy: claimed === 'mine' ? request.user.sub : null } : {}),
+      };
+      const [rows, total] = await Promise.all([
+        store.applicationsInStatus(status, {
+          ...filter,
+          limit: limit + 1,
+          ...(after ? { after: { updatedAt: new Date(after.t), id: after.id } } : {}),
+        }),
+        store.countApplicationsInStatus(status, filter),
+      ]);
       const page = rows.slice(0, limit);
-      const items = [];
-      for (const row of page)
-        items.push({
-          applicationId: row.id,
-          status: row.status,
-          riskLevel: row.riskLevel,
-          reviewDueAt: row.reviewDueAt?.toISOString() ?? null,
-          since: row.updatedAt.toISOString(),
-          ...((await store.readReviewSnapshot(config.piiKey, row.id)) as Record<
-            string,
-            unknown
-          > | null),
-        });
+      const snapshots = (await store.reviewSnapshotsOf(
+        config.piiKey,
+        page.map((row) => row.id),
+      )) as Record<string, Record<string, unknown> | null>;
+      const items = page.map((row) => ({
+        applicationId: row.id,
+        status: row.status,
+        riskLevel: row.riskLevel,
+        reviewDueAt: row.reviewDueAt?.toISOString() ?? null,
+        since: row.updatedAt.toISOString(),
+        ...snapshots[row.id],
+      }));
       await recordPersonalDataViews(
         store,
         request.user,
@@ -101,6 +119,7 @@ const reviews: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
       const last = page[page.length - 1];
       return {
         items,
+        total,
         ...(rows.length > limit && last
           ? { nextCursor: encodeCursor({ t: last.updatedAt.getTime(), id: last.id }) }
           : {}),

@@ -76,6 +76,9 @@ export const applications = pgTable(
   },
   (t) => [
     index('applications_status_idx').on(t.status, t.createdAt),
+    // The review queue's order and keyset (repositories/review-queue.ts): a page of 50 out of
+    // 10,000 pending cases is read in order, not sorted out of all of them.
+    index('applications_queue_idx').on(t.status, t.updatedAt, t.id),
     index('applications_person_idx').on(t.personId),
   ],
 );

@@ -1,5 +1,6 @@
 // The back-office console in a real Chromium (SPEC §7): a reviewer's and an ops user's day, the
 // console's security headers, escaping and lockout, and the claim routes on the API.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -14,7 +15,10 @@ import {
   decide,
   driveToPendingReview,
   freshPerson,
+  openBankAccount,
   setPaymentPassword,
+  TEST_PAYMENT_PASSWORD,
+  uploadClearCard,
 } from '../helpers/onboarding';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -143,16 +147,55 @@ describe('the console', () => {
       .toBe('AWAITING_PAYMENT_PASSWORD');
     const active = await setPaymentPassword(stack, id, token);
     expect(active.json().status).toBe('ACTIVE');
+    const walletId = active.json().walletId as string;
+    // Money moves: a top-up and a payment to a merchant (its reference).
+    const money = (path: string, payload: Record<string, unknown>) =>
+      stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/${path}`,
+        headers: { ...bearer(token), 'idempotency-key': randomUUID() },
+        payload,
+      });
+    expect((await money('top-ups', { amount: 10_000 })).statusCode).toBe(201);
+    const paid = await money('payments', {
+      amount: 2_500,
+      merchantId: 'm_coffee',
+      paymentPassword: TEST_PAYMENT_PASSWORD,
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
 
+    // Ops look the wallet up by its application and land on its page.
     const olga = await signedIn('olga');
-    await olga.goto(`${base}/console/wallets?id=${id}`);
+    await olga.goto(`${base}/console/wallets`);
+    await olga.getByLabel('Wallet or application id').fill(id);
+    await olga.getByRole('button', { name: 'Look up' }).click();
+    await olga.waitForURL(`${base}/console/wallets/${walletId}`);
     expect(await olga.getByTestId('wallet-status').textContent()).toBe('ACTIVE');
+    expect(await olga.getByTestId('wallet-balance').textContent()).toBe('7500');
+    const wallet = olga.getByRole('table', { name: 'Wallet' });
+    expect(await wallet.getByRole('columnheader').allTextContents()).toContain(
+      'Single payment limit',
+    );
+    const history = olga.getByRole('table', { name: 'Transactions' });
+    const rows = history.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    // Newest first: the payment with its merchant, then the top-up.
+    expect(await rows.nth(0).textContent()).toMatch(/PAYMENT[\s\S]*COMPLETED[\s\S]*2500/);
+    expect(await rows.nth(0).textContent()).toContain('merchantId: m_coffee');
+    expect(await rows.nth(1).textContent()).toMatch(/TOP_UP[\s\S]*COMPLETED[\s\S]*10000/);
+    expect(await olga.getByRole('button', { name: 'Unfreeze', exact: true }).isDisabled()).toBe(
+      true,
+    );
     await olga.getByLabel('Freeze reason', { exact: true }).fill('suspicious top-ups');
     await olga.getByRole('button', { name: 'Freeze', exact: true }).click();
     await expect.poll(() => olga.getByTestId('wallet-status').textContent()).toBe('FROZEN');
+    expect(await olga.getByTestId('wallet-frozen-reason').textContent()).toBe('suspicious top-ups');
     await shot(olga, 'wallet-frozen');
     await olga.getByRole('button', { name: 'Unfreeze', exact: true }).click();
     await expect.poll(() => olga.getByTestId('wallet-status').textContent()).toBe('ACTIVE');
+    // An unknown id is said so on the look-up page.
+    await olga.goto(`${base}/console/wallets?id=no-such-wallet`);
+    expect(await olga.getByRole('alert').getAttribute('data-code')).toBe('NOT_FOUND');
     await Promise.all([rita, rex, olga].map((p) => p.context().close()));
   });
 
@@ -232,6 +275,70 @@ describe('four eyes', () => {
       .poll(() => rex.getByTestId('status').textContent())
       .toBe('AWAITING_PAYMENT_PASSWORD');
     await Promise.all([rita, rex].map((p) => p.context().close()));
+  });
+});
+
+describe('a RETRY rejection', () => {
+  it('shows what the resubmission changed: the fields and the photo', async () => {
+    const first = freshPerson(PEOPLE[3]!);
+    const { id, token } = await driveToPendingReview(stack, first);
+    const rita = await signedIn('rita');
+    await rita.goto(`${base}/console/applications/${id}`);
+    // Nothing was rejected yet: no changes to show.
+    expect(
+      await rita.getByRole('table', { name: 'Changes since the last rejection' }).count(),
+    ).toBe(0);
+    await rita.getByRole('button', { name: 'Claim' }).click();
+    // The queue's claim filters are over the whole queue: hers, and not among the unclaimed.
+    await rita.goto(`${base}/console?claimed=mine`);
+    const mine = rita.getByRole('table', { name: 'Review queue' });
+    expect(await mine.getByRole('link', { name: id }).count()).toBe(1);
+    await rita.goto(`${base}/console?claimed=unclaimed`);
+    expect(
+      await rita
+        .getByRole('table', { name: 'Review queue' })
+        .getByRole('link', { name: id })
+        .count(),
+    ).toBe(0);
+    await rita.goto(`${base}/console/applications/${id}`);
+    await rita.getByLabel('Reason code').selectOption('INFORMATION_INCONSISTENT');
+    await rita.getByLabel('Reject type').selectOption('RETRY');
+    await rita.getByLabel('Message to applicant').fill('The card is not yours.');
+    await rita.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => rita.getByTestId('status').textContent()).toBe('REJECTED');
+
+    // The applicant corrects name, ID number and card (phone kept) and sends the new card.
+    const corrected = { ...freshPerson(PEOPLE[1]!), phone: first.phone };
+    await openBankAccount(stack, corrected);
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/applications/${id}/resubmission`,
+      headers: bearer(token),
+      payload: {
+        name: corrected.person.name,
+        idNumber: corrected.person.idNumber,
+        bankCardNumber: corrected.card,
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await uploadClearCard(stack, id, token, corrected.person)).status).toBe(
+      'PENDING_REVIEW',
+    );
+
+    await rita.goto(`${base}/console/applications/${id}`);
+    const changes = rita.getByRole('table', { name: 'Changes since the last rejection' });
+    const row = (field: string) => changes.locator(`tr[data-field="${field}"]`);
+    expect(await row('name').textContent()).toContain(first.person.name);
+    expect(await row('name').textContent()).toContain(corrected.person.name);
+    expect(await row('idNumber').textContent()).toContain(corrected.person.idNumber);
+    expect(await row('bankCardNumber').textContent()).toContain(corrected.card);
+    expect(await row('phone').count()).toBe(0);
+    expect(await rita.getByTestId('photo-change').textContent()).toBe('Replaced');
+    // The comparison table marks the changed fields too.
+    const compared = rita.getByRole('table', { name: 'Submitted and OCR' });
+    expect(await compared.locator('tr.changed').count()).toBe(3);
+    await shot(rita, 'case-resubmitted');
+    await rita.context().close();
   });
 });
 

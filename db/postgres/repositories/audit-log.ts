@@ -18,13 +18,27 @@ export async function appendAudit(db: PgExecutor, row: AuditRow): Promise<boolea
   return inserted.rowCount === 1;
 }
 
-/** Appends several rows in one transaction (each unless its event key is there already). */
+/**
+ * Appends several rows in one transaction (each unless its event key is there already): one
+ * multi-row INSERT per 1,000 rows, not a round trip per row (a review-queue page audits 50).
+ */
 export async function appendAuditRows(db: PgExecutor, rows: readonly AuditRow[]): Promise<void> {
   if (!rows.length) return;
+  const insert = (executor: PgExecutor, chunk: readonly AuditRow[]) =>
+    executor
+      .insert(auditLog)
+      .values([...chunk])
+      .onConflictDoNothing({ target: auditLog.eventKey });
+  if (rows.length <= AUDIT_ROWS_PER_INSERT) {
+    await insert(db, rows);
+    return;
+  }
   await db.transaction(async (tx) => {
-    for (const row of rows) await appendAudit(tx, row);
+    for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT)
+      await insert(tx, rows.slice(i, i + AUDIT_ROWS_PER_INSERT));
   });
 }
+const AUDIT_ROWS_PER_INSERT = 1000;
 
 /** The detail of the row with this event key, or null when there is none. */
 export async function auditDetailOf(

@@ -1,10 +1,13 @@
 // What reviewers see of an application, sealed on its row, on PostgreSQL: as
 // db/sqlite/repositories/review-snapshots.ts.
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, inArray } from 'drizzle-orm';
 import { openJson, personIdOf, sealJson, SealedDataError } from '../../../crypto/pii';
-import type { SaveReviewSnapshotInput } from '../../sqlite/repositories/review-snapshots';
+import {
+  openSnapshot,
+  type SaveReviewSnapshotInput,
+} from '../../sqlite/repositories/review-snapshots';
 import type { PgExecutor } from '../client';
-import { applications, personClaims } from '../schema';
+import { applications, personClaims, personKeys } from '../schema';
 import { loadPersonKey, personKey } from './person-keys';
 
 export type { SaveReviewSnapshotInput };
@@ -43,6 +46,26 @@ export async function readReviewSnapshot<T = unknown>(
     if (error instanceof SealedDataError) return null;
     throw error;
   }
+}
+
+/** The snapshots of several applications (a page of the review queue) in one query. */
+export async function reviewSnapshotsOf<T = unknown>(
+  db: PgExecutor,
+  piiKey: Buffer,
+  applicationIds: readonly string[],
+): Promise<Record<string, T | null>> {
+  if (applicationIds.length === 0) return {};
+  const rows = await db
+    .select({
+      id: applications.id,
+      sealed: applications.reviewSnapshot,
+      personId: applications.personId,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(applications)
+    .leftJoin(personKeys, eq(personKeys.personId, applications.personId))
+    .where(inArray(applications.id, [...applicationIds]));
+  return Object.fromEntries(rows.map((r) => [r.id, openSnapshot<T>(piiKey, r)]));
 }
 
 /**

@@ -1,10 +1,10 @@
 // What reviewers see of an application (fields, screening flags, OCR result), kept sealed on the
 // applications row so the review queue can be served from the database.
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, inArray } from 'drizzle-orm';
 import type { AppDatabase } from '../client';
-import { applications, personClaims } from '../schema';
+import { applications, personClaims, personKeys } from '../schema';
 import { openJson, personIdOf, sealJson, SealedDataError } from '../../../crypto/pii';
-import { loadPersonKey, personKey } from './person-keys';
+import { forgetUnwrappedPersonKey, loadPersonKey, personKey, unwrapPersonKey } from './person-keys';
 
 export interface SaveReviewSnapshotInput {
   applicationId: string;
@@ -47,6 +47,52 @@ export function readReviewSnapshot<T = unknown>(
   if (!key) return null;
   try {
     return openJson<T>(key, row.sealed, snapshotContext(applicationId));
+  } catch (error) {
+    if (error instanceof SealedDataError) return null;
+    throw error;
+  }
+}
+
+/**
+ * The snapshots of several applications (a page of the review queue) in one query, each as
+ * readReviewSnapshot would answer it; an application without one is left out.
+ */
+export function reviewSnapshotsOf<T = unknown>(
+  db: AppDatabase,
+  piiKey: Buffer,
+  applicationIds: readonly string[],
+): Record<string, T | null> {
+  if (applicationIds.length === 0) return {};
+  const rows = db
+    .select({
+      id: applications.id,
+      sealed: applications.reviewSnapshot,
+      personId: applications.personId,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(applications)
+    .leftJoin(personKeys, eq(personKeys.personId, applications.personId))
+    .where(inArray(applications.id, [...applicationIds]))
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.id, openSnapshot<T>(piiKey, r)]));
+}
+
+/** Opens one sealed snapshot with the wrapped key read beside it; null when erased. */
+export function openSnapshot<T>(
+  piiKey: Buffer,
+  row: { id: string; sealed: string | null; personId: string | null; wrappedKey: string | null },
+): T | null {
+  if (!row.sealed) return null;
+  let key = piiKey;
+  if (row.personId) {
+    if (!row.wrappedKey) {
+      forgetUnwrappedPersonKey(row.personId);
+      return null;
+    }
+    key = unwrapPersonKey(piiKey, row.personId, row.wrappedKey);
+  }
+  try {
+    return openJson<T>(key, row.sealed, snapshotContext(row.id));
   } catch (error) {
     if (error instanceof SealedDataError) return null;
     throw error;

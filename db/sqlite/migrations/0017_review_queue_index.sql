@@ -1,0 +1,1 @@
+CREATE INDEX `applications_queue_idx` ON `applications` (`status`,`updated_at`,`id`);
