@@ -9,6 +9,8 @@
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
 //   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
+//   BENCH_PG_SETTINGS='a=b c=d'  its server settings over SQLite-like durability (bench/database.ts)
+//   BENCH_PG_STATEMENTS=file     pg_stat_statements of that batch, per application, into `file`
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -17,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLatencyBench } from './api-latency';
 import { runControlPlaneBench } from './control-plane';
-import { runDatabaseBench } from './database';
+import { runDatabaseBench, serverSettings } from './database';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
 import {
@@ -185,7 +187,7 @@ if (wants('database')) {
     apps: settings.databaseApps,
     concurrency: settings.concurrency,
     ocrWorkers: settings.ocrWorkers,
-    postgres: 'throwaway cluster on the same machine, fsync off',
+    postgres: `throwaway cluster on the same machine: ${serverSettings().join(' ')}`,
     ...machineDuring(),
   });
 }

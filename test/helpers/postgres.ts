@@ -32,8 +32,11 @@ export interface PostgresCluster {
   stop(): void;
 }
 
-/** initdb and start a cluster in a temp dir; owned by `postgres` when this process is root. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * initdb and start a cluster in a temp dir; owned by `postgres` when this process is root.
+ * `settings` (`name=value`) override the test defaults, e.g. the benchmark's durability.
+ */
+export async function startPostgresCluster(settings: string[] = []): Promise<PostgresCluster> {
   const { binDir: bin, osUser } = await resolvePostgres();
   const dir = mkdtempSync(join(tmpdir(), 'wallet-pg-'));
   const asRoot = osUser !== undefined;
@@ -44,8 +47,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   if (asRoot) {
-    const id = (flag: string) =>
-      Number(execFileSync('id', [flag, osUser], { encoding: 'utf8' }));
+    const id = (flag: string) => Number(execFileSync('id', [flag, osUser], { encoding: 'utf8' }));
     chownSync(dir, id('-u'), id('-g'));
   }
   const data = join(dir, 'data');
@@ -68,6 +70,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      ...settings.map((setting) => `-c ${setting}`),
     ].join(' ');
     try {
       run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
