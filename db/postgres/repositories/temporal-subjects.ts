@@ -1,11 +1,11 @@
 // Which person's data a Temporal workflow carries, on PostgreSQL (see
 // db/sqlite/repositories/temporal-subjects.ts), so that the payload codec encrypts its payloads
 // under that person's key and erasing the person reaches Temporal too.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { deriveKey } from '../../../crypto/pii';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
 import { unwrapPersonKey } from '../../shared/person-key-cache';
-import type { PgExecutor } from '../client';
+import { preparedOn, type PgExecutor } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import { personKey } from './person-keys';
 
@@ -31,19 +31,25 @@ export async function registerTemporalSubject(
  * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
  * payloads again.
  */
+const subjectKeyQueries = new WeakMap<object, ReturnType<typeof subjectKeyQuery>>();
+const subjectKeyQuery = (db: PgExecutor) =>
+  db
+    .select({
+      personId: temporalSubjects.personId,
+      registeredAt: temporalSubjects.createdAt,
+      keyMadeAt: personKeys.createdAt,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(temporalSubjects)
+    .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+    .where(eq(temporalSubjects.workflowId, sql.placeholder('workflowId')))
+    .prepare('temporal_subject_key');
+
 export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promise<SubjectKeys> {
+  const query = preparedOn(subjectKeyQueries, db, subjectKeyQuery);
   return {
     async keyFor(workflowId) {
-      const [row] = await db
-        .select({
-          personId: temporalSubjects.personId,
-          registeredAt: temporalSubjects.createdAt,
-          keyMadeAt: personKeys.createdAt,
-          wrappedKey: personKeys.wrappedKey,
-        })
-        .from(temporalSubjects)
-        .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
-        .where(eq(temporalSubjects.workflowId, workflowId));
+      const [row] = await query.execute({ workflowId });
       if (!row) return undefined;
       // A person who applies again after their wallet was closed gets a new key; the workflows
       // registered before it were under the erased one.
