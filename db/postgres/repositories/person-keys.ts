@@ -31,7 +31,19 @@ export async function loadPersonKey(
   personId: string,
 ): Promise<Buffer | null> {
   const [row] = await preparedOn(wrappedKeyQueries, db, wrappedKeyQuery).execute({ personId });
-  if (row?.wrappedKey) return unwrapPersonKey(piiKey, personId, row.wrappedKey);
+  return keyFromRow(piiKey, personId, row?.wrappedKey);
+}
+
+/**
+ * The person's data key from the `wrapped_key` just read (here or joined into another query),
+ * or null when there is none.
+ */
+export function keyFromRow(
+  piiKey: Buffer,
+  personId: string,
+  wrappedKey: string | null | undefined,
+): Buffer | null {
+  if (wrappedKey) return unwrapPersonKey(piiKey, personId, wrappedKey);
   // Erased, perhaps by another process: this one lets go of the key's bytes at once too.
   forgetUnwrappedPersonKey(personId);
   return null;
