@@ -6,7 +6,11 @@ import pg from 'pg';
 import { childPidsByParent, STAT, statFields } from './proc-stat';
 import { prepareBatch, runBatch, type BatchResult } from './flow';
 import { CLOCK_TICKS, percentile, round, row, startBenchStack, type BenchRow } from './stack';
-import { freshPostgresUrl, startPostgresCluster } from '../test/helpers/postgres';
+import {
+  freshPostgresUrl,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../test/helpers/postgres';
 
 export interface DatabaseBenchOptions {
   apps: number;
@@ -112,6 +116,17 @@ async function resetStatements(adminUrl: string): Promise<number> {
   }
 }
 
+/**
+ * A fresh database on the cluster: over loopback TCP, or with BENCH_PG_SOCKET=1 over the
+ * server's Unix-domain socket, as a PostgreSQL on the same machine is usually reached.
+ */
+async function databaseUrl(cluster: PostgresCluster): Promise<string> {
+  const url = new URL(await freshPostgresUrl(cluster.url));
+  if (process.env.BENCH_PG_SOCKET !== '1') return url.toString();
+  url.searchParams.set('host', cluster.socketDir);
+  return url.toString();
+}
+
 interface DialectRun {
   batch: BatchResult;
   databaseCpuSeconds: number;
@@ -137,7 +152,7 @@ export async function runDatabaseBench(options: DatabaseBenchOptions): Promise<B
   try {
     for (const dialect of ['sqlite', 'postgres'] as const) {
       const env: Record<string, string> =
-        dialect === 'postgres' ? { DATABASE_URL: await freshPostgresUrl(cluster.url) } : {};
+        dialect === 'postgres' ? { DATABASE_URL: await databaseUrl(cluster) } : {};
       log(`database: ${options.apps} applications on ${dialect}`);
       const stack = await startBenchStack({ ocrWorkers: options.ocrWorkers, env });
       try {

@@ -23,6 +23,8 @@ declare module 'vitest' {
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
+  /** The directory of its Unix-domain socket (`?host=` of a same-machine DATABASE_URL). */
+  socketDir: string;
   /** The postmaster's pid (benchmarks read its CPU time). */
   pid(): number;
   /** Stops the server, keeping its data: an outage. */
@@ -86,6 +88,7 @@ export async function startPostgresCluster(settings: string[] = []): Promise<Pos
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketDir: dir,
     pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
     halt() {
       run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
