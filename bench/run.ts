@@ -12,6 +12,8 @@
 //   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
 //   BENCH_TRANSFER_SAMPLES=200   round trips per series in the transfer-against-payment benchmark
 //   BENCH_QUEUE_CASES=10000, BENCH_QUEUE_SAMPLES=100   the console's queue page (both databases)
+//   BENCH_PG_SETTINGS='a=b c=d'  its server settings over SQLite-like durability (bench/database.ts)
+//   BENCH_PG_STATEMENTS=file     pg_stat_statements of that batch, per application, into `file`
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -21,7 +23,7 @@ import { join } from 'node:path';
 import { runApiLatencyBench } from './api-latency';
 import { runConsoleQueueBench } from './console-queue';
 import { runControlPlaneBench } from './control-plane';
-import { runDatabaseBench } from './database';
+import { runDatabaseBench, serverSettings } from './database';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
 import { runTransferBench } from './transfers';
@@ -207,7 +209,7 @@ if (wants('database')) {
     apps: settings.databaseApps,
     concurrency: settings.concurrency,
     ocrWorkers: settings.ocrWorkers,
-    postgres: 'throwaway cluster on the same machine, fsync off',
+    postgres: `throwaway cluster on the same machine: ${serverSettings().join(' ')}`,
     ...machineDuring(),
   });
 }

@@ -5,6 +5,7 @@ import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase as AnyPgDatabase } from 'drizzle-orm/pg-core';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import * as schema from './schema';
 import { isDatabaseUnavailable } from '../shared/unavailable';
@@ -56,11 +57,59 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * Statement texts this process names (each becomes a prepared statement on every connection
+ * that runs it). The repositories' statements are a few hundred shapes; texts beyond this bound
+ * (IN lists and multi-row inserts of every length) stay unnamed, so no connection's set of
+ * prepared statements grows without end.
+ */
+const NAMED_TEXTS_KEPT = 2_000;
+const namesOfTexts = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = namesOfTexts.get(text);
+  if (name === undefined && namesOfTexts.size < NAMED_TEXTS_KEPT) {
+    name = `s_${createHash('sha1').update(text).digest('base64url')}`;
+    namesOfTexts.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A `pg` client that prepares each parameterised statement once per connection: drizzle sends
+ * every query unnamed, which makes the server parse and plan it anew each time (measured: ~100 µs
+ * of server CPU of ~150 for a primary-key read, docs/performance.md). Named, the server keeps the
+ * parsed statement for the connection's life and only binds and runs it. Statements without
+ * parameters (BEGIN, COMMIT, the migrations' scripts, which hold several statements) stay on the
+ * simple protocol. A statement's result is the same either way.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, values] = args as [unknown, unknown];
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = statementName(config);
+      if (name) args[0] = { text: config, name };
+    } else if (
+      config !== null &&
+      typeof config === 'object' &&
+      typeof (config as pg.QueryConfig).text === 'string' &&
+      (config as pg.QueryConfig).name === undefined &&
+      Array.isArray(values ?? (config as pg.QueryConfig).values) &&
+      ((values ?? (config as pg.QueryConfig).values) as unknown[]).length > 0
+    ) {
+      const name = statementName((config as pg.QueryConfig).text);
+      if (name) args[0] = { ...config, name };
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
 /** Opens a pool on `url` and applies pending migrations. */
 export async function openPostgres(url: string, options: PgOptions = {}): Promise<PgHandle> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    Client: PreparingClient,
     // A database that went away must not keep requests waiting forever for a connection.
     connectionTimeoutMillis: 5_000,
   });
@@ -103,6 +152,22 @@ function transactionsOn(pool: pg.Pool): PgDatabase['transaction'] {
       client.release(broken);
     }
   };
+}
+
+/**
+ * A drizzle query built once per database handle and run as a named prepared statement: for the
+ * statements run many times per application (the payload codec's key look-ups), where building
+ * the query costs more CPU than running it (docs/performance.md). A transaction's handle gets its
+ * own, gone with it.
+ */
+export function preparedOn<Q>(
+  cache: WeakMap<object, Q>,
+  db: PgExecutor,
+  build: (db: PgExecutor) => Q,
+): Q {
+  let query = cache.get(db);
+  if (query === undefined) cache.set(db, (query = build(db)));
+  return query;
 }
 
 export async function postgresIsReady(handle: PgHandle): Promise<boolean> {

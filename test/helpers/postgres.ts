@@ -23,6 +23,8 @@ declare module 'vitest' {
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
+  /** The directory of its Unix-domain socket (`?host=` of a same-machine DATABASE_URL). */
+  socketDir: string;
   /** The postmaster's pid (benchmarks read its CPU time). */
   pid(): number;
   /** Stops the server, keeping its data: an outage. */
@@ -32,8 +34,11 @@ export interface PostgresCluster {
   stop(): void;
 }
 
-/** initdb and start a cluster in a temp dir; owned by `postgres` when this process is root. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * initdb and start a cluster in a temp dir; owned by `postgres` when this process is root.
+ * `settings` (`name=value`) override the test defaults, e.g. the benchmark's durability.
+ */
+export async function startPostgresCluster(settings: string[] = []): Promise<PostgresCluster> {
   const { binDir: bin, osUser } = await resolvePostgres();
   const dir = mkdtempSync(join(tmpdir(), 'wallet-pg-'));
   const asRoot = osUser !== undefined;
@@ -44,8 +49,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   if (asRoot) {
-    const id = (flag: string) =>
-      Number(execFileSync('id', [flag, osUser], { encoding: 'utf8' }));
+    const id = (flag: string) => Number(execFileSync('id', [flag, osUser], { encoding: 'utf8' }));
     chownSync(dir, id('-u'), id('-g'));
   }
   const data = join(dir, 'data');
@@ -68,6 +72,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      ...settings.map((setting) => `-c ${setting}`),
     ].join(' ');
     try {
       run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
@@ -83,6 +88,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketDir: dir,
     pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
     halt() {
       run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

@@ -7,9 +7,9 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { openJson, personIdOf, SealedDataError, sealJson } from '../../../crypto/pii';
 import type { ApplicationView } from '../../../domain/contract';
-import type { PgExecutor } from '../client';
-import { applications } from '../schema';
-import { loadPersonKey, personKey } from './person-keys';
+import { preparedOn, type PgExecutor } from '../client';
+import { applications, personKeys } from '../schema';
+import { keyFromRow, loadPersonKey, personKey } from './person-keys';
 
 const context = (applicationId: string) => `application-view:${applicationId}`;
 
@@ -77,17 +77,11 @@ export async function loadApplicationView(
   piiKey: Buffer,
   applicationId: string,
 ): Promise<ApplicationView | 'ERASED' | null> {
-  const [row] = await db
-    .select({
-      view: applications.view,
-      personId: applications.personId,
-      erasedAt: applications.erasedAt,
-    })
-    .from(applications)
-    .where(eq(applications.id, applicationId));
+  // The view and its person's wrapped key in one round trip: read for every status request.
+  const [row] = await preparedOn(viewQueries, db, viewQuery).execute({ applicationId });
   if (row?.erasedAt) return 'ERASED';
   if (!row?.view || !row.personId) return null;
-  const key = await loadPersonKey(db, piiKey, row.personId);
+  const key = keyFromRow(piiKey, row.personId, row.wrappedKey);
   if (!key) return 'ERASED';
   try {
     return openJson<ApplicationView>(key, row.view, context(applicationId));
@@ -97,3 +91,17 @@ export async function loadApplicationView(
     throw error;
   }
 }
+
+const viewQueries = new WeakMap<object, ReturnType<typeof viewQuery>>();
+const viewQuery = (db: PgExecutor) =>
+  db
+    .select({
+      view: applications.view,
+      personId: applications.personId,
+      erasedAt: applications.erasedAt,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(applications)
+    .leftJoin(personKeys, eq(personKeys.personId, applications.personId))
+    .where(eq(applications.id, sql.placeholder('applicationId')))
+    .prepare('application_view');

@@ -4,16 +4,25 @@
 // is only ever used for the wrapped form just read from the table, so an erasure by any other
 // process is honoured by the very next read here.
 import { randomBytes } from 'node:crypto';
-import { eq, isNull } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import { sealJson } from '../../../crypto/pii';
 import {
   forgetUnwrapped as forgetUnwrappedPersonKey,
   unwrapPersonKey,
 } from '../../shared/person-key-cache';
-import type { PgExecutor } from '../client';
+import { preparedOn, type PgExecutor } from '../client';
 import { personKeys } from '../schema';
 
 const wrapContext = (personId: string) => `person-key:${personId}`;
+
+// Read for every sealed row and view a request touches: built once (see preparedOn).
+const wrappedKeyQueries = new WeakMap<object, ReturnType<typeof wrappedKeyQuery>>();
+const wrappedKeyQuery = (db: PgExecutor) =>
+  db
+    .select({ wrappedKey: personKeys.wrappedKey })
+    .from(personKeys)
+    .where(eq(personKeys.personId, sql.placeholder('personId')))
+    .prepare('person_wrapped_key');
 
 /** The person's data key, or null when none was ever made or it has been erased. */
 export async function loadPersonKey(
@@ -21,11 +30,20 @@ export async function loadPersonKey(
   piiKey: Buffer,
   personId: string,
 ): Promise<Buffer | null> {
-  const [row] = await db
-    .select({ wrappedKey: personKeys.wrappedKey })
-    .from(personKeys)
-    .where(eq(personKeys.personId, personId));
-  if (row?.wrappedKey) return unwrapPersonKey(piiKey, personId, row.wrappedKey);
+  const [row] = await preparedOn(wrappedKeyQueries, db, wrappedKeyQuery).execute({ personId });
+  return keyFromRow(piiKey, personId, row?.wrappedKey);
+}
+
+/**
+ * The person's data key from the `wrapped_key` just read (here or joined into another query),
+ * or null when there is none.
+ */
+export function keyFromRow(
+  piiKey: Buffer,
+  personId: string,
+  wrappedKey: string | null | undefined,
+): Buffer | null {
+  if (wrappedKey) return unwrapPersonKey(piiKey, personId, wrappedKey);
   // Erased, perhaps by another process: this one lets go of the key's bytes at once too.
   forgetUnwrappedPersonKey(personId);
   return null;

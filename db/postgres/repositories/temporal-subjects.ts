@@ -1,12 +1,12 @@
 // Which person's data a Temporal workflow carries, on PostgreSQL (see
 // db/sqlite/repositories/temporal-subjects.ts), so that the payload codec encrypts its payloads
 // under that person's key and erasing the person reaches Temporal too.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { deriveKey } from '../../../crypto/pii';
 import { onboardingWorkflowId } from '../../../domain/contract';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
 import { unwrapPersonKey } from '../../shared/person-key-cache';
-import type { PgExecutor } from '../client';
+import { preparedOn, type PgExecutor } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import { personKey } from './person-keys';
 
@@ -27,24 +27,23 @@ export async function registerTemporalSubject(
     .onConflictDoNothing();
 }
 
-/**
- * The persons' Temporal keys as the codec needs them, read from the database on every call:
- * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
- * payloads again.
- */
+/** A workflow's subject and its person's key, prepared once per connection. */
+const subjectKeyQueries = new WeakMap<object, ReturnType<typeof subjectKeyQuery>>();
+const subjectKeyQuery = (db: PgExecutor) =>
+  db
+    .select({
+      personId: temporalSubjects.personId,
+      registeredAt: temporalSubjects.createdAt,
+      keyMadeAt: personKeys.createdAt,
+      wrappedKey: personKeys.wrappedKey,
+    })
+    .from(temporalSubjects)
+    .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
+    .where(eq(temporalSubjects.workflowId, sql.placeholder('workflowId')))
+    .prepare('temporal_subject_key');
+
 const subjectOf = async (db: PgExecutor, workflowId: string) =>
-  (
-    await db
-      .select({
-        personId: temporalSubjects.personId,
-        registeredAt: temporalSubjects.createdAt,
-        keyMadeAt: personKeys.createdAt,
-        wrappedKey: personKeys.wrappedKey,
-      })
-      .from(temporalSubjects)
-      .leftJoin(personKeys, eq(personKeys.personId, temporalSubjects.personId))
-      .where(eq(temporalSubjects.workflowId, workflowId))
-  )[0];
+  (await preparedOn(subjectKeyQueries, db, subjectKeyQuery).execute({ workflowId }))[0];
 
 /**
  * The persons' Temporal keys as the codec needs them, read from the database on every call:
@@ -52,9 +51,10 @@ const subjectOf = async (db: PgExecutor, workflowId: string) =>
  * payloads again.
  */
 export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promise<SubjectKeys> {
+  const query = preparedOn(subjectKeyQueries, db, subjectKeyQuery);
   return {
     async keyFor(workflowId) {
-      const row = await subjectOf(db, workflowId);
+      const [row] = await query.execute({ workflowId });
       if (!row) return undefined;
       // A person who applies again after their wallet was closed gets a new key; the workflows
       // registered before it were under the erased one.
