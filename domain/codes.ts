@@ -84,9 +84,12 @@ export const REASON_CODES = [
   'PENDING_TRANSACTIONS',
   'INVALID_STATE',
   'CASE_CLAIMED_BY_OTHER',
+  'RESET_CODE_INVALID',
+  'DEVICE_VERIFICATION_REQUIRED',
   // Not named by the spec, which is silent on these cases.
   'INVALID_LOGIN_PASSWORD',
   'GUARDIAN_CONSENT_EXPIRED',
+  'LOGIN_PASSWORD_INVALID',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
