@@ -19,6 +19,7 @@ import deregistration from './routes/deregistration';
 import health from './routes/health';
 import ops from './routes/ops';
 import sandbox from './routes/sandbox';
+import deviceChecks from './routes/device-checks';
 import passwordResets from './routes/password-resets';
 import passwords from './routes/passwords';
 import sessions from './routes/sessions';
@@ -47,6 +48,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(sessions, { config });
   await fastify.register(passwords, { config });
   await fastify.register(passwordResets, { config });
+  await fastify.register(deviceChecks);
   await fastify.register(ops);
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });

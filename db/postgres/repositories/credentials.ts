@@ -109,12 +109,17 @@ export async function sessionsRevokedAt(
 export async function isKnownDevice(
   db: PgExecutor,
   personId: string,
-  deviceIndex: string,
+  deviceIndex: string | null,
 ): Promise<boolean> {
   const [row] = await db
     .select({ personId: knownDevices.personId })
     .from(knownDevices)
-    .where(and(eq(knownDevices.personId, personId), eq(knownDevices.deviceIndex, deviceIndex)));
+    .where(
+      deviceIndex === null
+        ? eq(knownDevices.personId, personId)
+        : and(eq(knownDevices.personId, personId), eq(knownDevices.deviceIndex, deviceIndex)),
+    )
+    .limit(1);
   return !!row;
 }
 

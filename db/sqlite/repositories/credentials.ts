@@ -136,12 +136,23 @@ export function sessionsRevokedAt(db: AppDatabase, applicationId: string): numbe
   return row ? row.revokedAt.getTime() : null;
 }
 
-/** True when the person has signed in from this device before (its keyed hash). */
-export function isKnownDevice(db: AppDatabase, personId: string, deviceIndex: string): boolean {
+/**
+ * True when the person has signed in from this device before (its keyed hash); with `null`,
+ * whether they have any known device at all.
+ */
+export function isKnownDevice(
+  db: AppDatabase,
+  personId: string,
+  deviceIndex: string | null,
+): boolean {
   return !!db
     .select({ personId: knownDevices.personId })
     .from(knownDevices)
-    .where(and(eq(knownDevices.personId, personId), eq(knownDevices.deviceIndex, deviceIndex)))
+    .where(
+      deviceIndex === null
+        ? eq(knownDevices.personId, personId)
+        : and(eq(knownDevices.personId, personId), eq(knownDevices.deviceIndex, deviceIndex)),
+    )
     .get();
 }
 
