@@ -23,6 +23,7 @@ import deviceChecks from './routes/device-checks';
 import passwordResets from './routes/password-resets';
 import passwords from './routes/passwords';
 import sessions from './routes/sessions';
+import statement from './routes/statement';
 import wallets from './routes/wallets';
 
 export interface AppOptions {
@@ -52,6 +53,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(ops);
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });
+  await fastify.register(statement, { config });
   await fastify.register(deregistration, { config });
   await fastify.register(codec, { config, prefix: '/codec' });
   await fastify.register(consolePages, { config });
