@@ -33,7 +33,7 @@ describe('GET /v1/wallets/:id/statement', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain(`statement-${p.walletId}.csv`);
-    const rows = parse(res.body) as string[][];
+    const rows: string[][] = parse(res.body, {});
     expect(rows[0]).toEqual([
       'transactionId',
       'createdAt',
