@@ -2,11 +2,9 @@
 // plus the ID number. A reset signs out every session of the person (in every API process: the
 // check reads the database), a PAYMENT reset lifts the payment-password lock, every reset is
 // audited, and the answers are the same whether or not the phone belongs to anyone.
-import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/build';
 import { passwordResetWorkflowId } from '../../api/challenge-ids';
-import { auditLog } from '../../db/sqlite/schema';
 import { DIRECT_LOGIN_PASSWORD, directPerson } from '../helpers/direct-person';
 import { eventually } from '../helpers/eventually';
 import { bearer, outboxFor } from '../helpers/onboarding';
@@ -114,13 +112,11 @@ describe('POST /v1/password-resets', () => {
       newPassword: 'renewed1357',
     });
     expect(again.json().code).toBe('RESET_CODE_INVALID');
-    const rows = stack.database.db
-      .select()
-      .from(auditLog)
-      .where(
-        and(eq(auditLog.subjectId, p.applicationId), eq(auditLog.action, 'LOGIN_PASSWORD_RESET')),
-      )
-      .all();
+    const rows = await stack.store.auditPage({
+      subjectId: p.applicationId,
+      action: 'LOGIN_PASSWORD_RESET',
+      limit: 10,
+    });
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toMatch(/renewed2468|\$argon|\$scrypt/);
     expect(JSON.stringify(rows)).not.toContain(code);
