@@ -116,10 +116,7 @@ export const temporalUnavailable = () =>
   retryShortly('TEMPORAL_UNAVAILABLE', 'The workflow service is unreachable; try again shortly.');
 /** The app database cannot be reached: nothing was written; the same request may be sent again. */
 export const databaseUnavailable = () =>
-  retryShortly(
-    'SERVICE_UNAVAILABLE',
-    'The database is unreachable right now; try again shortly.',
-  );
+  retryShortly('SERVICE_UNAVAILABLE', 'The database is unreachable right now; try again shortly.');
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */
 export const readLater = () =>
   retryShortly(

@@ -1,7 +1,14 @@
 // The app database. Workflows own the truth about a process; these tables hold what must be
 // looked up across workflows (lists, duplicates, logins) and what must outlive them (audit).
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import {
   BANK_ACCOUNT_STATUSES,
   PERSON_CLAIM_KINDS,
