@@ -14,6 +14,8 @@ const ON_BOTH_DATABASES = [
   'screening-repeats',
   'retention',
   'transfers',
+  'password-resets',
+  'device-checks',
 ].map((name) => `test/integration/${name}.test.ts`);
 // Only on PostgreSQL: many processes on one database, and the database going away.
 const ONLY_POSTGRES = ['many-processes', 'database-outage'].map(

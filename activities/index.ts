@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import type { PhotoStore, Store } from '../db/store';
 import { createStatusActivities } from './application-status';
 import type { CoreBanking } from '../adapters/core-banking';
+import { createCredentialActivities } from './credentials';
 import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIdPhotoActivities(deps),
     ...createDeregistrationActivities(deps),
     ...createRetentionActivities(deps),
+    ...createCredentialActivities(deps),
   };
 }
 

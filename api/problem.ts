@@ -64,6 +64,13 @@ const STATUS_OF: Partial<Record<ProblemCode, number>> = {
   RECIPIENT_NOT_FOUND: 422,
   PAYMENT_CODE_INVALID: 422,
   PAYMENT_CODE_EXPIRED: 422,
+  // Passwords after onboarding (SPEC §2.1): a wrong reset code (or ID number, or an unknown
+  // phone: one answer for all) and a wrong old login password are rules saying no.
+  RESET_CODE_INVALID: 422,
+  LOGIN_PASSWORD_INVALID: 422,
+  // Named by the 202 {challenge: "SMS_CODE"} of a sign-in from a new device; as a refusal, the
+  // sign-in is not complete: 401.
+  DEVICE_VERIFICATION_REQUIRED: 401,
   INTERNAL_ERROR: 500,
   TEMPORAL_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,

@@ -11,6 +11,11 @@ export interface TokenClaims {
   role: Role;
   /** For applicants: the application this token may act on. */
   applicationId?: string;
+  /**
+   * For applicants: when the token was issued, in ms (JWT `iat` has whole seconds only), so that
+   * a sign-out of every session (a password reset) refuses exactly the tokens issued before it.
+   */
+  issuedAtMs?: number;
 }
 
 export const TOKEN_ALGORITHM = 'HS256';

@@ -27,6 +27,7 @@ import type * as wallets from './sqlite/repositories/wallets';
 import type * as watchlist from './sqlite/repositories/watchlist';
 import type * as webhookEvents from './sqlite/repositories/webhook-events';
 import type * as caseClaims from './sqlite/repositories/case-claims';
+import type * as credentials from './sqlite/repositories/credentials';
 import type * as staffAccounts from './sqlite/repositories/staff-accounts';
 import type * as staffNotifications from './sqlite/repositories/staff-notifications';
 
@@ -40,6 +41,7 @@ export * from './shared/photo-refs';
 export { createPhotoStore } from './sqlite/repositories/photo-store';
 export { photoStoreFor } from './photo-store-for';
 export type { ApplicantLogin } from './sqlite/repositories/applicant-logins';
+export type { PasswordChange, PasswordKind } from './sqlite/repositories/credentials';
 export type { ApplicationStatusChange } from './sqlite/repositories/application-status';
 export type { AuditRow } from './sqlite/repositories/audit-log';
 export type { OutboxEntry, StoredOutboxEntry } from './sqlite/repositories/outbox';
@@ -176,6 +178,16 @@ export type CaseClaimsRepository = Repository<
   typeof caseClaims,
   'claimCase' | 'releaseCase' | 'caseClaimOf' | 'caseClaimsOf'
 >;
+export type CredentialsRepository = Repository<
+  typeof credentials,
+  | 'loginOfApplication'
+  | 'openWalletOfPerson'
+  | 'storePasswordChange'
+  | 'revokePersonSessions'
+  | 'sessionsRevokedAt'
+  | 'isKnownDevice'
+  | 'rememberDevice'
+>;
 export type StaffAccountsRepository = Repository<
   typeof staffAccounts,
   | 'createStaffAccount'
@@ -216,6 +228,7 @@ export interface Store
     ApplicationViewsRepository,
     AuditLogRepository,
     CaseClaimsRepository,
+    CredentialsRepository,
     LedgerRepository,
     OutboxRepository,
     PersonClaimsRepository,

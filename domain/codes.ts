@@ -87,9 +87,12 @@ export const REASON_CODES = [
   'RECIPIENT_NOT_FOUND',
   'PAYMENT_CODE_INVALID',
   'PAYMENT_CODE_EXPIRED',
+  'RESET_CODE_INVALID',
+  'DEVICE_VERIFICATION_REQUIRED',
   // Not named by the spec, which is silent on these cases.
   'INVALID_LOGIN_PASSWORD',
   'GUARDIAN_CONSENT_EXPIRED',
+  'LOGIN_PASSWORD_INVALID',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

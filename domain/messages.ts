@@ -55,6 +55,9 @@ const MESSAGES: Record<ReasonCode, string> = {
   PAYMENT_CODE_EXPIRED: 'The payment code has expired; ask for a new one.',
   GUARDIAN_CONSENT_EXPIRED: 'The guardian did not consent in time.',
   INVALID_LOGIN_PASSWORD: 'The login password must be 8–64 characters with letters and digits.',
+  LOGIN_PASSWORD_INVALID: 'The login password is wrong.',
+  RESET_CODE_INVALID: 'The code, the phone or the ID number is not right, or the code has expired.',
+  DEVICE_VERIFICATION_REQUIRED: 'This device is new: enter the code sent to your phone.',
 };
 
 export function reasonMessage(code: ReasonCode): string {

@@ -162,8 +162,8 @@ const DEREGISTRATION_TEXT: Record<string, [string, string]> = {
     'We received your request to close the wallet: please bring the balance to zero within 7 days.',
   ],
   AWAITING_CONFIRMATION: [
-    '请确认注销钱包，注销后记录无法恢复。',
-    'Please confirm the closure: the records cannot be recovered afterwards.',
+    '请确认注销钱包，注销后记录无法恢复。这是下载交易明细的最后机会，请先在应用中下载。',
+    'Please confirm the closure: the records cannot be recovered afterwards. This is your last chance to download your statement: do it in the app first.',
   ],
   CLOSED: [
     '您的钱包已注销，个人信息已删除。',

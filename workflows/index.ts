@@ -4,3 +4,5 @@ export { onboarding } from './onboarding';
 export { walletNotice } from './wallet-notice';
 export { watchlistRescreen } from './watchlist-rescreen';
 export { retentionSweep } from './retention-sweep';
+export { passwordReset } from './password-reset';
+export { deviceCheck } from './device-check';

@@ -14,6 +14,7 @@ import type {
   StepResult,
   SubmitApplicationRequest,
 } from '../domain/contract';
+import type { ChallengeAnswer, PasswordKind } from '../domain/sms-challenges';
 
 /** Custom search attributes of SPEC §6: registered by temporal-dev.sh and the test setup. */
 export const searchAttributes = {
@@ -93,3 +94,31 @@ export const cancelDeregistrationUpdate = defineUpdate<DeregistrationStepResult,
 export const balanceChangedSignal = defineSignal<[]>('balanceChanged');
 
 export const getDeregistrationQuery = defineQuery<DeregistrationView>('getDeregistration');
+
+// ---- SMS challenges after onboarding (SPEC §2.1): password resets and new devices ------------
+
+/** Send (or send again) the reset code, for this kind of password. */
+export const requestResetCodeUpdate = defineUpdate<
+  ChallengeAnswer,
+  [{ version: 1; kind: PasswordKind }]
+>('requestResetCode');
+
+/**
+ * The code, who the caller says they are (the blind index of the ID number they typed: the
+ * number itself never enters Temporal) and the new password's hash.
+ */
+export const verifyResetUpdate = defineUpdate<
+  ChallengeAnswer,
+  [{ version: 1; code: string; kind: PasswordKind; personId: string; newPasswordHash: string }]
+>('verifyReset');
+
+/** Which password the running reset is for (the API checks the new one's rules by it). */
+export const getResetKindQuery = defineQuery<PasswordKind>('getResetKind');
+
+export const requestDeviceCodeUpdate = defineUpdate<ChallengeAnswer, [{ version: 1 }]>(
+  'requestDeviceCode',
+);
+
+export const verifyDeviceUpdate = defineUpdate<ChallengeAnswer, [{ version: 1; code: string }]>(
+  'verifyDevice',
+);

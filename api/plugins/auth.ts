@@ -46,14 +46,30 @@ export default fp(
         throw unauthorized('The bearer token is invalid or expired.');
       }
       if (!ROLES.includes(request.user.role)) throw unauthorized('The token has no known role.');
+      if (request.user.role === 'applicant' && request.user.applicationId)
+        await refuseSignedOut(request.user);
       return request.user;
+    }
+
+    /**
+     * A token issued before its person's sessions were all signed out (a password reset) is
+     * refused. Read from the app database on every request, so that the sign-out holds in every
+     * API process at once (SPEC §8).
+     */
+    async function refuseSignedOut(claims: TokenClaims & { iat?: number }): Promise<void> {
+      const revokedAt = await app.store.sessionsRevokedAt(claims.applicationId!);
+      if (revokedAt === null) return;
+      const issuedAt = claims.issuedAtMs ?? (claims.iat ?? 0) * 1000;
+      if (issuedAt < revokedAt) throw unauthorized('This session was signed out; sign in again.');
     }
 
     app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
       const claims = await authenticate(request);
       if (!roles.includes(claims.role)) throw forbidden();
     });
-    app.decorate('signApplicantToken', (claims: TokenClaims) => app.jwt.sign(claims));
+    app.decorate('signApplicantToken', (claims: TokenClaims) =>
+      app.jwt.sign({ ...claims, issuedAtMs: Date.now() }),
+    );
   },
   { name: 'auth' },
 );

@@ -26,6 +26,10 @@ import { rateLimited } from '../plugins/rate-limit';
 import { ledgerProblem } from '../ledger-calls';
 import { notFound, Problem } from '../problem';
 import { IdParams, problemResponses } from '../schemas/common';
+import {
+  DEREGISTRATION_NEXT_ACTIONS,
+  deregistrationNextStep,
+} from '../../domain/deregistration-steps';
 
 const PasswordBody = Type.Object(
   { paymentPassword: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -40,6 +44,10 @@ const DeregistrationResponse = Type.Object({
   deadline: Type.Optional(Type.String({ format: 'date-time' })),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+  // What the owner is asked to do now (domain/deregistration-steps.ts).
+  nextAction: Type.Union(DEREGISTRATION_NEXT_ACTIONS.map((a) => Type.Literal(a))),
+  message: Type.Optional(Type.String()),
+  statementUrl: Type.Optional(Type.String()),
 });
 
 /** Tells a running deregistration that the balance moved; nothing to do when none runs. */
@@ -90,9 +98,16 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
 
   function answer(reply: FastifyReply, view: DeregistrationView, status = 200) {
     const { walletId, status: s, balance, reasons, deadline, createdAt, updatedAt } = view;
-    return reply
-      .code(status)
-      .send({ walletId, status: s, balance, reasons, deadline, createdAt, updatedAt });
+    return reply.code(status).send({
+      walletId,
+      status: s,
+      balance,
+      reasons,
+      deadline,
+      createdAt,
+      updatedAt,
+      ...deregistrationNextStep(s, walletId),
+    });
   }
 
   function answerStep(reply: FastifyReply, result: DeregistrationStepResult) {

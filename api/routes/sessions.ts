@@ -9,7 +9,8 @@ import { rateLimited } from '../plugins/rate-limit';
 import { unauthorized } from '../problem';
 import { throttle, unthrottle } from '../throttles';
 import { problemResponses } from '../schemas/common';
-import { CreateSessionBody, SessionResponse } from '../schemas/sessions';
+import { deviceChallenge } from '../device-checks';
+import { CreateSessionBody, DeviceChallengeResponse, SessionResponse } from '../schemas/sessions';
 import { applicantClaims } from '../tokens';
 
 const WRONG_CREDENTIALS = 'The phone number or password is wrong.';
@@ -30,10 +31,14 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
         summary: "Sign in as an applicant: the token for the phone's most recent application",
         tags: ['applications'],
         body: CreateSessionBody,
-        response: { 200: SessionResponse, ...problemResponses(400, 401, 429) },
+        response: {
+          200: SessionResponse,
+          202: DeviceChallengeResponse,
+          ...problemResponses(400, 401, 422, 429),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       // Per client whatever the phone, shared by every API process: spraying one password over
       // many phones meets a 429. A sign-in that succeeds gives its hit back.
       const hit = await throttle(app, 'loginPerClient', request.ip);
@@ -48,6 +53,12 @@ const sessions: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { co
       if (!login || !ok) throw unauthorized(WRONG_CREDENTIALS);
       await unthrottle(app, hit);
       if (rehashed) await store.replaceLoginHash(login.applicationId, login.passwordHash, rehashed);
+      const challenge = await deviceChallenge(app, {
+        phone,
+        deviceId: request.body.deviceId,
+        login,
+      });
+      if (challenge) return reply.code(202).send(challenge);
       return {
         token: app.signApplicantToken(applicantClaims(login.applicationId)),
         applicationId: login.applicationId,

@@ -605,3 +605,24 @@ export const staffNotifications = pgTable(
     index('staff_notifications_due_idx').on(t.deliveredAt, t.nextAttemptAt),
   ],
 );
+
+/** As db/sqlite/schema.ts `session_revocations`: tokens issued at or before are refused. */
+export const sessionRevocations = pgTable('session_revocations', {
+  personId: text('person_id').primaryKey(),
+  revokedAt: timestamp('revoked_at', { mode: 'date', precision: 3, withTimezone: true }).notNull(),
+});
+
+/** As db/sqlite/schema.ts `known_devices`: keyed hashes of the devices a person signed in from. */
+export const knownDevices = pgTable(
+  'known_devices',
+  {
+    personId: text('person_id').notNull(),
+    deviceIndex: text('device_index').notNull(),
+    firstSeenAt: timestamp('first_seen_at', {
+      mode: 'date',
+      precision: 3,
+      withTimezone: true,
+    }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.deviceIndex] })],
+);

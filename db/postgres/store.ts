@@ -15,6 +15,7 @@ import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
 import * as caseClaims from './repositories/case-claims';
+import * as credentials from './repositories/credentials';
 import { createLedger } from './repositories/ledger';
 import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
@@ -61,6 +62,7 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, applicationViews),
     ...bound(db, auditLog),
     ...bound(db, caseClaims),
+    ...bound(db, credentials),
     ...bound(db, outbox),
     ...bound(db, personClaims),
     ...bound(db, personKeys),

@@ -8,6 +8,8 @@ export const PERSONAL_DATA = {
   person_claims: 'the claim deleted, so that the person may apply again',
   portrait_uses: "the person's portrait hashes deleted (repeat-portrait screening)",
   card_uses: "the person's card blind indexes deleted (repeat-card screening)",
+  known_devices: "the person's device hashes deleted (new-device check)",
+  session_revocations: "the person's sign-out time deleted",
   wallet_transactions: "the wallet's transaction history deleted",
   wallets: 'closed; the owner phone is resealed under the master key until the closing notice went',
   outbox: 'the sandbox SMS outbox forgets every message to the owner phone',

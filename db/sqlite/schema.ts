@@ -1,7 +1,14 @@
 // The app database. Workflows own the truth about a process; these tables hold what must be
 // looked up across workflows (lists, duplicates, logins) and what must outlive them (audit).
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import {
   BANK_ACCOUNT_STATUSES,
   PERSON_CLAIM_KINDS,
@@ -479,4 +486,27 @@ export const staffNotifications = sqliteTable(
     index('staff_notifications_recipient_idx').on(t.recipient, t.id),
     index('staff_notifications_due_idx').on(t.deliveredAt, t.nextAttemptAt),
   ],
+);
+
+/**
+ * Sessions signed out (SPEC §2.1: a password reset signs out every session): applicant tokens of
+ * the person's applications issued at or before `revoked_at` are refused, in every API process.
+ */
+export const sessionRevocations = sqliteTable('session_revocations', {
+  personId: text('person_id').primaryKey(),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * The devices a person has signed in from (SPEC §2.1, new-device check): a keyed hash of the
+ * app's device id, never the id itself. Erased with the person.
+ */
+export const knownDevices = sqliteTable(
+  'known_devices',
+  {
+    personId: text('person_id').notNull(),
+    deviceIndex: text('device_index').notNull(),
+    firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.deviceIndex] })],
 );

@@ -25,6 +25,7 @@ import * as wallets from './repositories/wallets';
 import * as watchlist from './repositories/watchlist';
 import * as webhookEvents from './repositories/webhook-events';
 import * as caseClaims from './repositories/case-claims';
+import * as credentials from './repositories/credentials';
 import * as staffAccounts from './repositories/staff-accounts';
 import * as staffNotifications from './repositories/staff-notifications';
 
@@ -77,6 +78,7 @@ export function sqliteStoreOf(handle: DatabaseHandle): Store {
     watchlist,
     webhookEvents,
     caseClaims,
+    credentials,
     staffAccounts,
     staffNotifications,
   ];

@@ -147,6 +147,10 @@ export async function startWorkflowTier() {
     eraseWorkflowHistories: () => ({ deleted: 0, running: 0 }),
     eraseOutboxFor: () => undefined,
     eraseEndedApplications: () => ({ erased: 0, more: false }),
+    // Password resets and device checks: a phone that belongs to `person-1`.
+    findResetTarget: () => ({ personId: 'person-1', applicationId: 'app-1', walletId: 'w_1' }),
+    applyPasswordReset: () => undefined,
+    rememberDevice: () => undefined,
   };
 
   const activities = Object.fromEntries(

@@ -100,6 +100,20 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
       body: { decision: 'REJECT', reasonCode: 'OTHER', rejectType: 'RETRY' },
     }),
     'POST /v1/sessions': () => ({ body: { phone: s.a.phone, password: 'secret123' } }),
+    'PUT /v1/sessions/password': () => ({
+      body: { oldPassword: 'secret123', newPassword: 'secret123' },
+    }),
+    'POST /v1/sessions/verify': () => ({
+      body: { phone: s.a.phone, deviceId: 'sweep-device', code: '000000' },
+    }),
+    'POST /v1/password-resets': () => ({ body: { phone: s.a.phone, kind: 'PAYMENT' } }),
+    'POST /v1/password-resets/verify': () => ({
+      body: { phone: s.a.phone, code: '000000', idNumber: s.a.person.idNumber, newPassword: 'x' },
+    }),
+    'PUT /v1/wallets/:id/payment-password': () => ({
+      body: { oldPaymentPassword: '000000', newPaymentPassword: '731592' },
+    }),
+    'GET /v1/wallets/:id/statement': () => ({}),
     'GET /v1/wallets/:id': () => ({}),
     'POST /v1/wallets/:id/top-ups': () => ({ body: { amount: 100 } }),
     'POST /v1/wallets/:id/withdrawals': () => ({

@@ -110,6 +110,8 @@ interface Row {
   query?: string;
   /** The route acts on no one's resource: another applicant is let through like the owner. */
   noOwner?: boolean;
+  /** The route acts on the caller's own session, not on `:id`: any applicant is its owner. */
+  ownSession?: boolean;
 }
 
 const app = () => appId;
@@ -122,6 +124,16 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/readyz', allow: 'public' },
   { method: 'POST', path: '/v1/applications', allow: 'public', body: () => ({}) },
   { method: 'POST', path: '/v1/sessions', allow: 'public', body: () => ({}) },
+  { method: 'POST', path: '/v1/sessions/verify', allow: 'public', body: () => ({}) },
+  { method: 'POST', path: '/v1/password-resets', allow: 'public', body: () => ({}) },
+  { method: 'POST', path: '/v1/password-resets/verify', allow: 'public', body: () => ({}) },
+  {
+    method: 'PUT',
+    path: '/v1/sessions/password',
+    allow: ['applicant'],
+    ownSession: true,
+    body: () => ({}),
+  },
   { method: 'GET', path: '/v1/applications/:id', allow: ['applicant', 'reviewer', 'ops'], id: app },
   {
     method: 'POST',
@@ -244,6 +256,15 @@ const ROWS: Row[] = [
     money: true,
     body: () => ({ paymentCode: '000000000000000000', amount: 100, merchantId: 'm_matrix' }),
   },
+  { method: 'GET', path: '/v1/wallets/:id/statement', allow: ['applicant'], id: wallet },
+  {
+    method: 'PUT',
+    path: '/v1/wallets/:id/payment-password',
+    allow: ['applicant'],
+    id: wallet,
+    // A wrong old password: the owner hears 422 (one attempt of five), anyone else 404.
+    body: () => ({ oldPaymentPassword: '000000', newPaymentPassword: '731592' }),
+  },
   { method: 'POST', path: '/v1/wallets/:id/freeze', allow: ['ops'], id: wallet, body: () => ({}) },
   {
     method: 'POST',
@@ -345,7 +366,7 @@ function expectedFor(row: Row, caller: Caller): 'allowed' | 401 | 403 | 404 {
   const role: Role =
     caller === 'owner' || caller === 'other applicant' ? 'applicant' : (caller as Role);
   if (!row.allow.includes(role)) return 403;
-  if (caller === 'other applicant' && !row.noOwner) return 404;
+  if (caller === 'other applicant' && !row.noOwner && !row.ownSession) return 404;
   return 'allowed';
 }
 

@@ -213,6 +213,21 @@ function cases(): Case[] {
     money('payments', undefined, 'payment'),
     money('withdrawals', undefined, 'withdrawal'),
     { name: 'deregistration', method: 'POST', url: `${W}/deregistration`, token: walletToken },
+    {
+      name: 'payment password change',
+      method: 'PUT',
+      url: `${W}/payment-password`,
+      token: walletToken,
+    },
+    {
+      name: 'login password change',
+      method: 'PUT',
+      url: '/v1/sessions/password',
+      token: walletToken,
+    },
+    { name: 'device verify', method: 'POST', url: '/v1/sessions/verify' },
+    { name: 'password reset', method: 'POST', url: '/v1/password-resets' },
+    { name: 'password reset verify', method: 'POST', url: '/v1/password-resets/verify' },
   ];
 
   // Malformed JSON (and JSON that is not an object).
@@ -306,6 +321,50 @@ function cases(): Case[] {
       url: `${A}/otp/verify`,
       token: appToken,
       body: { code: 123456 },
+    },
+    {
+      name: 'reset kind unknown',
+      method: 'POST',
+      url: '/v1/password-resets',
+      body: { phone: '13800138000', kind: 'PIN' },
+    },
+    {
+      name: 'reset phone malformed',
+      method: 'POST',
+      url: '/v1/password-resets',
+      body: { phone: '1380013800x', kind: 'LOGIN' },
+    },
+    {
+      name: 'reset verify id number malformed',
+      method: 'POST',
+      url: '/v1/password-resets/verify',
+      body: { phone: '13800138000', code: '123456', idNumber: '123', newPassword: 'abc12345' },
+    },
+    {
+      name: 'device verify code number',
+      method: 'POST',
+      url: '/v1/sessions/verify',
+      body: { phone: '13800138000', deviceId: 'd', code: 123456 },
+    },
+    {
+      name: 'payment password change number',
+      method: 'PUT',
+      url: `${W}/payment-password`,
+      token: walletToken,
+      body: { oldPaymentPassword: 580314, newPaymentPassword: '731592' },
+    },
+    {
+      name: 'login password change extra field',
+      method: 'PUT',
+      url: '/v1/sessions/password',
+      token: walletToken,
+      body: { oldPassword: 'a', newPassword: 'b', admin: true },
+    },
+    {
+      name: 'statement format xml',
+      method: 'GET',
+      url: `${W}/statement?format=xml`,
+      token: walletToken,
     },
     {
       name: 'sessions phone number',

@@ -150,7 +150,14 @@ describe('closing a wallet', () => {
 
     const started = await dereg(walletId, token, '', { paymentPassword: PIN });
     expect(started.statusCode, started.body).toBe(202);
-    expect(started.json()).toMatchObject({ status: 'AWAITING_CONFIRMATION', balance: 0 });
+    // The last chance to download the statement (SPEC §2.1), said with the step.
+    expect(started.json()).toMatchObject({
+      status: 'AWAITING_CONFIRMATION',
+      balance: 0,
+      nextAction: 'DOWNLOAD_STATEMENT_AND_CONFIRM',
+      statementUrl: `/v1/wallets/${walletId}/statement?format=csv`,
+    });
+    expect(started.json().message).toContain('Last chance to download your statement');
     const again = await dereg(walletId, token, '', { paymentPassword: PIN });
     expect(again.statusCode).toBe(202);
     expect(again.json().createdAt).toBe(started.json().createdAt);

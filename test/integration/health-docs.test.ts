@@ -36,6 +36,26 @@ describe('health and docs', () => {
     expect((await stack.api.inject('/docs')).statusCode).toBeLessThan(400);
   });
 
+  it('documents the 2xx answer of every password, device and statement route (SPEC §2.1)', async () => {
+    const doc = (await stack.api.inject('/docs/json')).json();
+    const routes: [string, string, string, string][] = [
+      ['/v1/wallets/{id}/payment-password', 'put', '200', 'changedAt'],
+      ['/v1/sessions/password', 'put', '200', 'token'],
+      ['/v1/password-resets', 'post', '202', 'expiresInSeconds'],
+      ['/v1/password-resets/verify', 'post', '200', 'sessionsSignedOut'],
+      ['/v1/sessions', 'post', '202', 'challenge'],
+      ['/v1/sessions/verify', 'post', '200', 'token'],
+    ];
+    for (const [path, method, status, field] of routes) {
+      const answer = doc.paths[path]?.[method]?.responses?.[status];
+      const schema = answer?.content?.['application/json']?.schema;
+      expect(Object.keys(schema?.properties ?? {}), `${method} ${path} ${status}`).toContain(field);
+    }
+    const statement = doc.paths['/v1/wallets/{id}/statement'].get.responses['200'];
+    expect(Object.keys(statement.content)).toEqual(['text/csv']);
+    expect(statement.content['text/csv'].schema.description).toContain('transactionId');
+  });
+
   it('answers unknown routes with problem+json', async () => {
     const res = await stack.api.inject('/v1/nope');
     expect(res.statusCode).toBe(404);

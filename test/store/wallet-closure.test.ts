@@ -58,6 +58,9 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
       passwordHash: 'h',
       at: new Date(hourAgo),
     });
+    // The new-device check's devices and a sign-out of every session (SPEC §2.1).
+    await a.rememberDevice(personId, 'device-1', new Date(hourAgo));
+    await a.revokePersonSessions(personId, new Date(hourAgo));
     await a.recordAndFindRepeats({
       applicationId: 'app-1',
       personId,
@@ -120,12 +123,15 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
     expect(await a.loadApplicationView(master, 'app-1')).toBe('ERASED');
     expect(await a.readReviewSnapshot(master, 'app-1')).toBeNull();
     expect(await a.findVerifiedLogin('phone-index')).toBeUndefined();
+    expect(await a.isKnownDevice(personId, null)).toBe(false);
     for (const table of [
       'applicant_logins',
       'person_claims',
       'portrait_uses',
       'card_uses',
       'outbox',
+      'known_devices',
+      'session_revocations',
     ])
       expect(await b.exec(`select 1 from ${table}`), table).toEqual([]);
     const closed = await a.auditPage({ action: 'WALLET_CLOSED', limit: 5 });

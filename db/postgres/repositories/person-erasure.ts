@@ -9,7 +9,15 @@ import {
   type PersonToErase,
 } from '../../sqlite/repositories/person-erasure';
 import type { PgExecutor } from '../client';
-import { applicantLogins, applications, cardUses, personClaims, portraitUses } from '../schema';
+import {
+  applicantLogins,
+  applications,
+  cardUses,
+  knownDevices,
+  personClaims,
+  portraitUses,
+  sessionRevocations,
+} from '../schema';
 import { eraseWalletHistory } from './ledger';
 import { deleteOutboxFor } from './outbox';
 import { erasePersonKey } from './person-keys';
@@ -40,6 +48,8 @@ export async function erasePerson(tx: PgExecutor, piiKey: Buffer, p: PersonToEra
   }
   await tx.delete(portraitUses).where(eq(portraitUses.personId, p.personId));
   await tx.delete(cardUses).where(eq(cardUses.personId, p.personId));
+  await tx.delete(knownDevices).where(eq(knownDevices.personId, p.personId));
+  await tx.delete(sessionRevocations).where(eq(sessionRevocations.personId, p.personId));
   await tx.delete(personClaims).where(eq(personClaims.personId, p.personId));
   if (p.ownerPhone) await deleteOutboxFor(tx, piiKey, p.ownerPhone);
   // Crypto-shredding: with the person's key go their sealed rows and, through the payload codec's

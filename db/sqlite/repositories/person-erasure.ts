@@ -5,7 +5,15 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { erasePersonKey } from './person-keys';
 import type { AppDatabase } from '../client';
-import { applicantLogins, applications, cardUses, personClaims, portraitUses } from '../schema';
+import {
+  applicantLogins,
+  applications,
+  cardUses,
+  knownDevices,
+  personClaims,
+  portraitUses,
+  sessionRevocations,
+} from '../schema';
 import { eraseWalletHistory } from './ledger';
 import { deleteOutboxFor } from './outbox';
 
@@ -35,6 +43,8 @@ export function erasePerson(tx: AppDatabase, piiKey: Buffer, p: PersonToErase): 
   }
   tx.delete(portraitUses).where(eq(portraitUses.personId, p.personId)).run();
   tx.delete(cardUses).where(eq(cardUses.personId, p.personId)).run();
+  tx.delete(knownDevices).where(eq(knownDevices.personId, p.personId)).run();
+  tx.delete(sessionRevocations).where(eq(sessionRevocations.personId, p.personId)).run();
   tx.delete(personClaims)
     .where(and(eq(personClaims.personId, p.personId)))
     .run();
