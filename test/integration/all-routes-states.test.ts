@@ -169,6 +169,7 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     'POST /console/applications/:id/decision': () => ({ body: { decision: 'APPROVE' } }),
     'GET /console/notifications': () => ({}),
     'GET /console/wallets': () => ({}),
+    'GET /console/wallets/:id': () => ({}),
     'POST /console/wallets/:id/freeze': () => ({ body: {} }),
     'POST /console/wallets/:id/unfreeze': () => ({ body: {} }),
     'GET /console/watchlist': () => ({}),
