@@ -50,7 +50,11 @@ export type {
   NewSandboxAccount,
   SandboxAccountRow,
 } from './sqlite/repositories/sandbox-bank-accounts';
-export { DuplicateCardError } from './shared/sandbox-bank';
+export {
+  DuplicateCardError,
+  TransferConflictError,
+  type SandboxAccountView,
+} from './shared/sandbox-bank';
 export type { Repeats } from './sqlite/repositories/screening-repeats';
 export type { ThrottleOutcome, ThrottleRule } from './sqlite/repositories/throttles';
 export type { ClosureOutcome } from './sqlite/repositories/wallet-closure';
@@ -120,7 +124,7 @@ export type ReviewSnapshotsRepository = Repository<
 >;
 export type SandboxBankAccountsRepository = Repository<
   typeof sandboxBankAccounts,
-  'insertSandboxAccount' | 'sandboxCoreBanking'
+  'insertSandboxAccount' | 'sandboxCoreBanking' | 'sandboxAccountById' | 'setSandboxAccountStatus'
 >;
 export type ScreeningRepeatsRepository = Repository<
   typeof screeningRepeats,

@@ -25,8 +25,8 @@ describe('PostgreSQL migrations', () => {
       const tables = await handles[5]!.pool.query(
         "select table_name from information_schema.tables where table_schema = 'public'",
       );
-      // The 20 tables of both schemas, and `photos`, on PostgreSQL only.
-      expect(tables.rowCount).toBe(21);
+      // The 21 tables of both schemas, and `photos`, on PostgreSQL only.
+      expect(tables.rowCount).toBe(22);
     } finally {
       await Promise.all(handles.map((h) => h.close()));
     }
