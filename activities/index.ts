@@ -8,6 +8,7 @@ import type { CoreBanking } from '../adapters/core-banking';
 import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
+import { createMoneyMovementActivities } from './money-movements';
 import { createNotifyActivities, type SmsTransport } from '../notifications/notify';
 import { createReviewDecisionActivities } from './review-decisions';
 import { createRetentionActivities } from './retention';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIdPhotoActivities(deps),
     ...createDeregistrationActivities(deps),
     ...createRetentionActivities(deps),
+    ...createMoneyMovementActivities(deps),
   };
 }
 

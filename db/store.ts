@@ -10,6 +10,7 @@ import type * as applicationStatus from './sqlite/repositories/application-statu
 import type * as applicationViews from './sqlite/repositories/application-views';
 import type * as auditLog from './sqlite/repositories/audit-log';
 import type * as ledger from './sqlite/repositories/ledger';
+import type * as moneyMovements from './sqlite/repositories/money-movements';
 import type * as outbox from './sqlite/repositories/outbox';
 import type * as personClaims from './sqlite/repositories/person-claims';
 import type * as personKeys from './sqlite/repositories/person-keys';
@@ -35,6 +36,7 @@ export { isDatabaseUnavailable } from './shared/unavailable';
 // the file photo store, which is not in the database.
 export * from './shared/values';
 export * from './shared/ledger-rules';
+export * from './shared/money-movements';
 export * from './shared/status-events';
 export * from './shared/photo-refs';
 export { createPhotoStore } from './sqlite/repositories/photo-store';
@@ -104,6 +106,14 @@ export type ApplicationViewsRepository = Repository<
 export type AuditLogRepository = Repository<
   typeof auditLog,
   'appendAudit' | 'appendAuditRows' | 'auditDetailOf' | 'auditPage' | 'recordReviewDecision'
+>;
+export type MoneyMovementsRepository = Repository<
+  typeof moneyMovements,
+  | 'beginBankMovement'
+  | 'settleBankMovement'
+  | 'bankMovement'
+  | 'walletBankCard'
+  | 'bankMovementsPage'
 >;
 export type OutboxRepository = Repository<
   typeof outbox,
@@ -218,6 +228,7 @@ export interface Store
     AuditLogRepository,
     CaseClaimsRepository,
     LedgerRepository,
+    MoneyMovementsRepository,
     OutboxRepository,
     PersonClaimsRepository,
     PersonKeysRepository,

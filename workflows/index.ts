@@ -4,3 +4,4 @@ export { onboarding } from './onboarding';
 export { walletNotice } from './wallet-notice';
 export { watchlistRescreen } from './watchlist-rescreen';
 export { retentionSweep } from './retention-sweep';
+export { moneyMovement } from './money-movement';

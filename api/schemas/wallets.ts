@@ -64,6 +64,9 @@ export const TransactionSchema = Type.Object({
   amount: Type.Integer({ description: 'fen, always positive; `type` gives the direction' }),
   balanceAfter: Type.Integer(),
   merchantId: Type.Optional(Type.String()),
+  failureCode: Type.Optional(
+    Type.String({ description: 'Why a FAILED top-up or withdrawal failed (a reason code)' }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

@@ -16,6 +16,7 @@ import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
 import * as caseClaims from './repositories/case-claims';
 import { createLedger } from './repositories/ledger';
+import * as moneyMovements from './repositories/money-movements';
 import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
 import * as personKeys from './repositories/person-keys';
@@ -61,6 +62,7 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, applicationViews),
     ...bound(db, auditLog),
     ...bound(db, caseClaims),
+    ...bound(db, moneyMovements),
     ...bound(db, outbox),
     ...bound(db, personClaims),
     ...bound(db, personKeys),

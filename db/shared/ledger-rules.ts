@@ -53,6 +53,8 @@ export interface LedgerTransaction {
   amount: number;
   balanceAfter: number;
   merchantId?: string;
+  /** Why a FAILED top-up or withdrawal failed (BANK_INSUFFICIENT_FUNDS, BANK_ACCOUNT_NOT_NORMAL). */
+  failureCode?: string;
   createdAt: string;
 }
 
@@ -139,6 +141,7 @@ export interface LedgerRow {
   amount: number;
   balanceAfter: number;
   merchantId: string | null;
+  failureCode?: string | null;
   createdAt: Date;
 }
 
@@ -160,6 +163,7 @@ export function toTransaction(row: LedgerRow): LedgerTransaction {
     amount: row.amount,
     balanceAfter: row.balanceAfter,
     ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
+    ...(row.failureCode ? { failureCode: row.failureCode } : {}),
     createdAt: row.createdAt.toISOString(),
   };
 }
