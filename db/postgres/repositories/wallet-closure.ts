@@ -22,7 +22,7 @@ export async function walletStatusAndBalance(db: PgExecutor, walletId: string) {
       balance: wallets.balance,
       // A top-up or withdrawal whose bank leg is under way (SPEC §3: it blocks closing).
       pending:
-        sql<number>`(select count(*) from ${walletTransactions} where ${walletTransactions.walletId} = ${wallets.id} and ${walletTransactions.status} = 'PENDING')`.mapWith(
+        sql<number>`(select count(*) from wallet_transactions t where t.wallet_id = "wallets"."id" and t.status = 'PENDING')`.mapWith(
           Number,
         ),
     })

@@ -17,7 +17,7 @@ export function walletStatusAndBalance(db: AppDatabase, walletId: string) {
       status: wallets.status,
       balance: wallets.balance,
       // A top-up or withdrawal whose bank leg is under way (SPEC §3: it blocks closing).
-      pending: sql<number>`(select count(*) from ${walletTransactions} where ${walletTransactions.walletId} = ${wallets.id} and ${walletTransactions.status} = 'PENDING')`,
+      pending: sql<number>`(select count(*) from wallet_transactions t where t.wallet_id = "wallets"."id" and t.status = 'PENDING')`,
     })
     .from(wallets)
     .where(eq(wallets.id, walletId))
