@@ -157,6 +157,16 @@ export function httpCoreBanking(
       return outcomeOf(body);
     },
 
+    async listTransfers() {
+      const response = await fetchImpl(`${root}/transfers`, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new Error(`Core banking answered ${response.status}`);
+      const body = (await response.json()) as { items?: unknown[] };
+      return (body.items ?? []).filter(isTransferOutcome).map(outcomeOf);
+    },
+
     async getTransfer(transferId) {
       const response = await fetchImpl(`${root}/transfers/${encodeURIComponent(transferId)}`, {
         headers: { accept: 'application/json' },
@@ -189,5 +199,8 @@ export function defaultCoreBanking(store: Store, config: Config): CoreBanking {
     };
   }
   if (!config.coreBankingUrl) throw new Error('CORE_BANKING_URL is required when SANDBOX=0');
-  return httpCoreBanking(config.coreBankingUrl);
+  // An HTTP call gives up before its attempt does, so that a retry follows rather than a timeout.
+  return httpCoreBanking(config.coreBankingUrl, {
+    timeoutMs: Math.max(500, Math.min(10_000, config.money.bankRetry.attemptTimeoutMs - 500)),
+  });
 }

@@ -219,9 +219,15 @@ export function moneyMovementWorkflowId(transactionId: string): string {
 export interface BankRetry {
   initialMs: number;
   maxMs: number;
+  /** How long one attempt may take before it counts as lost (a worker that died with it). */
+  attemptTimeoutMs?: number;
 }
 
-export const DEFAULT_BANK_RETRY: BankRetry = { initialMs: 1_000, maxMs: 60_000 };
+export const DEFAULT_BANK_RETRY: BankRetry = {
+  initialMs: 1_000,
+  maxMs: 60_000,
+  attemptTimeoutMs: 30_000,
+};
 
 // ---- deregistration (SPEC §3) ------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
   });
 
   const bank = proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: input.bankRetry.attemptTimeoutMs ?? 30_000,
     retry: {
       initialInterval: input.bankRetry.initialMs,
       backoffCoefficient: 2,
