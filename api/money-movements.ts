@@ -72,12 +72,30 @@ export async function moveMoney(
     bankRetry: config.money.bankRetry,
   };
   const waitMs = config.money.answerWithinMs;
-  const state = await app.temporal.call(
+  let state;
+  try {
+    state = await startAndWait(app, input, waitMs);
+  } catch (error) {
+    // Started, but no worker answered in time (one died, or all are busy): the movement goes on
+    // by itself, and the ledger says where it stands.
+    const recorded = await app.store.bankMovement(transactionId);
+    if (recorded) return answer(reply, recorded, prior !== null);
+    throw error;
+  }
+  if (state.state === 'REFUSED')
+    throw ledgerProblem(new LedgerError(state.code, state.message, state.details));
+  if (state.state === 'NOTHING') throw new Error('A top-up or withdrawal of nothing');
+  return answer(reply, state.result, prior !== null || state.result.replayed);
+}
+
+/** Starts the movement's workflow, or joins the running one, and waits up to `waitMs`. */
+function startAndWait(app: FastifyInstance, input: MoneyMovementInput, waitMs: number) {
+  return app.temporal.call(
     () =>
       app.temporal.client.workflow.executeUpdateWithStart(awaitMovementUpdate, {
         args: [{ waitMs }],
         startWorkflowOperation: new WithStartWorkflowOperation(MONEY_MOVEMENT_WORKFLOW, {
-          workflowId: moneyMovementWorkflowId(transactionId),
+          workflowId: moneyMovementWorkflowId(input.transactionId),
           taskQueue: app.temporal.taskQueue,
           args: [input],
           // A retry of the request while the first is under way joins it; after it ended, a new
@@ -85,12 +103,8 @@ export async function moveMoney(
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),
-    waitMs + 15_000,
+    waitMs + 5_000,
   );
-  if (state.state === 'REFUSED')
-    throw ledgerProblem(new LedgerError(state.code, state.message, state.details));
-  if (state.state === 'NOTHING') throw new Error('A top-up or withdrawal of nothing');
-  return answer(reply, state.result, prior !== null || state.result.replayed);
 }
 
 /** Sends the movement's answer; a FAILED one is the bank's refusal as a 422. */

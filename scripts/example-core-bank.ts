@@ -29,12 +29,14 @@ export interface Faults {
   down: boolean;
   /** The next this many new transfers are applied, then their connection is cut unanswered. */
   dropAnswers: number;
+  /** The next this many new transfers are applied and never answered (the caller times out). */
+  holdAnswers: number;
 }
 
 export async function startExampleCoreBank({ port = 0 }: { port?: number } = {}) {
   const accounts = new Map<string, ExampleAccount>();
   const transfers = new Map<string, Transfer>();
-  const faults: Faults = { down: false, dropAnswers: 0 };
+  const faults: Faults = { down: false, dropAnswers: 0, holdAnswers: 0 };
   let requests = 0;
 
   const send = (res: ServerResponse, status: number, body?: unknown) => {
@@ -125,6 +127,10 @@ export async function startExampleCoreBank({ port = 0 }: { port?: number } = {})
       if (isNew && answer.status === 201 && faults.dropAnswers > 0) {
         faults.dropAnswers -= 1;
         return req.socket.destroy();
+      }
+      if (isNew && answer.status === 201 && faults.holdAnswers > 0) {
+        faults.holdAnswers -= 1;
+        return;
       }
       return send(res, answer.status, answer.body);
     }
