@@ -13,6 +13,8 @@ const ON_BOTH_DATABASES = [
   'resubmission-view',
   'screening-repeats',
   'retention',
+  'money-movements',
+  'fault-bank',
 ].map((name) => `test/integration/${name}.test.ts`);
 // Only on PostgreSQL: many processes on one database, and the database going away.
 const ONLY_POSTGRES = ['many-processes', 'database-outage'].map(

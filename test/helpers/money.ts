@@ -15,7 +15,7 @@ let passwordHash: string | undefined;
 export async function walletWithCard(
   store: Store,
   config: Pick<Config, 'piiKey' | 'authSecret'>,
-  { tier = 'STANDARD' as Tier, balance = 0 } = {},
+  { tier = 'STANDARD', balance = 0 }: { tier?: Tier; balance?: number } = {},
 ) {
   passwordHash ??= await hashPassword(TEST_PAYMENT_PASSWORD);
   const person = applicant();

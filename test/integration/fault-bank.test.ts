@@ -20,6 +20,7 @@ import { startExampleCoreBank, type ExampleCoreBank } from '../../scripts/exampl
 import { walletWithCard } from '../helpers/money';
 import { bearer, TEST_PAYMENT_PASSWORD } from '../helpers/onboarding';
 import { freePort } from '../helpers/ports';
+import { freshPostgresUrl } from '../helpers/postgres';
 import { runTs, waitFor, type RunningProcess } from '../helpers/processes';
 
 let bank: ExampleCoreBank;
@@ -61,6 +62,8 @@ beforeAll(async () => {
     BANK_RETRY_MAX_MS: '1000',
     BANK_ATTEMPT_TIMEOUT_MS: '3000',
     MONEY_ANSWER_WITHIN_MS: '2000',
+    // In the PostgreSQL project, every process shares a fresh database of the run's cluster.
+    ...(process.env.TEST_DATABASE === 'postgres' ? { DATABASE_URL: await freshPostgresUrl() } : {}),
   };
   config = loadConfig(env);
   store = await openStore(config);
@@ -160,7 +163,7 @@ describe('money movements under faults', () => {
         url: `/v1/wallets/${w.walletId}/transactions`,
         headers: bearer(w.token),
       });
-      const items = (list.json() as { items: { status: string; type: string }[] }).items;
+      const items = list.json<{ items: { status: string; type: string }[] }>().items;
       expect(items.slice(0, 2)).toMatchObject([
         { status: 'PENDING', type: 'WITHDRAWAL' },
         { status: 'PENDING', type: 'TOP_UP' },

@@ -45,7 +45,7 @@ async function setUp(bankBalance?: number, walletBalance = 0) {
     },
   });
   expect(res.statusCode, res.body).toBe(201);
-  const accountId = (res.json() as { accountId: string }).accountId;
+  const accountId = res.json<{ accountId: string }>().accountId;
   const account = async () => {
     const got = await stack.api.inject({
       method: 'GET',
@@ -53,7 +53,7 @@ async function setUp(bankBalance?: number, walletBalance = 0) {
       headers: bearer(ops()),
     });
     expect(got.statusCode, got.body).toBe(200);
-    return got.json() as { balance: number; status: string; transfers: { status: string }[] };
+    return got.json<{ balance: number; status: string; transfers: { status: string }[] }>();
   };
   return { ...wallet, accountId, account };
 }
