@@ -37,10 +37,17 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
   let state: MoneyMovementState | null = null;
   let finished = false;
   setHandler(getMovementQuery, () => state);
+  // Requests joining the run (the same key sent again while it is under way) are replays: only
+  // the first update, in history order, answers as the one that moved the money.
+  let answered = false;
   setHandler(awaitMovementUpdate, async ({ waitMs }) => {
+    const first = !answered;
+    answered = true;
     await condition(() => state !== null);
     if (!finished) await condition(() => finished, Math.max(0, Math.min(waitMs, 60_000)));
-    return state!;
+    const now = state!;
+    if (first || now.state !== 'RECORDED') return now;
+    return { state: 'RECORDED', result: { ...now.result, replayed: true } };
   });
 
   const bank = proxyActivities<Activities>({
