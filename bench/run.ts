@@ -9,6 +9,7 @@
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
 //   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
+//   BENCH_MONEY_SAMPLES=60, BENCH_MONEY_WALLETS=20   the money-movement benchmark
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { runApiLatencyBench } from './api-latency';
 import { runControlPlaneBench } from './control-plane';
 import { runDatabaseBench } from './database';
+import { runMoneyBench } from './money';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
 import {
@@ -31,7 +33,7 @@ import {
   type BenchRow,
 } from './stack';
 
-const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'database'] as const;
+const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'database', 'money'] as const;
 type BenchName = (typeof ALL)[number];
 
 const only = new Set(
@@ -169,6 +171,26 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api')) {
         ...machineDuring(),
       });
     }
+  } finally {
+    await stack.close();
+  }
+}
+
+if (wants('money')) {
+  console.log(`\nmoney movements: the worker and the API as child processes, the sandbox bank`);
+  const stack = await startBenchStack({ ocrWorkers: 1 });
+  try {
+    const machineDuring = machineSince();
+    const options = {
+      samples: envNumber('BENCH_MONEY_SAMPLES', 60),
+      wallets: envNumber('BENCH_MONEY_WALLETS', 20),
+      concurrency: settings.concurrency,
+    };
+    const rows = await runMoneyBench(stack, options);
+    record('money', 'top-ups and withdrawals at the bank', rows, {
+      ...options,
+      ...machineDuring(),
+    });
   } finally {
     await stack.close();
   }
