@@ -9,7 +9,6 @@
 import {
   condition,
   getExternalWorkflowHandle,
-  proxyActivities,
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -50,7 +49,9 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
     return { state: 'RECORDED', result: { ...now.result, replayed: true } };
   });
 
-  const bank = proxyActivities<Activities>({
+  // A local activity: run by the worker inside the workflow task, no round trip through the
+  // server (a top-up's latency, docs/performance.md); retried the same, and idempotent at the bank.
+  const bank = proxyLocalActivities<Activities>({
     startToCloseTimeout: input.bankRetry.attemptTimeoutMs ?? 30_000,
     retry: {
       initialInterval: input.bankRetry.initialMs,
@@ -87,6 +88,8 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
         outcome,
       });
       state = { state: 'RECORDED', result: { ...settled, replayed: begun.value.replayed } };
+      // The request is answered now, not after the signal's round trip.
+      finished = true;
       // A deregistration waiting for the balance hears of it at once (none running: nothing).
       await getExternalWorkflowHandle(deregistrationWorkflowId(input.walletId))
         .signal(balanceChangedSignal)
