@@ -16,6 +16,8 @@ const ON_BOTH_DATABASES = [
   'transfers',
   'password-resets',
   'device-checks',
+  'money-movements',
+  'fault-bank',
 ].map((name) => `test/integration/${name}.test.ts`);
 // Only on PostgreSQL: many processes on one database, and the database going away.
 const ONLY_POSTGRES = ['many-processes', 'database-outage'].map(

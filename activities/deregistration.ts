@@ -1,9 +1,9 @@
-// Activities of the deregistration workflow (SPEC §3): the wallet's state, the withdrawal of
-// everything left, and the closure that erases the person's data.
+// Activities of the deregistration workflow (SPEC §3): the wallet's state and the closure that
+// erases the person's data. Its withdraw-all is a money movement (workflows/money-movement.ts).
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ReasonCode } from '../domain/codes';
 import { onboardingWorkflowId } from '../domain/contract';
-import { ledgerOutcome, webhooksEnabled } from '../db/store';
+import { webhooksEnabled } from '../db/store';
 import type { ActivityDeps } from './index';
 
 export interface WalletBalance {
@@ -23,7 +23,6 @@ export interface CloseWalletInput {
 export function createDeregistrationActivities(deps: ActivityDeps) {
   const { store } = deps;
   const webhooks = webhooksEnabled(deps.config);
-  const ledger = store.createLedger({ webhookEvents: webhooks });
 
   async function walletBalance({ walletId }: { walletId: string }): Promise<WalletBalance> {
     const row = await store.walletStatusAndBalance(walletId);
@@ -32,9 +31,8 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       status: row.status,
       balance: row.balance,
       frozen: row.status === 'FROZEN',
-      // Every movement is one database transaction: nothing is ever left pending here. A core
-      // banking adapter with asynchronous settlement would count its open transfers.
-      pending: 0,
+      // Top-ups and withdrawals whose bank leg is under way (workflows/money-movement.ts).
+      pending: Number(row.pending),
     };
   }
 
@@ -51,26 +49,6 @@ export function createDeregistrationActivities(deps: ActivityDeps) {
       reasons: string[];
     }): Promise<void> {
       await store.recordDeregistrationStatusChange(input, { webhooks });
-    },
-
-    async withdrawAllForDeregistration(input: {
-      walletId: string;
-      key: string;
-    }): Promise<{ ok: true; amount: number } | { ok: false; code: ReasonCode }> {
-      const outcome = await ledgerOutcome(() => ledger.withdrawAll(input.walletId, input.key));
-      // A refusal that is not about the money (unknown wallet, a reused key) means the wallet
-      // is not in a state to be emptied.
-      if (!outcome.ok) {
-        const { code } = outcome;
-        const notAboutMoney =
-          code === 'NOT_FOUND' ||
-          code === 'INVALID_INPUT' ||
-          code === 'IDEMPOTENCY_KEY_REUSED' ||
-          // withdrawAll checks no password; listed so that every ledger code has an answer.
-          code === 'PAYMENT_PASSWORD_BUSY';
-        return { ok: false, code: notAboutMoney ? 'INVALID_STATE' : code };
-      }
-      return { ok: true, amount: outcome.value?.transaction.amount ?? 0 };
     },
 
     /**

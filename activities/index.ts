@@ -9,6 +9,7 @@ import { createCredentialActivities } from './credentials';
 import { createDeregistrationActivities } from './deregistration';
 import { createEligibilityActivities } from './eligibility';
 import { createIdPhotoActivities, type IdPhotoDeps } from './id-photo';
+import { createMoneyMovementActivities } from './money-movements';
 import { createNotifyActivities, type SmsTransport } from '../notifications/notify';
 import { createReviewDecisionActivities } from './review-decisions';
 import { createRetentionActivities } from './retention';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeregistrationActivities(deps),
     ...createRetentionActivities(deps),
     ...createCredentialActivities(deps),
+    ...createMoneyMovementActivities(deps),
   };
 }
 

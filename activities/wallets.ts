@@ -14,6 +14,8 @@ export interface CreateWalletInput {
   paymentPasswordHash: string;
   /** Where closure notices will go (db/sqlite/repositories/wallet-owner.ts). */
   ownerPhone: string;
+  /** The bound card: where top-ups come from and withdrawals go (workflows/money-movement.ts). */
+  bankCardNumber?: string;
 }
 
 export function newWalletId(): string {
@@ -52,6 +54,7 @@ export function createWalletActivities({ store, config }: Pick<ActivityDeps, 'st
         tier: input.tier,
         paymentPasswordHash: input.paymentPasswordHash,
         ownerPhone: input.ownerPhone,
+        ...(input.bankCardNumber ? { bankCard: input.bankCardNumber } : {}),
         webhooks,
       });
       if ('refused' in created)

@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, one table each, and all rows in bench/results.json with the
 // machine they were measured on. Ratios are measured side by side in the same run.
 //
-//   BENCH_ONLY=photo,flow,rss,control,api,transfers,database,console   which benchmarks (default:
+//   BENCH_ONLY=photo,flow,rss,control,api,transfers,database,console,money   which benchmarks (default:
 //                                all; rss includes flow)
 //   BENCH_APPS=1000              applications per full-flow batch (rss runs two batches)
 //   BENCH_CONCURRENCY=10         applications in flight in the full flow
@@ -14,6 +14,7 @@
 //   BENCH_QUEUE_CASES=10000, BENCH_QUEUE_SAMPLES=100   the console's queue page (both databases)
 //   BENCH_PG_SETTINGS='a=b c=d'  its server settings over SQLite-like durability (bench/database.ts)
 //   BENCH_PG_STATEMENTS=file     pg_stat_statements of that batch, per application, into `file`
+//   BENCH_MONEY_SAMPLES=60, BENCH_MONEY_WALLETS=20   the money-movement benchmark
 //   BENCH_CPU_PROF=/tmp/prof     V8 CPU profiles of the worker and API processes (one folder each)
 //
 // A run with everything at its default takes about 45 minutes on 2 cores; bench/results.json keeps
@@ -24,6 +25,7 @@ import { runApiLatencyBench } from './api-latency';
 import { runConsoleQueueBench } from './console-queue';
 import { runControlPlaneBench } from './control-plane';
 import { runDatabaseBench, serverSettings } from './database';
+import { runMoneyBench } from './money';
 import { activeApplications, runFlowBench } from './flow';
 import { runPhotoBench } from './photo';
 import { runTransferBench } from './transfers';
@@ -38,7 +40,17 @@ import {
   type BenchRow,
 } from './stack';
 
-const ALL = ['photo', 'flow', 'rss', 'control', 'api', 'transfers', 'database', 'console'] as const;
+const ALL = [
+  'photo',
+  'flow',
+  'rss',
+  'control',
+  'api',
+  'transfers',
+  'database',
+  'console',
+  'money',
+] as const;
 type BenchName = (typeof ALL)[number];
 
 const only = new Set(
@@ -193,6 +205,26 @@ if (wants('flow') || wants('rss') || wants('control') || wants('api') || wants('
         ...machineDuring(),
       });
     }
+  } finally {
+    await stack.close();
+  }
+}
+
+if (wants('money')) {
+  console.log(`\nmoney movements: the worker and the API as child processes, the sandbox bank`);
+  const stack = await startBenchStack({ ocrWorkers: 1 });
+  try {
+    const machineDuring = machineSince();
+    const options = {
+      samples: envNumber('BENCH_MONEY_SAMPLES', 60),
+      wallets: envNumber('BENCH_MONEY_WALLETS', 20),
+      concurrency: settings.concurrency,
+    };
+    const rows = await runMoneyBench(stack, options);
+    record('money', 'top-ups and withdrawals at the bank', rows, {
+      ...options,
+      ...machineDuring(),
+    });
   } finally {
     await stack.close();
   }

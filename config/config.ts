@@ -45,6 +45,13 @@ export interface Config {
   minAppVersion: string;
   sandbox: boolean;
   coreBankingUrl?: string;
+  /** Money movements at the bank (SPEC §2, docs/core-banking.md). */
+  money: {
+    /** BANK_RETRY_INITIAL_MS / BANK_RETRY_MAX_MS: the bank leg's retry backoff, never giving up. */
+    bankRetry: { initialMs: number; maxMs: number; attemptTimeoutMs: number };
+    /** MONEY_ANSWER_WITHIN_MS: how long a top-up or withdrawal request waits before 202. */
+    answerWithinMs: number;
+  };
   smsWebhookUrl?: string;
   webhookUrl?: string;
   webhookSecret?: string;
@@ -300,6 +307,14 @@ export function loadConfig(env: Env = process.env): Config {
     minAppVersion,
     sandbox,
     coreBankingUrl,
+    money: {
+      bankRetry: {
+        initialMs: readWholeNumber(env, 'BANK_RETRY_INITIAL_MS', 1_000, 10, 3_600_000),
+        maxMs: readWholeNumber(env, 'BANK_RETRY_MAX_MS', 60_000, 10, 86_400_000),
+        attemptTimeoutMs: readWholeNumber(env, 'BANK_ATTEMPT_TIMEOUT_MS', 30_000, 1_000, 300_000),
+      },
+      answerWithinMs: readWholeNumber(env, 'MONEY_ANSWER_WITHIN_MS', 3_000, 0, 30_000),
+    },
     smsWebhookUrl,
     webhookUrl,
     webhookSecret,

@@ -10,6 +10,7 @@ import type * as applicationStatus from './sqlite/repositories/application-statu
 import type * as applicationViews from './sqlite/repositories/application-views';
 import type * as auditLog from './sqlite/repositories/audit-log';
 import type * as ledger from './sqlite/repositories/ledger';
+import type * as moneyMovements from './sqlite/repositories/money-movements';
 import type * as outbox from './sqlite/repositories/outbox';
 import type * as personClaims from './sqlite/repositories/person-claims';
 import type * as personKeys from './sqlite/repositories/person-keys';
@@ -36,6 +37,7 @@ export { isDatabaseUnavailable } from './shared/unavailable';
 // the file photo store, which is not in the database.
 export * from './shared/values';
 export * from './shared/ledger-rules';
+export * from './shared/money-movements';
 export * from './shared/status-events';
 export * from './shared/photo-refs';
 export { createPhotoStore } from './sqlite/repositories/photo-store';
@@ -52,7 +54,11 @@ export type {
   NewSandboxAccount,
   SandboxAccountRow,
 } from './sqlite/repositories/sandbox-bank-accounts';
-export { DuplicateCardError } from './shared/sandbox-bank';
+export {
+  DuplicateCardError,
+  TransferConflictError,
+  type SandboxAccountView,
+} from './shared/sandbox-bank';
 export type { Repeats } from './sqlite/repositories/screening-repeats';
 export type { ThrottleOutcome, ThrottleRule } from './sqlite/repositories/throttles';
 export type { ClosureOutcome } from './sqlite/repositories/wallet-closure';
@@ -103,6 +109,14 @@ export type AuditLogRepository = Repository<
   typeof auditLog,
   'appendAudit' | 'appendAuditRows' | 'auditDetailOf' | 'auditPage' | 'recordReviewDecision'
 >;
+export type MoneyMovementsRepository = Repository<
+  typeof moneyMovements,
+  | 'beginBankMovement'
+  | 'settleBankMovement'
+  | 'bankMovement'
+  | 'walletBankCard'
+  | 'bankMovementsPage'
+>;
 export type OutboxRepository = Repository<
   typeof outbox,
   'insertOutboxEntry' | 'readOutbox' | 'deleteOutboxFor'
@@ -125,7 +139,7 @@ export type ReviewSnapshotsRepository = Repository<
 >;
 export type SandboxBankAccountsRepository = Repository<
   typeof sandboxBankAccounts,
-  'insertSandboxAccount' | 'sandboxCoreBanking'
+  'insertSandboxAccount' | 'sandboxCoreBanking' | 'sandboxAccountById' | 'setSandboxAccountStatus'
 >;
 export type ScreeningRepeatsRepository = Repository<
   typeof screeningRepeats,
@@ -230,6 +244,7 @@ export interface Store
     CaseClaimsRepository,
     CredentialsRepository,
     LedgerRepository,
+    MoneyMovementsRepository,
     OutboxRepository,
     PersonClaimsRepository,
     PersonKeysRepository,

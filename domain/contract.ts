@@ -219,6 +219,29 @@ export const WorkflowErrors = {
   NotAllowed: 'NOT_ALLOWED',
 } as const;
 
+// ---- money movements at the bank (SPEC §2) -----------------------------------------------------
+
+export const MONEY_MOVEMENT_WORKFLOW = 'moneyMovement';
+
+/** One workflow per wallet transaction; the transaction id carries no personal data. */
+export function moneyMovementWorkflowId(transactionId: string): string {
+  return `money-${transactionId}`;
+}
+
+/** The bank leg's retries: from `initialMs`, doubling up to `maxMs`, never giving up. */
+export interface BankRetry {
+  initialMs: number;
+  maxMs: number;
+  /** How long one attempt may take before it counts as lost (a worker that died with it). */
+  attemptTimeoutMs?: number;
+}
+
+export const DEFAULT_BANK_RETRY: BankRetry = {
+  initialMs: 1_000,
+  maxMs: 60_000,
+  attemptTimeoutMs: 30_000,
+};
+
 // ---- deregistration (SPEC §3) ------------------------------------------------------------------
 
 export const DEREGISTRATION_WORKFLOW = 'deregistration';
@@ -232,6 +255,8 @@ export const DEREGISTRATION_RULES = {
   confirmationWindowMs: 7 * 24 * 3600_000,
   /** A safety net under the balance-change signals the API sends. */
   balanceRecheckEveryMs: 3600_000,
+  /** How long the withdraw-all answer waits for the bank before saying it is under way. */
+  withdrawAllAnswerWithinMs: 5_000,
 } as const;
 
 export interface DeregistrationInput {
@@ -240,6 +265,8 @@ export interface DeregistrationInput {
   applicationId: string;
   /** Every ID photo the application stored: deleted with the wallet. */
   photoRefs: string[];
+  /** How the withdraw-all's bank leg retries (BANK_RETRY_*); defaults when left out. */
+  bankRetry?: BankRetry;
 }
 
 export interface DeregistrationView {

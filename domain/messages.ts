@@ -12,6 +12,7 @@ const MESSAGES: Record<ReasonCode, string> = {
   INVALID_BANK_CARD: 'The bank card number is not valid.',
   BANK_ACCOUNT_NOT_FOUND: 'No account was found for this bank card.',
   BANK_ACCOUNT_NOT_NORMAL: 'The bank account is frozen or closed.',
+  BANK_INSUFFICIENT_FUNDS: 'The bank account does not hold enough money.',
   BANK_ACCOUNT_HOLDER_MISMATCH: 'The bank card does not belong to the person named.',
   REAL_NAME_NOT_VERIFIED: 'The bank account has not completed real-name verification.',
   APP_VERSION_TOO_OLD: 'Please update the app to continue.',

@@ -5,13 +5,17 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  ParentClosePolicy,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeregistrationStatus, ReasonCode } from '../domain/codes';
 import {
+  DEFAULT_BANK_RETRY,
   DEREGISTRATION_RULES as RULES,
+  moneyMovementWorkflowId,
   WorkflowErrors,
   type DeregistrationInput,
   type DeregistrationStepResult,
@@ -28,6 +32,7 @@ import {
   withdrawAllUpdate,
 } from './messages';
 import { reasonMessage } from '../domain/messages';
+import { moneyMovement } from './money-movement';
 import { noticeQueue } from './notice-queue';
 import { db, messaging } from './onboarding-activities';
 
@@ -128,11 +133,35 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       // One key per withdraw-all: money may arrive again after the first (back to clearance),
       // and a retry of this activity keeps its own key.
       withdrawAlls += 1;
-      const outcome = await db.withdrawAllForDeregistration({
-        walletId,
-        key: `${workflowInfo().workflowId}:${workflowInfo().runId}:withdraw-all:${withdrawAlls}`,
+      // The same durable process as a withdrawal the owner asks for (workflows/money-movement.ts),
+      // left running if this workflow ends first; its transaction id names this run and request.
+      const { runId } = workflowInfo();
+      const transactionId = `tx_wa_${runId.replace(/-/g, '')}_${withdrawAlls}`;
+      const movement = await startChild(moneyMovement, {
+        workflowId: moneyMovementWorkflowId(transactionId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            transactionId,
+            walletId,
+            kind: 'WITHDRAW_ALL',
+            idempotencyKey: `${workflowInfo().workflowId}:${runId}:withdraw-all:${withdrawAlls}`,
+            bankRetry: input.bankRetry ?? DEFAULT_BANK_RETRY,
+          },
+        ],
       });
-      if (!outcome.ok) return result(false, outcome.code);
+      let ended: Awaited<ReturnType<typeof moneyMovement>> | undefined;
+      void movement.result().then((state) => {
+        ended = state;
+        balanceHint += 1;
+      });
+      // The owner is answered once the bank has, or after a few seconds with it still pending
+      // (the reservation already leaves the balance at zero; clearance waits for the rest).
+      await condition(() => ended !== undefined, RULES.withdrawAllAnswerWithinMs);
+      if (ended?.state === 'REFUSED')
+        return result(false, ended.code === 'WALLET_FROZEN' ? 'WALLET_FROZEN' : 'INVALID_STATE');
+      const failed = ended?.state === 'RECORDED' ? ended.result.transaction.failureCode : undefined;
+      if (failed) return result(false, failed as ReasonCode);
       balanceHint += 1;
       await condition(() => recordedSeq > seq || FINAL.includes(view.status));
       return result(true);
@@ -181,8 +210,9 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
   async function balanceCleared(deadline: number): Promise<boolean> {
     for (;;) {
       const state = await refreshBalance();
-      if (state.frozen || state.pending > 0 || state.status !== 'ACTIVE') return false;
-      if (state.balance === 0) return true;
+      if (state.frozen || state.status !== 'ACTIVE') return false;
+      // A movement still at the bank (a withdraw-all under way) is waited for, not refused.
+      if (state.balance === 0 && state.pending === 0) return true;
       const seen = balanceHint;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;

@@ -6,3 +6,4 @@ export { watchlistRescreen } from './watchlist-rescreen';
 export { retentionSweep } from './retention-sweep';
 export { passwordReset } from './password-reset';
 export { deviceCheck } from './device-check';
+export { moneyMovement } from './money-movement';

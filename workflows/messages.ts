@@ -2,8 +2,10 @@
 // the API, the worker and the tests share. Pure definitions, safe in the workflow sandbox.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BankMovementKind, LedgerErrorCode, MovementResult } from '../db/store';
 import type {
   Applicant,
+  BankRetry,
   ApplicationView,
   DeregistrationStepResult,
   DeregistrationView,
@@ -122,3 +124,32 @@ export const requestDeviceCodeUpdate = defineUpdate<ChallengeAnswer, [{ version:
 export const verifyDeviceUpdate = defineUpdate<ChallengeAnswer, [{ version: 1; code: string }]>(
   'verifyDevice',
 );
+
+// ---- money movements (workflows/money-movement.ts) -----------------------------------------------
+
+export interface MoneyMovementInput {
+  /** The wallet transaction's id, also the bank's transfer id: one per wallet and key. */
+  transactionId: string;
+  walletId: string;
+  kind: BankMovementKind;
+  /** fen; left out for WITHDRAW_ALL */
+  amount?: number;
+  idempotencyKey: string;
+  bankRetry: BankRetry;
+}
+
+/**
+ * Where a movement is: refused before any money moved (nothing recorded), nothing to do (a
+ * withdraw-all of a zero balance), or its transaction PENDING, COMPLETED or FAILED.
+ */
+export type MoneyMovementState =
+  | { state: 'REFUSED'; code: LedgerErrorCode; message: string; details: Record<string, unknown> }
+  | { state: 'NOTHING' }
+  | { state: 'RECORDED'; result: MovementResult };
+
+/** Answers once the movement has ended or `waitMs` has passed, whichever comes first. */
+export const awaitMovementUpdate = defineUpdate<MoneyMovementState, [{ waitMs: number }]>(
+  'awaitMovement',
+);
+
+export const getMovementQuery = defineQuery<MoneyMovementState | null>('getMovement');

@@ -676,6 +676,7 @@ export async function onboarding(input: OnboardingInput): Promise<ApplicationVie
       tier,
       paymentPasswordHash: paymentPasswordHash!,
       ownerPhone: view.applicant.phone,
+      bankCardNumber: view.applicant.bankCardNumber,
     });
     view.walletId = walletId;
     view.tier = tier;

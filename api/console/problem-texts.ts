@@ -56,6 +56,7 @@ export const PROBLEM_TEXTS_ZH: Record<ProblemCode, string> = {
   RECIPIENT_NOT_FOUND: '找不到收款人的钱包。',
   PAYMENT_CODE_INVALID: '付款码无效或已使用。',
   PAYMENT_CODE_EXPIRED: '付款码已过期，请刷新后重试。',
+  BANK_INSUFFICIENT_FUNDS: '银行账户余额不足。',
   RESET_CODE_INVALID: '验证码或身份证号码不正确。',
   DEVICE_VERIFICATION_REQUIRED: '新设备登录需要短信验证。',
   LOGIN_PASSWORD_INVALID: '原登录密码错误。',

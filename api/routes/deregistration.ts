@@ -151,6 +151,7 @@ const deregistration: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
         walletId: wallet.walletId,
         applicationId: wallet.applicationId,
         photoRefs: file.photoRefs ?? [],
+        bankRetry: config.money.bankRetry,
       };
       // One deregistration per wallet at a time: a second request lands on the running one.
       const view = await app.temporal.call(

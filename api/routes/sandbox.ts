@@ -4,10 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DuplicateCardError } from '../../db/store';
 import { maskBankCard } from '../../domain/mask';
 import type { Config } from '../../config/config';
-import { Problem } from '../problem';
+import { notFound, Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
+  BankAccountParams,
   BankAccountResponse,
+  BankAccountStateResponse,
   CreateBankAccountBody,
   OutboxPage,
   OutboxQuery,
@@ -55,8 +57,28 @@ const sandbox: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         ...(account.phone ? { phone: account.phone } : {}),
         status: account.status,
         realNameVerified: account.realNameVerified,
+        balance: account.balance,
         createdAt: account.createdAt.toISOString(),
       });
+    },
+  );
+
+  app.get(
+    '/v1/sandbox/bank-accounts/:accountId',
+    {
+      onRequest: app.requireRole('ops'),
+      schema: {
+        summary: 'A sandbox core-banking account: status, balance (fen) and its transfers',
+        tags: ['sandbox'],
+        security: [{ bearer: [] }],
+        params: BankAccountParams,
+        response: { 200: BankAccountStateResponse, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const account = await store.sandboxAccountById(request.params.accountId);
+      if (!account) throw notFound('bank account');
+      return { ...account, createdAt: account.createdAt.toISOString() };
     },
   );
 

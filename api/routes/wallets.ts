@@ -1,15 +1,18 @@
 // Using the wallet (SPEC §2, §5): balance, top-ups, withdrawals, payments, history, and the ops
 // freeze. The ledger (the Store's ledger) decides; this file maps its answers onto HTTP.
+// Top-ups and withdrawals move money at the bank through a workflow (api/money-movements.ts).
 //
-// A new movement answers 201; a replay under the same Idempotency-Key answers 200 with the
-// first result and `Idempotent-Replayed: true`. Refusals are 422 with the ledger's reason code,
-// except a closed wallet (409 INVALID_STATE) and someone else's or an unknown wallet (404).
+// A new movement answers 201 (202 while a top-up or withdrawal is still at the bank); a replay
+// under the same Idempotency-Key answers 200 with the first result and `Idempotent-Replayed:
+// true`. Refusals are 422 with the ledger's reason code, except a closed wallet (409
+// INVALID_STATE) and someone else's or an unknown wallet (404).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config';
 import { webhooksEnabled, type MovementResult } from '../../db/store';
 import { rateLimited } from '../plugins/rate-limit';
 import { ledgerCall } from '../ledger-calls';
+import { moveMoney } from '../money-movements';
 import { visibleWallet as visibleWalletOf } from '../wallet-access';
 import { signalBalanceChanged } from './deregistration';
 import { IdParams, problemResponses } from '../schemas/common';
@@ -48,6 +51,23 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     201: MovementResponse,
     ...problemResponses(400, 401, 403, 404, 409, 422),
   };
+  const bankMoneyResponses = {
+    ...moneyResponses,
+    202: MovementResponse,
+    ...problemResponses(400, 401, 403, 404, 409, 422, 503),
+  };
+
+  /** A top-up or withdrawal: the movement's workflow, answered as it stands after a few seconds. */
+  async function sendBankMovement(
+    reply: FastifyReply,
+    moved: { result: MovementResult; replayed: boolean },
+    walletId: string,
+  ) {
+    const { result, replayed } = moved;
+    if (!replayed && result.transaction.status === 'COMPLETED')
+      await signalBalanceChanged(app, walletId);
+    return reply.send({ transaction: result.transaction, balance: result.balance });
+  }
 
   app.get(
     '/v1/wallets/:id',
@@ -89,16 +109,18 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         params: IdParams,
         headers: MoneyHeaders,
         body: TopUpBody,
-        response: moneyResponses,
+        response: bankMoneyResponses,
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await visibleWallet(request, id);
-      const result = await ledgerCall(() =>
-        ledger.topUp(id, request.body.amount, request.headers['idempotency-key']),
-      );
-      return sendMovement(reply, request.params.id, result);
+      const wallet = await visibleWallet(request, request.params.id);
+      const moved = await moveMoney(app, config, ledger, reply, {
+        wallet,
+        kind: 'TOP_UP',
+        amount: request.body.amount,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      return sendBankMovement(reply, moved, wallet.walletId);
     },
   );
 
@@ -114,17 +136,20 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         params: IdParams,
         headers: MoneyHeaders,
         body: WithdrawalBody,
-        response: moneyResponses,
+        response: bankMoneyResponses,
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await visibleWallet(request, id);
+      const wallet = await visibleWallet(request, request.params.id);
       const { amount, paymentPassword } = request.body;
-      const result = await ledgerCall(() =>
-        ledger.withdraw(id, amount, request.headers['idempotency-key'], paymentPassword),
-      );
-      return sendMovement(reply, request.params.id, result);
+      const moved = await moveMoney(app, config, ledger, reply, {
+        wallet,
+        kind: 'WITHDRAWAL',
+        amount,
+        idempotencyKey: request.headers['idempotency-key'],
+        paymentPassword,
+      });
+      return sendBankMovement(reply, moved, wallet.walletId);
     },
   );
 

@@ -1,5 +1,9 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { BANK_ACCOUNT_STATUSES } from '../../db/store';
+import {
+  BANK_ACCOUNT_STATUSES,
+  BANK_TRANSFER_DIRECTIONS,
+  BANK_TRANSFER_REFUSALS,
+} from '../../db/store';
 import { BankCardField, IdNumberField, NameField, PhoneField } from './fields';
 
 export const CreateBankAccountBody = Type.Object(
@@ -10,6 +14,13 @@ export const CreateBankAccountBody = Type.Object(
     phone: Type.Optional(PhoneField),
     status: Type.Enum(BANK_ACCOUNT_STATUSES),
     realNameVerified: Type.Boolean(),
+    balance: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'fen; 100,000,000 (1,000,000 CNY) when left out',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -23,7 +34,31 @@ export const BankAccountResponse = Type.Object({
   phone: Type.Optional(Type.String()),
   status: Type.Enum(BANK_ACCOUNT_STATUSES),
   realNameVerified: Type.Boolean(),
+  balance: Type.Integer({ description: 'fen' }),
   createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const BankAccountParams = Type.Object({
+  accountId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const BankTransferRecord = Type.Object({
+  transferId: Type.String(),
+  direction: Type.Enum(BANK_TRANSFER_DIRECTIONS),
+  amount: Type.Integer(),
+  status: Type.Enum(['APPLIED', 'REFUSED'] as const),
+  refusal: Type.Optional(Type.Enum(BANK_TRANSFER_REFUSALS)),
+});
+
+export const BankAccountStateResponse = Type.Object({
+  accountId: Type.String(),
+  status: Type.Enum(BANK_ACCOUNT_STATUSES),
+  realNameVerified: Type.Boolean(),
+  balance: Type.Integer({ description: 'fen' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  transfers: Type.Array(BankTransferRecord, {
+    description: 'Transfers the bank recorded, oldest first',
+  }),
 });
 
 export const OutboxQuery = Type.Object(

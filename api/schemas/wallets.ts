@@ -79,6 +79,9 @@ export const TransactionSchema = Type.Object({
   balanceAfter: Type.Integer(),
   merchantId: Type.Optional(Type.String()),
   reference: Type.Optional(Type.String()),
+  failureCode: Type.Optional(
+    Type.String({ description: 'Why a FAILED top-up or withdrawal failed (a reason code)' }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

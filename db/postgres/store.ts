@@ -17,6 +17,7 @@ import * as auditLog from './repositories/audit-log';
 import * as caseClaims from './repositories/case-claims';
 import * as credentials from './repositories/credentials';
 import { createLedger } from './repositories/ledger';
+import * as moneyMovements from './repositories/money-movements';
 import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
 import * as personKeys from './repositories/person-keys';
@@ -63,6 +64,7 @@ export function postgresStoreOf(handle: PgHandle) {
     ...bound(db, auditLog),
     ...bound(db, caseClaims),
     ...bound(db, credentials),
+    ...bound(db, moneyMovements),
     ...bound(db, outbox),
     ...bound(db, personClaims),
     ...bound(db, personKeys),

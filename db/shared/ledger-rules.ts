@@ -70,6 +70,8 @@ export interface LedgerTransaction {
   merchantId?: string;
   /** What a payment was for (a bill number, 水电煤), as the payer or merchant gave it. */
   reference?: string;
+  /** Why a FAILED top-up or withdrawal failed (BANK_INSUFFICIENT_FUNDS, BANK_ACCOUNT_NOT_NORMAL). */
+  failureCode?: string;
   createdAt: string;
 }
 
@@ -176,6 +178,7 @@ export interface LedgerRow {
   balanceAfter: number;
   merchantId: string | null;
   reference: string | null;
+  failureCode?: string | null;
   createdAt: Date;
 }
 
@@ -198,6 +201,7 @@ export function toTransaction(row: LedgerRow): LedgerTransaction {
     balanceAfter: row.balanceAfter,
     ...(row.merchantId !== null ? { merchantId: row.merchantId } : {}),
     ...(row.reference !== null ? { reference: row.reference } : {}),
+    ...(row.failureCode ? { failureCode: row.failureCode } : {}),
     createdAt: row.createdAt.toISOString(),
   };
 }

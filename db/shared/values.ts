@@ -18,7 +18,7 @@ export const LEDGER_TRANSACTION_TYPES = [
 ] as const;
 export type LedgerTransactionType = (typeof LEDGER_TRANSACTION_TYPES)[number];
 
-export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING'] as const;
+export const LEDGER_TRANSACTION_STATUSES = ['COMPLETED', 'PENDING', 'FAILED'] as const;
 export type LedgerTransactionStatus = (typeof LEDGER_TRANSACTION_STATUSES)[number];
 
 // `transaction`: a transfer's two sides and a payment-code charge, each once it has settled.
@@ -37,3 +37,18 @@ export const WALLET_NOTICE_KINDS = [
   'TRANSFER_RECEIVED',
 ] as const;
 export type WalletNoticeKindValue = (typeof WALLET_NOTICE_KINDS)[number];
+
+/** A transfer at the core bank: DEBIT takes from the card's account (top-up), CREDIT pays in. */
+export const BANK_TRANSFER_DIRECTIONS = ['DEBIT', 'CREDIT'] as const;
+export type BankTransferDirection = (typeof BANK_TRANSFER_DIRECTIONS)[number];
+
+/** How the bank answered a transfer: applied, or refused for one of these reasons. */
+export const BANK_TRANSFER_REFUSALS = [
+  'INSUFFICIENT_FUNDS',
+  'ACCOUNT_NOT_NORMAL',
+  'ACCOUNT_NOT_FOUND',
+] as const;
+export type BankTransferRefusal = (typeof BANK_TRANSFER_REFUSALS)[number];
+
+/** A sandbox bank account's opening balance when none is given (fen: 1,000,000 CNY). */
+export const DEFAULT_BANK_BALANCE = 100_000_000;

@@ -17,6 +17,8 @@ import {
   LEDGER_TRANSACTION_STATUSES,
   WEBHOOK_EVENT_KINDS,
   WALLET_NOTICE_KINDS,
+  BANK_TRANSFER_DIRECTIONS,
+  BANK_TRANSFER_REFUSALS,
 } from '../shared/values';
 
 export {
@@ -130,12 +132,34 @@ export const bankAccounts = sqliteTable(
     sealed: text('sealed').notNull(),
     status: text('status', { enum: BANK_ACCOUNT_STATUSES }).notNull(),
     realNameVerified: integer('real_name_verified', { mode: 'boolean' }).notNull(),
+    // fen; the sandbox bank's side of top-ups and withdrawals (bank_transfers).
+    balance: integer('balance').notNull().default(100000000),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
     uniqueIndex('bank_accounts_card_idx').on(t.cardIndex),
     index('bank_accounts_id_number_idx').on(t.idNumberIndex),
   ],
+);
+
+/**
+ * The sandbox bank's record of applied (and refused) transfers, one per transfer id: a retried
+ * transfer finds its first answer here, and the reconciliation compares this with the ledger.
+ * Written in the transaction that changes the account's balance.
+ */
+export const bankTransfers = sqliteTable(
+  'bank_transfers',
+  {
+    transferId: text('transfer_id').primaryKey(),
+    accountId: text('account_id'),
+    direction: text('direction', { enum: BANK_TRANSFER_DIRECTIONS }).notNull(),
+    amount: integer('amount').notNull(),
+    // null when applied
+    refusal: text('refusal', { enum: BANK_TRANSFER_REFUSALS }),
+    balanceAfter: integer('balance_after'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('bank_transfers_account_idx').on(t.accountId)],
 );
 
 /**
@@ -280,6 +304,9 @@ export const wallets = sqliteTable(
     // Where closure notices go, sealed under the person's key: the deregistration workflow names
     // the wallet, never the number, so that its history holds nothing of the owner.
     ownerPhone: text('owner_phone'),
+    // The bound bank card, sealed under the person's key like the phone: the money workflow
+    // names the wallet, and the bank leg reads the card from here.
+    bankCard: text('bank_card'),
   },
   (t) => [
     uniqueIndex('wallets_application_idx').on(t.applicationId),
@@ -302,13 +329,17 @@ export const walletTransactions = sqliteTable(
       .notNull()
       .references(() => wallets.id),
     type: text('type', { enum: LEDGER_TRANSACTION_TYPES }).notNull(),
-    // Every movement here settles at once; PENDING is for rails that answer later (none yet).
+    // PENDING while the bank leg of a top-up or withdrawal is under way; FAILED if refused.
     status: text('status', { enum: LEDGER_TRANSACTION_STATUSES }).notNull(),
     // fen, always positive; `type` says which way it went.
     amount: integer('amount').notNull(),
     balanceAfter: integer('balance_after').notNull(),
     merchantId: text('merchant_id'),
     idempotencyKey: text('idempotency_key').notNull(),
+    // The transfer at the bank of a top-up or withdrawal (null for payments and older rows).
+    transferId: text('transfer_id'),
+    // Why a FAILED movement failed (a reason code).
+    failureCode: text('failure_code'),
     requestHash: text('request_hash').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     // A transfer's other wallet (TRANSFER_OUT: the payee's, TRANSFER_IN: the payer's). No

@@ -9,6 +9,7 @@ import * as applicationStatus from './repositories/application-status';
 import * as applicationViews from './repositories/application-views';
 import * as auditLog from './repositories/audit-log';
 import { createLedger } from './repositories/ledger';
+import * as moneyMovements from './repositories/money-movements';
 import * as outbox from './repositories/outbox';
 import * as personClaims from './repositories/person-claims';
 import * as personKeys from './repositories/person-keys';
@@ -62,6 +63,7 @@ export function sqliteStoreOf(handle: DatabaseHandle): Store {
     applicationStatus,
     applicationViews,
     auditLog,
+    moneyMovements,
     outbox,
     personClaims,
     personKeys,

@@ -137,11 +137,36 @@ export async function startWorkflowTier() {
       pending: 0,
     }),
     recordDeregistrationStatus: () => undefined,
-    withdrawAllForDeregistration: ({ walletId }) => {
-      const amount = balances.get(walletId) ?? 0;
-      balances.set(walletId, 0);
-      return { ok: true, amount };
+    // The money-movement workflow's steps: a withdraw-all takes the balance, the bank applies.
+    beginBankMovement: ({ walletId, kind, amount, transactionId }) => {
+      const balance = balances.get(walletId) ?? 0;
+      const taken = kind === 'WITHDRAW_ALL' ? balance : (amount ?? 0);
+      if (taken === 0) return { ok: true, value: null };
+      const after = kind === 'TOP_UP' ? balance : balance - taken;
+      balances.set(walletId, after);
+      const transaction = {
+        transactionId,
+        type: kind === 'TOP_UP' ? ('TOP_UP' as const) : ('WITHDRAWAL' as const),
+        status: 'PENDING' as const,
+        amount: taken,
+        balanceAfter: after,
+        createdAt: new Date().toISOString(),
+      };
+      return { ok: true, value: { transaction, balance: after, replayed: false } };
     },
+    bankTransfer: () => ({ applied: true }),
+    settleBankMovement: ({ transactionId }) => ({
+      transaction: {
+        transactionId,
+        type: 'WITHDRAWAL',
+        status: 'COMPLETED',
+        amount: 0,
+        balanceAfter: 0,
+        createdAt: new Date().toISOString(),
+      },
+      balance: 0,
+      replayed: false,
+    }),
     closeWallet: ({ walletId }) =>
       (balances.get(walletId) ?? 0) === 0 ? { ok: true } : { ok: false, code: 'BALANCE_NOT_ZERO' },
     eraseWorkflowHistories: () => ({ deleted: 0, running: 0 }),

@@ -143,6 +143,7 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     'POST /v1/wallets/:id/deregistration/confirm': () => ({ body: {} }),
     'POST /v1/wallets/:id/deregistration/cancel': () => ({ body: {} }),
     'POST /v1/sandbox/bank-accounts': () => ({ body: bankAccountFor(applicationFor(s.a)) }),
+    'GET /v1/sandbox/bank-accounts/:accountId': () => ({}),
     'GET /v1/sandbox/outbox': () => ({}),
     'POST /v1/ops/watchlist': () => ({ body: { name: '王五', source: 'sweep' } }),
     'GET /v1/ops/audit': () => ({}),

@@ -37,6 +37,7 @@ let stack: Stack;
 let appId: string;
 let ownerToken: string;
 let walletId: string;
+let bankAccountId: string;
 let strangerToken: string;
 
 beforeAll(async () => {
@@ -46,6 +47,15 @@ beforeAll(async () => {
   appId = active.applicationId;
   ownerToken = active.token;
   walletId = active.walletId;
+  bankAccountId = (
+    await stack.store.insertSandboxAccount(stack.config.piiKey, {
+      holderName: '赵七',
+      idNumber: idNumber('110105', '19850505', '977'),
+      cardNumber: bankCard('622203009999999999'),
+      status: 'NORMAL',
+      realNameVerified: true,
+    })
+  ).id;
 
   const stranger = freshPerson(PEOPLE[1] ?? PEOPLE[0]!);
   await openBankAccount(stack, stranger);
@@ -322,6 +332,12 @@ const ROWS: Row[] = [
       realNameVerified: true,
     }),
   },
+  {
+    method: 'GET',
+    path: '/v1/sandbox/bank-accounts/:accountId',
+    allow: ['ops'],
+    id: () => bankAccountId,
+  },
   { method: 'GET', path: '/v1/sandbox/outbox', allow: ['ops'] },
   {
     method: 'POST',
@@ -373,7 +389,7 @@ function expectedFor(row: Row, caller: Caller): 'allowed' | 401 | 403 | 404 {
 async function call(row: Row, caller: Caller) {
   const token = tokenFor(caller);
   const body = caller === 'owner' && row.ownerBody !== undefined ? row.ownerBody : row.body?.();
-  const url = row.path.replace(':id', row.id?.() ?? '') + (row.query ?? '');
+  const url = row.path.replace(/:(id|accountId)\b/, row.id?.() ?? '') + (row.query ?? '');
   return stack.api.inject({
     method: row.method,
     url,

@@ -85,7 +85,9 @@ describe('the balance window', () => {
     const { walletId, handle } = await started(12_345);
     const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
     expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
-    expect(tier.inputs('withdrawAllForDeregistration', forWallet(walletId))).toHaveLength(1);
+    expect(tier.inputs('beginBankMovement', forWallet(walletId))).toMatchObject([
+      { kind: 'WITHDRAW_ALL' },
+    ]);
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
   });
 

@@ -2,10 +2,10 @@
 // closing transaction locks the wallet row (SELECT … FOR UPDATE) before it checks the balance,
 // the lock every money movement of the ledger takes too: money arriving at the same moment
 // either commits before the check, and is seen, or waits and then finds the wallet CLOSED.
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { ClosureOutcome } from '../../sqlite/repositories/wallet-closure';
 import type { PgExecutor } from '../client';
-import { applications, wallets } from '../schema';
+import { applications, walletTransactions, wallets } from '../schema';
 import { appendAudit } from './audit-log';
 import { deleteOutboxFor } from './outbox';
 import { erasePerson } from './person-erasure';
@@ -14,10 +14,18 @@ import { forgetOwnerPhone, resealOwnerPhoneForClosure, walletOwnerPhone } from '
 
 export type { ClosureOutcome };
 
-/** The wallet's status and balance, or undefined for an unknown wallet. */
+/** The wallet's status, balance and pending movements, or undefined for an unknown wallet. */
 export async function walletStatusAndBalance(db: PgExecutor, walletId: string) {
   const [row] = await db
-    .select({ status: wallets.status, balance: wallets.balance })
+    .select({
+      status: wallets.status,
+      balance: wallets.balance,
+      // A top-up or withdrawal whose bank leg is under way (SPEC §3: it blocks closing).
+      pending:
+        sql<number>`(select count(*) from wallet_transactions t where t.wallet_id = "wallets"."id" and t.status = 'PENDING')`.mapWith(
+          Number,
+        ),
+    })
     .from(wallets)
     .where(eq(wallets.id, walletId));
   return row;
@@ -73,6 +81,14 @@ export async function closeWalletAndErasePerson(
     if (wallet.status === 'CLOSED') return { ok: true };
     if (wallet.status === 'FROZEN') return { ok: false, code: 'WALLET_FROZEN' };
     if (wallet.balance !== 0) return { ok: false, code: 'BALANCE_NOT_ZERO' };
+    const [pending] = await tx
+      .select({ id: walletTransactions.id })
+      .from(walletTransactions)
+      .where(
+        and(eq(walletTransactions.walletId, wallet.id), eq(walletTransactions.status, 'PENDING')),
+      )
+      .limit(1);
+    if (pending) return { ok: false, code: 'PENDING_TRANSACTIONS' };
     const now = new Date();
     const personApplications = (
       await tx

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import type { Tier } from '../../../domain/tiers';
 import type { CreatedWallet } from '../../sqlite/repositories/wallets';
-import { sealOwnerPhone } from '../../shared/owner-phone';
+import { sealOwnerPhone, sealBankCard } from '../../shared/owner-phone';
 import type { PgExecutor } from '../client';
 import { personClaims, wallets } from '../schema';
 import { appendAudit } from './audit-log';
@@ -26,6 +26,8 @@ export async function createWalletOnce(
     tier: Tier;
     paymentPasswordHash: string;
     ownerPhone: string;
+    /** The bound bank card, where top-ups come from and withdrawals go. */
+    bankCard?: string;
     webhooks: boolean;
   },
 ): Promise<CreatedWallet> {
@@ -54,6 +56,7 @@ export async function createWalletOnce(
       balance: 0,
       paymentPasswordHash: input.paymentPasswordHash,
       ownerPhone: sealOwnerPhone(ownerKey, walletId, input.ownerPhone),
+      bankCard: input.bankCard ? sealBankCard(ownerKey, walletId, input.bankCard) : null,
       createdAt: now,
       updatedAt: now,
     });

@@ -1,19 +1,24 @@
 // Closing a wallet (SPEC §3): the deregistration's status record, the closing transaction that
 // erases the person, and what is left to erase after it (Temporal histories, the sandbox outbox).
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { ReasonCode } from '../../../domain/codes';
 import type { AppDatabase } from '../client';
-import { applications, wallets } from '../schema';
+import { applications, walletTransactions, wallets } from '../schema';
 import { appendAudit } from './audit-log';
 import { deleteOutboxFor } from './outbox';
 import { erasePerson } from './person-erasure';
 import { queueStatusEvent } from './status-events';
 import { forgetOwnerPhone, resealOwnerPhoneForClosure, walletOwnerPhone } from './wallet-owner';
 
-/** The wallet's status and balance, or undefined for an unknown wallet. */
+/** The wallet's status, balance and pending movements, or undefined for an unknown wallet. */
 export function walletStatusAndBalance(db: AppDatabase, walletId: string) {
   return db
-    .select({ status: wallets.status, balance: wallets.balance })
+    .select({
+      status: wallets.status,
+      balance: wallets.balance,
+      // A top-up or withdrawal whose bank leg is under way (SPEC §3: it blocks closing).
+      pending: sql<number>`(select count(*) from wallet_transactions t where t.wallet_id = "wallets"."id" and t.status = 'PENDING')`,
+    })
     .from(wallets)
     .where(eq(wallets.id, walletId))
     .get();
@@ -67,6 +72,14 @@ export function closeWalletAndErasePerson(
     if (wallet.status === 'CLOSED') return { ok: true };
     if (wallet.status === 'FROZEN') return { ok: false, code: 'WALLET_FROZEN' };
     if (wallet.balance !== 0) return { ok: false, code: 'BALANCE_NOT_ZERO' };
+    const pending = tx
+      .select({ id: walletTransactions.id })
+      .from(walletTransactions)
+      .where(
+        and(eq(walletTransactions.walletId, wallet.id), eq(walletTransactions.status, 'PENDING')),
+      )
+      .get();
+    if (pending) return { ok: false, code: 'PENDING_TRANSACTIONS' };
     const now = new Date();
     const personApplications = tx
       .select({ id: applications.id })

@@ -10,6 +10,7 @@ import { personClaims, wallets } from '../schema';
 import { appendAudit } from './audit-log';
 import { queueStatusEvent } from './status-events';
 import { sealOwnerPhone } from './wallet-owner';
+import { sealBankCard } from '../../shared/owner-phone';
 
 export type CreatedWallet =
   { walletId: string } | { refused: 'ALREADY_HAS_WALLET' | 'APPLICATION_IN_PROGRESS' };
@@ -25,6 +26,8 @@ export function createWalletOnce(
     tier: Tier;
     paymentPasswordHash: string;
     ownerPhone: string;
+    /** The bound bank card, where top-ups come from and withdrawals go. */
+    bankCard?: string;
     webhooks: boolean;
   },
 ): CreatedWallet {
@@ -55,6 +58,7 @@ export function createWalletOnce(
           balance: 0,
           paymentPasswordHash: input.paymentPasswordHash,
           ownerPhone: sealOwnerPhone(ownerKey, walletId, input.ownerPhone),
+          bankCard: input.bankCard ? sealBankCard(ownerKey, walletId, input.bankCard) : null,
           createdAt: now,
           updatedAt: now,
         })
