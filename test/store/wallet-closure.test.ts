@@ -99,7 +99,11 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
     );
 
   it('reads the open wallet and its owner number under the person key', async () => {
-    expect(await a.walletStatusAndBalance('wallet-1')).toEqual({ status: 'ACTIVE', balance: 0 });
+    expect(await a.walletStatusAndBalance('wallet-1')).toEqual({
+      status: 'ACTIVE',
+      balance: 0,
+      pending: 0,
+    });
     expect(await a.walletStatusAndBalance('no-wallet')).toBeUndefined();
     expect(await b.store.walletOwnerPhone(master, 'wallet-1')).toBe(PHONE);
     expect(await a.closedWalletApplications('wallet-1')).toBeNull();
@@ -118,7 +122,11 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
   it('closes and erases once, whichever process asks and however often', async () => {
     const outcomes = await Promise.all([close(a), close(b.store), close(a)]);
     expect(outcomes).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
-    expect(await a.walletStatusAndBalance('wallet-1')).toEqual({ status: 'CLOSED', balance: 0 });
+    expect(await a.walletStatusAndBalance('wallet-1')).toEqual({
+      status: 'CLOSED',
+      balance: 0,
+      pending: 0,
+    });
     expect(await a.personKeyErased(personId)).toBe(true);
     expect(await a.loadApplicationView(master, 'app-1')).toBe('ERASED');
     expect(await a.readReviewSnapshot(master, 'app-1')).toBeNull();
@@ -207,12 +215,12 @@ describe.each(DIALECTS)('closing a wallet on $dialect', ({ fresh }) => {
       const state = await a.walletStatusAndBalance(walletId);
       if (closure.ok)
         expect({ state, credited }).toEqual({
-          state: { status: 'CLOSED', balance: 0 },
+          state: { status: 'CLOSED', balance: 0, pending: 0 },
           credited: 0,
         });
       else {
         expect(closure).toEqual({ ok: false, code: 'BALANCE_NOT_ZERO' });
-        expect(state).toEqual({ status: 'ACTIVE', balance: 100 * credited });
+        expect(state).toEqual({ status: 'ACTIVE', balance: 100 * credited, pending: 0 });
       }
     }
   });
