@@ -22,6 +22,8 @@ export const NO_PERSONAL_DATA = {
   audit_log: 'ids, actions and codes only; append-only, kept anonymous',
   watchlist: 'published sanctions and PEP lists, not our customers',
   bank_accounts: "the sandbox bank's own records, sealed under the master key",
+  bank_transfers:
+    "the sandbox bank's own record of transfers: ids, account ids, amounts; the bank keeps it",
   webhook_events: 'ids and statuses only',
   wallet_notices: 'wallet ids, kinds and amounts only (the phone is looked up when sent)',
   payment_codes:
