@@ -57,6 +57,8 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
   let cancelRequested = false;
   let confirmed = false;
   let balanceHint = 0;
+  /** balanceHint when the last balance read started: a movement told during a read is not lost. */
+  let hintAtRead = 0;
   let statusSeq = 0;
   let recordedSeq = 0;
   let closing = false;
@@ -115,6 +117,7 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
   }
 
   async function refreshBalance() {
+    hintAtRead = balanceHint;
     const state = await db.walletBalance({ walletId });
     view.balance = state.balance;
     return state;
@@ -213,11 +216,10 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
       if (state.frozen || state.status !== 'ACTIVE') return false;
       // A movement still at the bank (a withdraw-all under way) is waited for, not refused.
       if (state.balance === 0 && state.pending === 0) return true;
-      const seen = balanceHint;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
       await condition(
-        () => balanceHint !== seen || cancelRequested,
+        () => balanceHint !== hintAtRead || cancelRequested,
         Math.min(remaining, RULES.balanceRecheckEveryMs),
       );
       if (cancelRequested) return false;
@@ -230,11 +232,10 @@ export async function deregistration(input: DeregistrationInput): Promise<Deregi
    */
   async function confirmation(deadline: number): Promise<'SETTLED' | 'EXPIRED' | 'MONEY_ARRIVED'> {
     for (;;) {
-      const seen = balanceHint;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'EXPIRED';
       const settled = await condition(
-        () => confirmed || cancelRequested || balanceHint !== seen,
+        () => confirmed || cancelRequested || balanceHint !== hintAtRead,
         remaining,
       );
       if (!settled) return 'EXPIRED';

@@ -68,6 +68,32 @@ describe('the balance window', () => {
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
   });
 
+  it('does not miss a balance change told while it was reading the balance', async () => {
+    // The waiting loop's first read answers what it saw before the owner's withdrawal landed;
+    // the signal for that withdrawal reaches the workflow while the read is still under way.
+    let handle: Handle | undefined;
+    let reads = 0;
+    tier.use({
+      walletBalance: async ({ walletId }) => {
+        reads += 1;
+        const seen = tier.balances.get(walletId) ?? 0;
+        if (reads === 2) {
+          tier.balances.set(walletId, 0);
+          await handle!.signal(balanceChangedSignal);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        return { status: 'ACTIVE', balance: seen, frozen: false, pending: 0 };
+      },
+    });
+    const walletId = `w_${randomBytes(12).toString('hex')}`;
+    handle = await tier.startDeregistration(walletId, 5_000);
+    await handle.executeUpdate(requestDeregistrationUpdate, { args: [{ version: 1 }] });
+    // No hour passes: only the signal can move it on.
+    await tier.waitForCalls('recordDeregistrationStatus', 2, forWallet(walletId), 10_000);
+    expect(await status(handle)).toMatchObject({ status: 'AWAITING_CONFIRMATION', balance: 0 });
+    await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
+  });
+
   it('re-checks the balance every hour without a signal', async () => {
     const { walletId, handle } = await started(5_000);
     // Once the waiting loop has read the balance (a second time, after the status was recorded).
