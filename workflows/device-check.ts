@@ -6,7 +6,7 @@ import { allHandlersFinished, condition, setHandler, workflowInfo } from '@tempo
 import { SMS_CHALLENGE_RULES as RULES, type DeviceCheckInput } from '../domain/sms-challenges';
 import { requestDeviceCodeUpdate, verifyDeviceUpdate } from './messages';
 import { db, messaging } from './onboarding-activities';
-import { refusal, smsCode } from './sms-code';
+import { refusal, smsCode, untilDoneOrExpired } from './sms-code';
 
 export async function deviceCheck(input: DeviceCheckInput): Promise<void> {
   const { workflowId, runId } = workflowInfo();
@@ -48,11 +48,7 @@ export async function deviceCheck(input: DeviceCheckInput): Promise<void> {
     { validator: (_request: unknown) => refuseWhenPassed(passed) },
   );
 
-  while (!passed) {
-    const until = code.liveUntil(startedAt);
-    if (Date.now() >= until) break;
-    await condition(() => passed, until - Date.now());
-  }
+  await untilDoneOrExpired(code, startedAt, () => passed);
   await condition(allHandlersFinished);
   await Promise.allSettled(deliveries);
 }

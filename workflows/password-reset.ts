@@ -12,7 +12,7 @@ import {
 } from '../domain/sms-challenges';
 import { getResetKindQuery, requestResetCodeUpdate, verifyResetUpdate } from './messages';
 import { db, messaging } from './onboarding-activities';
-import { refusal, smsCode } from './sms-code';
+import { refusal, smsCode, untilDoneOrExpired } from './sms-code';
 
 export async function passwordReset(input: PasswordResetInput): Promise<void> {
   const { workflowId, runId } = workflowInfo();
@@ -82,11 +82,7 @@ export async function passwordReset(input: PasswordResetInput): Promise<void> {
     { validator: (_request: unknown) => refuseWhenReset(reset) },
   );
 
-  while (!reset) {
-    const until = code.liveUntil(startedAt);
-    if (Date.now() >= until) break;
-    await condition(() => reset, until - Date.now());
-  }
+  await untilDoneOrExpired(code, startedAt, () => reset);
   await condition(allHandlersFinished);
   await Promise.allSettled(deliveries);
 }

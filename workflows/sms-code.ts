@@ -1,6 +1,7 @@
 // One SMS code's state inside a workflow, with the onboarding code's rules (SPEC §1 step 2):
 // shared by the password-reset and device-check workflows. Deterministic: Temporal's Math.random
 // and Date.now replay identically.
+import { condition } from '@temporalio/workflow';
 import type { ChallengeAnswer } from '../domain/sms-challenges';
 import { SMS_CHALLENGE_RULES as RULES } from '../domain/sms-challenges';
 
@@ -66,6 +67,21 @@ export function smsCode() {
       return Math.max(startedAt + RULES.windowMs, sentAt + RULES.codeTtlMs);
     },
   };
+}
+
+export type SmsCode = ReturnType<typeof smsCode>;
+
+/** Waits until `done()` or until the challenge can no longer be answered (a resend extends it). */
+export async function untilDoneOrExpired(
+  code: SmsCode,
+  startedAt: number,
+  done: () => boolean,
+): Promise<void> {
+  while (!done()) {
+    const until = code.liveUntil(startedAt);
+    if (Date.now() >= until) return;
+    await condition(done, until - Date.now());
+  }
 }
 
 export function refusal(
