@@ -1,4 +1,6 @@
-// Prints one plain closing line, "Tests: N passed, N failed, N skipped", that any CI can read.
+// Prints one plain closing line, "Tests: N passed, N failed, N skipped", that any CI can read,
+// after the slowest files: the suite must stay within CI's 20 minutes (docs/testing.md).
+import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -15,6 +17,15 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === 'failed' && ![...module.children.allTests()].length) counts.failed++;
     }
     counts.failed += unhandledErrors.length;
+    const slowest = testModules
+      .map((m) => ({ file: m.moduleId, project: m.project.name, ms: m.diagnostic().duration }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 12);
+    process.stdout.write('\nSlowest files (tests and hooks):\n');
+    for (const { file, project, ms } of slowest)
+      process.stdout.write(
+        `${(ms / 1000).toFixed(1).padStart(7)} s  ${project}  ${relative(process.cwd(), file)}\n`,
+      );
     process.stdout.write(
       `\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
     );
