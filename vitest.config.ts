@@ -28,6 +28,8 @@ export default defineConfig({
   test: {
     // The Temporal SDK's native bridge crashes under worker threads (sdk-typescript#876).
     pool: 'forks',
+    // Every project in one pool, integration files too (each has its own stack): a project with
+    // fileParallelism false would run after all the others, one file at a time (docs/testing.md).
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
@@ -84,7 +86,6 @@ export default defineConfig({
           exclude: ONLY_POSTGRES,
           // One real Temporal dev server for the whole run, started here.
           globalSetup: ['test/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -97,7 +98,6 @@ export default defineConfig({
           // Its own Temporal dev server and one throwaway PostgreSQL cluster for the run.
           globalSetup: ['test/global-setup.ts', 'test/helpers/postgres.ts'],
           env: { TEST_DATABASE: 'postgres' },
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -109,7 +109,6 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           // The console in Chromium against a real stack on the run's Temporal dev server.
           globalSetup: ['test/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },
