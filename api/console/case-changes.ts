@@ -14,6 +14,8 @@ export interface CaseChanges {
   resubmittedAt: string;
   fields: { key: keyof Applicant; label: string; before: string; now: string }[];
   photoReplaced: boolean;
+  /** The rejected round whose photo `GET …/id-photo?round=` serves, when it had one. */
+  earlierPhotoRound: number | null;
 }
 
 /**
@@ -35,5 +37,6 @@ export function changesSinceLastRejection(
       (f) => ({ ...f, before: last.submitted[f.key] ?? '', now: now[f.key] ?? '' }),
     ),
     photoReplaced: (photoRef ?? null) !== last.photoRef,
+    earlierPhotoRound: last.photoRef ? rounds!.length : null,
   };
 }

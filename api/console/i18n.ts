@@ -55,6 +55,7 @@ const ZH: Record<string, string> = {
   Now: '现在',
   Replaced: '已更换',
   Unchanged: '未更换',
+  'Earlier photo': '之前的照片',
   'Photo metrics': '照片指标',
   Guardian: '监护人',
   Decisions: '审核记录',

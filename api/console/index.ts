@@ -390,11 +390,14 @@ export default async function consolePlugin(app: FastifyInstance, opts: { config
     { preHandler: requireUser('reviewer', 'ops') },
     async (request, reply) => {
       const { id } = request.params as { id: string };
+      const { round } = request.query as { round?: string };
+      // Anything but a round number is the API's to refuse (400), not ours to pass on as is.
+      const query = round === undefined ? '' : `?round=${encodeURIComponent(round)}`;
       const answer = await callApi(
         app,
         user(request),
         'GET',
-        `/v1/applications/${encodeURIComponent(id)}/id-photo`,
+        `/v1/applications/${encodeURIComponent(id)}/id-photo${query}`,
       );
       return reply
         .code(answer.status)

@@ -108,7 +108,8 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     {
       onRequest: app.requireRole('reviewer', 'ops'),
       schema: {
-        summary: 'The last uploaded ID photo, or the card straightened from it, for staff',
+        summary:
+          "The last uploaded ID photo (or an earlier round's), or the card straightened from it, for staff",
         tags: ['reviews'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -122,12 +123,14 @@ const idPhoto: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     },
     async (request, reply) => {
       const { id } = request.params;
+      const { round, variant } = request.query;
       const file = await queryOnboarding(app, id, getReviewFileQuery);
+      // Refs come from the workflow only: a client never names a file of the photo store.
+      const ref = round ? file.rejectedRounds[Number(round) - 1]?.photoRef : file.photo?.ref;
       const photos = store.of(id);
-      if (!file.photo || !(await photos.has(file.photo.ref))) throw notFound('photo');
-      const { ref } = file.photo;
+      if (!ref || !(await photos.has(ref))) throw notFound('photo');
       try {
-        if (request.query.variant === 'card') {
+        if (variant === 'card') {
           let card: Buffer;
           try {
             card = await photos.getDerived(ref, 'card');

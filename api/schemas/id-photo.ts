@@ -56,6 +56,14 @@ export const IdPhotoQuery = Type.Object(
         description: 'upload (default): the image as sent; card: the straightened card (JPEG)',
       }),
     ),
+    // A string: the API does not coerce types, and a query string has no numbers.
+    round: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]?$',
+        description:
+          'The photo of an earlier round: 1 = the one rejected with RETRY first (review file rejectedRounds)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -334,6 +334,16 @@ describe('a RETRY rejection', () => {
     expect(await row('bankCardNumber').textContent()).toContain(corrected.card);
     expect(await row('phone').count()).toBe(0);
     expect(await rita.getByTestId('photo-change').textContent()).toBe('Replaced');
+    // The rejected round's photo is shown beside it, loaded through the console.
+    const earlier = rita.getByTestId('earlier-photo');
+    await expect
+      .poll(() =>
+        earlier.evaluate((i) => {
+          const img = i as unknown as { complete: boolean; naturalWidth: number };
+          return img.complete ? img.naturalWidth : 0;
+        }),
+      )
+      .toBeGreaterThan(0);
     // The comparison table marks the changed fields too.
     const compared = rita.getByRole('table', { name: 'Submitted and OCR' });
     expect(await compared.locator('tr.changed').count()).toBe(3);

@@ -2,7 +2,7 @@
 // card names a new person; GET /v1/applications/:id follows the workflow there (owner and staff).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskName } from '../../domain/mask';
-import { PEOPLE } from '../fixtures/id-card';
+import { idCardPhoto, PEOPLE } from '../fixtures/id-card';
 import {
   bearer,
   decide,
@@ -66,5 +66,19 @@ describe('the view after a resubmission with a new identity', () => {
       'PENDING_REVIEW',
     );
     expect((await staffView(stack, id)).status).toBe('PENDING_REVIEW');
+
+    // Staff open the rejected round's photo beside the new one; rounds that do not exist are 404.
+    const photo = (query = '') =>
+      stack.api.inject({
+        url: `/v1/applications/${id}/id-photo${query}`,
+        headers: bearer(stack.staffToken('reviewer', 'rita')),
+      });
+    const [now, earlier] = [await photo(), await photo('?round=1')];
+    expect(earlier.statusCode, earlier.body).toBe(200);
+    expect(earlier.rawPayload.equals(await idCardPhoto(first.person, 'clear-1600'))).toBe(true);
+    expect(now.rawPayload.equals(await idCardPhoto(corrected.person, 'clear-1600'))).toBe(true);
+    expect((await photo('?round=1&variant=card')).statusCode).toBe(200);
+    expect((await photo('?round=2')).json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await photo('?round=0')).statusCode).toBe(400);
   });
 });
