@@ -95,7 +95,13 @@ export async function moveMoney(
   return answer(reply, state.result, prior !== null || state.result.replayed);
 }
 
-/** Starts the movement's workflow, or joins the running one, and waits up to `waitMs`. */
+/**
+ * Starts the movement's workflow, or joins the running one, and waits up to `waitMs` (and a
+ * second for the round trip). The deadline is what keeps that promise: while the bank leg, a
+ * local activity, is still running, the workflow task is held open, so neither the update's
+ * acceptance nor its timer reaches the server until the bank answers or the worker heartbeats
+ * the task (8 s in). After the deadline the ledger answers (moveMoney).
+ */
 function startAndWait(app: FastifyInstance, input: MoneyMovementInput, waitMs: number) {
   return app.temporal.call(
     () =>
@@ -110,7 +116,7 @@ function startAndWait(app: FastifyInstance, input: MoneyMovementInput, waitMs: n
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),
-    waitMs + 5_000,
+    waitMs + 1_000,
   );
 }
 
