@@ -3,7 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { defaultCoreBanking } from '../../adapters/core-banking';
+import { defaultCoreBanking, type CoreBanking } from '../../adapters/core-banking';
 import { reconcile } from '../../adapters/reconciliation';
 import type { Config } from '../../config/config';
 import type { WatchlistRow } from '../../db/store';
@@ -15,7 +15,7 @@ import {
 } from '../../domain/watchlist';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
 import { watchlistCsvToBody } from '../watchlist-csv';
-import { notFound, Problem } from '../problem';
+import { bankUnavailable, notFound, Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
   AddWatchlistBody,
@@ -97,7 +97,18 @@ const entryView = (row: WatchlistRow) => ({
 
 const ops: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { store } = app;
-  const bank = defaultCoreBanking(store, config);
+  // The bank as the reconciliation reads it: when it does not answer, a 503, not a 500.
+  const core = defaultCoreBanking(store, config);
+  const reachable = <T>(call: () => Promise<T>) =>
+    call().catch((error: unknown) => {
+      throw Object.assign(bankUnavailable(), { cause: error });
+    });
+  const bank: CoreBanking = {
+    findAccountByCard: (card) => reachable(() => core.findAccountByCard(card)),
+    transfer: (request) => reachable(() => core.transfer(request)),
+    getTransfer: (id) => reachable(() => core.getTransfer(id)),
+    ...(core.listTransfers ? { listTransfers: () => reachable(() => core.listTransfers!()) } : {}),
+  };
 
   // The CSV import becomes the batch form of the JSON body before validation.
   app.addContentTypeParser(
@@ -333,7 +344,7 @@ const ops: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config 
           'only, no personal data. It asks the bank once per movement: run it off-peak.',
         tags: ['ops'],
         security: [{ bearer: [] }],
-        response: { 200: ReconciliationResponse, ...problemResponses(401, 403) },
+        response: { 200: ReconciliationResponse, ...problemResponses(401, 403, 503) },
       },
     },
     async (request) => {

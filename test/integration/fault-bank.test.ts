@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { httpCoreBanking } from '../../adapters/core-banking';
 import { reconcile } from '../../adapters/reconciliation';
 import { buildApi } from '../../api/build';
+import { signStaffToken } from '../../api/tokens';
 import { loadConfig, type Config } from '../../config/config';
 import { openStore } from '../../db/open-store';
 import { movementTransactionId, type Store } from '../../db/store';
@@ -175,6 +176,14 @@ describe('money movements under faults', () => {
       );
       expect(closing).toMatchObject({ ok: false });
       expect((await store.walletStatusAndBalance(w.walletId))!.pending).toBe(2);
+      // Ops reconciling meanwhile are told the bank is unreachable, not a 500.
+      const reconciling = await api.inject({
+        method: 'GET',
+        url: '/v1/ops/reconciliation',
+        headers: bearer(signStaffToken(config.authSecret, 'ops', 'olga')),
+      });
+      expect(reconciling.statusCode, reconciling.body).toBe(503);
+      expect(reconciling.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
       // Down for a while: several retries find it so.
       const before = bank.requests();
       await waitFor(async () => bank.requests() - before >= 4, 30_000, 'retries');
