@@ -52,7 +52,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(passwords, { config });
   await fastify.register(passwordResets, { config });
   await fastify.register(deviceChecks);
-  await fastify.register(ops);
+  await fastify.register(ops, { config });
   await fastify.register(sandbox, { config });
   await fastify.register(wallets, { config });
   await fastify.register(transfers, { config });

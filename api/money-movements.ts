@@ -10,6 +10,7 @@ import type { Config } from '../config/config';
 import {
   LedgerError,
   movementHash,
+  movementType,
   movementTransactionId,
   type BankMovementKind,
   type Ledger,
@@ -80,6 +81,12 @@ export async function moveMoney(
     // by itself, and the ledger says where it stands.
     const recorded = await app.store.bankMovement(transactionId);
     if (recorded) return answer(reply, recorded, prior !== null);
+    // Not even recorded yet (no worker has run it: none is up, or all are busy). Its start is
+    // durable, so a worker will run it when one polls: it is PENDING, not a 503. Until a worker
+    // records it, the transaction list does not show it; the same request again (same key)
+    // joins it and answers as it then stands.
+    if (await movementRunning(app, transactionId))
+      return answer(reply, notYetRecorded(transactionId, request), false);
     throw error;
   }
   if (state.state === 'REFUSED')
@@ -88,7 +95,13 @@ export async function moveMoney(
   return answer(reply, state.result, prior !== null || state.result.replayed);
 }
 
-/** Starts the movement's workflow, or joins the running one, and waits up to `waitMs`. */
+/**
+ * Starts the movement's workflow, or joins the running one, and waits up to `waitMs` (and a
+ * second for the round trip). The deadline is what keeps that promise: while the bank leg, a
+ * local activity, is still running, the workflow task is held open, so neither the update's
+ * acceptance nor its timer reaches the server until the bank answers or the worker heartbeats
+ * the task (8 s in). After the deadline the ledger answers (moveMoney).
+ */
 function startAndWait(app: FastifyInstance, input: MoneyMovementInput, waitMs: number) {
   return app.temporal.call(
     () =>
@@ -103,8 +116,40 @@ function startAndWait(app: FastifyInstance, input: MoneyMovementInput, waitMs: n
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),
-    waitMs + 5_000,
+    waitMs + 1_000,
   );
+}
+
+/** Whether the movement's workflow was started and runs (durable in Temporal). */
+async function movementRunning(app: FastifyInstance, transactionId: string): Promise<boolean> {
+  try {
+    const described = await app.temporal.call(
+      () =>
+        app.temporal.client.workflow.getHandle(moneyMovementWorkflowId(transactionId)).describe(),
+      3_000,
+    );
+    return described.status.name === 'RUNNING';
+  } catch {
+    // Not found, or Temporal itself unreachable: the caller's error (a 503) stands.
+    return false;
+  }
+}
+
+/** A movement started but not yet recorded by a worker: PENDING, nothing reserved or moved yet. */
+function notYetRecorded(transactionId: string, request: MoneyRequest): MovementResult {
+  const { wallet } = request;
+  return {
+    transaction: {
+      transactionId,
+      type: movementType(request.kind),
+      status: 'PENDING',
+      amount: request.amount,
+      balanceAfter: wallet.balance,
+      createdAt: new Date().toISOString(),
+    },
+    balance: wallet.balance,
+    replayed: false,
+  };
 }
 
 /** Sends the movement's answer; a FAILED one is the bank's refusal as a 422. */

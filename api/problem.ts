@@ -124,6 +124,12 @@ export const temporalUnavailable = () =>
 /** The app database cannot be reached: nothing was written; the same request may be sent again. */
 export const databaseUnavailable = () =>
   retryShortly('SERVICE_UNAVAILABLE', 'The database is unreachable right now; try again shortly.');
+/** The core bank did not answer (down, or an answer of the wrong shape): nothing was changed. */
+export const bankUnavailable = () =>
+  retryShortly(
+    'SERVICE_UNAVAILABLE',
+    'The core bank cannot be reached right now; try again shortly.',
+  );
 /** A read the workflow did not answer in time (no worker polling, or one too busy). */
 export const readLater = () =>
   retryShortly(

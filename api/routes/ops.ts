@@ -1,8 +1,11 @@
-// Ops endpoints outside the workflows: watch-list import (SPEC §1 step 5, §5) and the audit log
-// (SPEC §6).
+// Ops endpoints outside the workflows: watch-list import (SPEC §1 step 5, §5), the audit log
+// (SPEC §6) and the reconciliation of money movements with the bank (SPEC §2).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { defaultCoreBanking, type CoreBanking } from '../../adapters/core-banking';
+import { reconcile } from '../../adapters/reconciliation';
+import type { Config } from '../../config/config';
 import type { WatchlistRow } from '../../db/store';
 import {
   normalizeAliases,
@@ -12,13 +15,14 @@ import {
 } from '../../domain/watchlist';
 import { WATCHLIST_BODY_LIMIT } from '../plugins/body-limit';
 import { watchlistCsvToBody } from '../watchlist-csv';
-import { notFound, Problem } from '../problem';
+import { bankUnavailable, notFound, Problem } from '../problem';
 import { problemResponses } from '../schemas/common';
 import {
   AddWatchlistBody,
   AddWatchlistResponse,
   AlertPage,
   PageQuery,
+  ReconciliationResponse,
   RemoveWatchlistResponse,
   WatchlistIdParams,
   WatchlistPage,
@@ -91,8 +95,20 @@ const entryView = (row: WatchlistRow) => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-const ops: FastifyPluginAsyncTypebox = async (app) => {
+const ops: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { store } = app;
+  // The bank as the reconciliation reads it: when it does not answer, a 503, not a 500.
+  const core = defaultCoreBanking(store, config);
+  const reachable = <T>(call: () => Promise<T>) =>
+    call().catch((error: unknown) => {
+      throw Object.assign(bankUnavailable(), { cause: error });
+    });
+  const bank: CoreBanking = {
+    findAccountByCard: (card) => reachable(() => core.findAccountByCard(card)),
+    transfer: (request) => reachable(() => core.transfer(request)),
+    getTransfer: (id) => reachable(() => core.getTransfer(id)),
+    ...(core.listTransfers ? { listTransfers: () => reachable(() => core.listTransfers!()) } : {}),
+  };
 
   // The CSV import becomes the batch form of the JSON body before validation.
   app.addContentTypeParser(
@@ -310,6 +326,46 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
         })),
         ...(rows.length > limit && last ? { nextCursor: String(last.id) } : {}),
       };
+    },
+  );
+
+  app.get(
+    '/v1/ops/reconciliation',
+    {
+      onRequest: app.requireRole('ops'),
+      schema: {
+        summary: 'Reconcile top-ups and withdrawals with the bank’s record of transfers',
+        description:
+          'Every top-up and withdrawal of the wallet ledger against the bank’s transfer of the ' +
+          'same id: COMPLETED must be APPLIED there with the same direction and amount, FAILED ' +
+          'refused or unknown there; PENDING ones are under way and only listed. When the bank ' +
+          'lists its transfers, an applied one the ledger does not know is a mismatch too. Same ' +
+          'check as `npm run reconcile`; each run is audited (`RECONCILED`). Ids and amounts ' +
+          'only, no personal data. It asks the bank once per movement: run it off-peak.',
+        tags: ['ops'],
+        security: [{ bearer: [] }],
+        response: { 200: ReconciliationResponse, ...problemResponses(401, 403, 503) },
+      },
+    },
+    async (request) => {
+      const result = await reconcile(store, bank);
+      await store.appendAuditRows([
+        {
+          eventKey: `ops:reconciliation:${randomUUID()}`,
+          at: new Date(),
+          actor: request.user.sub,
+          action: 'RECONCILED',
+          subjectType: 'bank',
+          subjectId: config.sandbox ? 'sandbox' : 'core-banking',
+          detail: {
+            ok: result.ok,
+            checked: result.checked,
+            pending: result.pending.length,
+            mismatches: result.mismatches.length,
+          },
+        },
+      ]);
+      return result;
     },
   );
 };

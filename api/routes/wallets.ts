@@ -57,15 +57,13 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
     ...problemResponses(400, 401, 403, 404, 409, 422, 503),
   };
 
-  /** A top-up or withdrawal: the movement's workflow, answered as it stands after a few seconds. */
-  async function sendBankMovement(
-    reply: FastifyReply,
-    moved: { result: MovementResult; replayed: boolean },
-    walletId: string,
-  ) {
-    const { result, replayed } = moved;
-    if (!replayed && result.transaction.status === 'COMPLETED')
-      await signalBalanceChanged(app, walletId);
+  /**
+   * A top-up or withdrawal: the movement's workflow, answered as it stands after a few seconds.
+   * Its workflow signals a waiting deregistration itself once it settles (also when that is
+   * after a 202): no second signal from here, which would cost the request a round trip.
+   */
+  function sendBankMovement(reply: FastifyReply, moved: { result: MovementResult }) {
+    const { result } = moved;
     return reply.send({ transaction: result.transaction, balance: result.balance });
   }
 
@@ -120,7 +118,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         amount: request.body.amount,
         idempotencyKey: request.headers['idempotency-key'],
       });
-      return sendBankMovement(reply, moved, wallet.walletId);
+      return sendBankMovement(reply, moved);
     },
   );
 
@@ -149,7 +147,7 @@ const wallets: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { con
         idempotencyKey: request.headers['idempotency-key'],
         paymentPassword,
       });
-      return sendBankMovement(reply, moved, wallet.walletId);
+      return sendBankMovement(reply, moved);
     },
   );
 

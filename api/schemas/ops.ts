@@ -108,3 +108,27 @@ export const AlertPage = Type.Object({
   items: Type.Array(AlertView),
   nextCursor: Type.Optional(Type.String()),
 });
+
+const BankTransfer = Type.Object({
+  transferId: Type.String(),
+  status: Type.Union([Type.Literal('APPLIED'), Type.Literal('REFUSED')]),
+  direction: Type.Union([Type.Literal('DEBIT'), Type.Literal('CREDIT')]),
+  amount: Type.Integer({ description: 'fen' }),
+  refusal: Type.Optional(Type.String()),
+});
+
+export const ReconciliationResponse = Type.Object({
+  ok: Type.Boolean({ description: 'No mismatch (pending movements do not count)' }),
+  checked: Type.Integer({ description: 'Top-ups and withdrawals in the ledger' }),
+  pending: Type.Array(Type.String(), { description: 'Transaction ids still PENDING' }),
+  mismatches: Type.Array(
+    Type.Object({
+      transactionId: Type.String(),
+      ledger: Type.Union([
+        Type.Object({ status: Type.String(), type: Type.String(), amount: Type.Integer() }),
+        Type.Null(),
+      ]),
+      bank: Type.Union([BankTransfer, Type.Null()]),
+    }),
+  ),
+});

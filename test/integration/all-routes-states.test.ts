@@ -151,6 +151,7 @@ function sample(route: string, s: Subject): { body?: unknown; raw?: Buffer; type
     // An id no entry has: the sweep is about the answer's shape, not about emptying the list.
     'DELETE /v1/ops/watchlist/:id': () => ({}),
     'GET /v1/ops/alerts': () => ({}),
+    'GET /v1/ops/reconciliation': () => ({}),
     'POST /codec/encode': () => ({ body: { payloads: [] } }),
     'POST /codec/decode': () => ({ body: { payloads: [] } }),
     'POST /codec/session': () => ({ body: {} }),

@@ -367,6 +367,7 @@ const ROWS: Row[] = [
   },
   { method: 'GET', path: '/v1/ops/alerts', allow: ['ops'] },
   { method: 'GET', path: '/v1/ops/audit', allow: ['ops'] },
+  { method: 'GET', path: '/v1/ops/reconciliation', allow: ['ops'] },
   // The codec server for the Temporal UI (SPEC §6: requires the ops role).
   { method: 'POST', path: '/codec/decode', allow: ['ops'], body: () => ({ payloads: [] }) },
   { method: 'POST', path: '/codec/encode', allow: ['ops'], body: () => ({ payloads: [] }) },

@@ -5,6 +5,7 @@ import { count, eq } from 'drizzle-orm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCoreBanking, type CoreBanking } from '../../adapters/core-banking';
 import {
   applicantLogins,
   auditLog,
@@ -49,8 +50,24 @@ import { startStack, type Stack } from '../helpers/stack';
 const PIN = TEST_PAYMENT_PASSWORD;
 let stack: Stack;
 const gateway = switchableSmsGateway(() => stack);
+/** The sandbox bank, whose transfers a test can hold so that a movement stays PENDING. */
+let sandboxBank: CoreBanking | undefined;
+const sandbox = () => (sandboxBank ??= defaultCoreBanking(stack.store, stack.config));
+let held: Promise<void> | null = null;
+const heldBank: CoreBanking = {
+  findAccountByCard: (card) => sandbox().findAccountByCard(card),
+  async transfer(request) {
+    if (held) await held;
+    return sandbox().transfer(request);
+  },
+  getTransfer: (id) => sandbox().getTransfer(id),
+  listTransfers: () => sandbox().listTransfers!(),
+};
 beforeAll(async () => {
-  stack = await startStack({}, { photo: true, deps: { smsTransport: gateway.transport } });
+  stack = await startStack(
+    {},
+    { photo: true, deps: { smsTransport: gateway.transport, coreBanking: heldBank } },
+  );
 });
 afterAll(async () => {
   await stack?.close();
@@ -395,6 +412,43 @@ describe('closing a wallet', () => {
     } finally {
       gateway.refusing = false;
     }
+  });
+
+  it('refuses to start while a withdrawal is pending at the bank: PENDING_TRANSACTIONS', async () => {
+    const { walletId, token } = await activeWallet(freshPerson(PEOPLE[3]!));
+    await money(walletId, token, 'top-ups', { amount: 1_000 });
+    let release = () => {};
+    held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const sent = Date.now();
+      const out = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/wallets/${walletId}/withdrawals`,
+        headers: { ...bearer(token), 'idempotency-key': `pending-${process.pid}` },
+        payload: { amount: 400, paymentPassword: PIN },
+      });
+      expect(out.statusCode, out.body).toBe(202);
+      expect(out.json()).toMatchObject({ transaction: { status: 'PENDING' }, balance: 600 });
+      // Within a few seconds, though the bank leg (a local activity) holds the workflow task.
+      expect(Date.now() - sent).toBeLessThan(stack.config.money.answerWithinMs + 4_000);
+      const refused = await dereg(walletId, token, '', { paymentPassword: PIN });
+      expect(refused.statusCode, refused.body).toBe(422);
+      expect(refused.json()).toMatchObject({ code: 'PENDING_TRANSACTIONS', balance: 600 });
+    } finally {
+      held = null;
+      release();
+    }
+    const settled = await eventually(
+      async () =>
+        (
+          await stack.api.inject({
+            url: `/v1/wallets/${walletId}/transactions`,
+            headers: bearer(token),
+          })
+        ).json<{ items: { type: string; status: string }[] }>().items[0],
+      (first) => first?.status === 'COMPLETED',
+    );
+    expect(settled).toMatchObject({ type: 'WITHDRAWAL', status: 'COMPLETED' });
   });
 
   it('refuses to start while the wallet is frozen', async () => {

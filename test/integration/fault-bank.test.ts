@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { httpCoreBanking } from '../../adapters/core-banking';
 import { reconcile } from '../../adapters/reconciliation';
 import { buildApi } from '../../api/build';
+import { signStaffToken } from '../../api/tokens';
 import { loadConfig, type Config } from '../../config/config';
 import { openStore } from '../../db/open-store';
 import { movementTransactionId, type Store } from '../../db/store';
@@ -175,6 +176,14 @@ describe('money movements under faults', () => {
       );
       expect(closing).toMatchObject({ ok: false });
       expect((await store.walletStatusAndBalance(w.walletId))!.pending).toBe(2);
+      // Ops reconciling meanwhile are told the bank is unreachable, not a 500.
+      const reconciling = await api.inject({
+        method: 'GET',
+        url: '/v1/ops/reconciliation',
+        headers: bearer(signStaffToken(config.authSecret, 'ops', 'olga')),
+      });
+      expect(reconciling.statusCode, reconciling.body).toBe(503);
+      expect(reconciling.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
       // Down for a while: several retries find it so.
       const before = bank.requests();
       await waitFor(async () => bank.requests() - before >= 4, 30_000, 'retries');
@@ -204,10 +213,28 @@ describe('money movements under faults', () => {
     const pending = await answer;
     expect(pending.statusCode, pending.body).toBe(202);
     expect((await store.bankMovement(id))!.transaction.status).toBe('PENDING');
+    // A new one while no worker runs at all: its start is durable, so 202 PENDING (not a 503),
+    // though no worker has recorded it yet; it runs once a worker is back.
+    const laterKey = randomUUID();
+    const laterId = movementTransactionId(w.walletId, laterKey);
+    const started = await topUp(w, 500, laterKey);
+    expect(started.statusCode, started.body).toBe(202);
+    expect(started.json()).toMatchObject({
+      transaction: { transactionId: laterId, type: 'TOP_UP', status: 'PENDING', amount: 500 },
+      balance: 2_500,
+    });
+    expect(await store.bankMovement(laterId)).toBeNull();
     worker = await startWorker();
     expect((await settled(w.walletId, key)).transaction.status).toBe('COMPLETED');
-    expect(w.bankBalance()).toBe(11_500);
-    expect((await store.walletStatusAndBalance(w.walletId))!.balance).toBe(2_500);
+    expect((await settled(w.walletId, laterKey)).transaction.status).toBe('COMPLETED');
+    expect(w.bankBalance()).toBe(11_500 - 500);
+    expect((await store.walletStatusAndBalance(w.walletId))!.balance).toBe(2_500 + 500);
+    // Asked again with the same key, it answers the movement as it ended.
+    const again = await topUp(w, 500, laterKey);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({
+      transaction: { transactionId: laterId, status: 'COMPLETED' },
+    });
     await agree();
   }, 240_000);
 

@@ -1,7 +1,8 @@
 // Money moves at the bank (SPEC §2) through the HTTP API, on the sandbox bank: a top-up debits
 // the card's account and then credits the wallet, a withdrawal credits it; the bank's refusals
 // are 422 with the transaction FAILED and the wallet unchanged; replays move nothing; a pending
-// movement blocks closing the wallet; and after each, the reconciliation finds both sides agree.
+// movement blocks closing the wallet; and after each, the reconciliation finds both sides agree
+// (also as ops run it through the API).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../adapters/reconciliation';
 import { defaultCoreBanking } from '../../adapters/core-banking';
@@ -174,5 +175,57 @@ describe('top-ups and withdrawals at the bank', () => {
     });
     expect(tooMuch.json()).toMatchObject({ code: 'INSUFFICIENT_BALANCE' });
     expect((await w.account()).transfers).toEqual([]);
+  });
+
+  // Last: it leaves a transfer the ledger does not know, which every later check would report.
+  it('reconciles for ops through the API, audited, and reports a transfer the ledger lacks', async () => {
+    const w = await setUp(10_000);
+    const topUp = await post(`/v1/wallets/${w.walletId}/top-ups`, w.token, { amount: 100 });
+    expect(topUp.statusCode, topUp.body).toBe(201);
+    const run = () =>
+      stack.api.inject({
+        method: 'GET',
+        url: '/v1/ops/reconciliation',
+        headers: bearer(ops()),
+      });
+    const clean = await run();
+    expect(clean.statusCode, clean.body).toBe(200);
+    expect(clean.json()).toMatchObject({ ok: true, pending: [], mismatches: [] });
+    expect(clean.json<{ checked: number }>().checked).toBeGreaterThan(0);
+    const asOwner = await stack.api.inject({
+      method: 'GET',
+      url: '/v1/ops/reconciliation',
+      headers: bearer(w.token),
+    });
+    expect(asOwner.statusCode).toBe(403);
+    // Money the bank moved that no wallet movement accounts for.
+    const bank = await stack.store.sandboxCoreBanking(stack.config.piiKey);
+    await bank.transfer({
+      transferId: 'tx_unknown_to_the_ledger',
+      cardNumber: w.person.bankCardNumber,
+      direction: 'DEBIT',
+      amount: 7,
+    });
+    const off = await run();
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json()).toMatchObject({
+      ok: false,
+      mismatches: [
+        {
+          transactionId: 'tx_unknown_to_the_ledger',
+          ledger: null,
+          bank: { status: 'APPLIED', direction: 'DEBIT', amount: 7 },
+        },
+      ],
+    });
+    const audit = await stack.api.inject({
+      method: 'GET',
+      url: '/v1/ops/audit?actor=ops:olga&subjectType=bank',
+      headers: bearer(ops()),
+    });
+    expect(audit.json<{ items: unknown[] }>().items.slice(0, 2)).toMatchObject([
+      { action: 'RECONCILED', detail: { ok: false, mismatches: 1 } },
+      { action: 'RECONCILED', detail: { ok: true, mismatches: 0 } },
+    ]);
   });
 });
