@@ -71,7 +71,7 @@ describe('the balance window', () => {
   it('does not miss a balance change told while it was reading the balance', async () => {
     // The waiting loop's first read answers what it saw before the owner's withdrawal landed;
     // the signal for that withdrawal reaches the workflow while the read is still under way.
-    let handle: Handle | undefined;
+    const started: { handle?: Handle } = {};
     let reads = 0;
     tier.use({
       walletBalance: async ({ walletId }) => {
@@ -79,14 +79,14 @@ describe('the balance window', () => {
         const seen = tier.balances.get(walletId) ?? 0;
         if (reads === 2) {
           tier.balances.set(walletId, 0);
-          await handle!.signal(balanceChangedSignal);
+          await started.handle!.signal(balanceChangedSignal);
           await new Promise((r) => setTimeout(r, 500));
         }
         return { status: 'ACTIVE', balance: seen, frozen: false, pending: 0 };
       },
     });
     const walletId = `w_${randomBytes(12).toString('hex')}`;
-    handle = await tier.startDeregistration(walletId, 5_000);
+    const handle = (started.handle = await tier.startDeregistration(walletId, 5_000));
     await handle.executeUpdate(requestDeregistrationUpdate, { args: [{ version: 1 }] });
     // No hour passes: only the signal can move it on.
     await tier.waitForCalls('recordDeregistrationStatus', 2, forWallet(walletId), 10_000);
