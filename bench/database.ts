@@ -149,6 +149,12 @@ function allCpu(r: DialectRun): number {
   );
 }
 
+const WORKER_THREADS = [
+  'worker: main JS thread',
+  'worker: OCR and other threads',
+  'worker: Temporal core SDK threads',
+] as const;
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -254,6 +260,15 @@ export async function runDatabaseBench(options: DatabaseBenchOptions): Promise<B
         `${dialect}: API CPU per application`,
         per((r) => r.batch.cpuSeconds.api ?? 0),
         'ms',
+      ),
+      // Where in the worker: its JS thread (activities, the database client), the OCR pool and
+      // libuv threads, and the Temporal core SDK's threads.
+      ...WORKER_THREADS.map((thread) =>
+        row(
+          `${dialect}: ${thread} CPU per application`,
+          per((r) => r.batch.cpuSeconds[thread] ?? 0),
+          'ms',
+        ),
       ),
       row(
         `${dialect}: Temporal CPU per application`,
