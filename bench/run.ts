@@ -9,7 +9,8 @@
 //   BENCH_OCR_CARDS=100          cards the OCR baseline reads
 //   BENCH_LATENCY_SAMPLES=200    round trips per series in the control-plane benchmark
 //   BENCH_GET_RPS=200, BENCH_POST_RPS=5, BENCH_API_SECONDS=30   the API latency benchmark
-//   BENCH_DB_APPS=200            applications per database in the PostgreSQL-against-SQLite flow
+//   BENCH_DB_APPS=200            applications per round in the PostgreSQL-against-SQLite flow
+//   BENCH_DB_PAIRS=2             its pairs of rounds, SQLite then PostgreSQL, one after the other
 //   BENCH_TRANSFER_SAMPLES=200   round trips per series in the transfer-against-payment benchmark
 //   BENCH_QUEUE_CASES=10000, BENCH_QUEUE_SAMPLES=100   the console's queue page (both databases)
 //   BENCH_PG_SETTINGS='a=b c=d'  its server settings over SQLite-like durability (bench/database.ts)
@@ -239,6 +240,7 @@ if (wants('database')) {
   });
   record('database', 'the full flow on PostgreSQL against SQLite', rows, {
     apps: settings.databaseApps,
+    pairs: Number(process.env.BENCH_DB_PAIRS ?? 2),
     concurrency: settings.concurrency,
     ocrWorkers: settings.ocrWorkers,
     postgres: `throwaway cluster on the same machine: ${serverSettings().join(' ')}`,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import * as schema from './schema';
 import { isDatabaseUnavailable } from '../shared/unavailable';
+import { KeyRows, listenForErasures } from './key-cache';
 
 export type PgDatabase = NodePgDatabase<typeof schema>;
 /** The database or a transaction on it: what repository functions take. */
@@ -23,12 +24,16 @@ export type PgTx = Parameters<Parameters<PgExecutor['transaction']>[0]>[0];
 export interface PgHandle {
   db: PgDatabase;
   pool: pg.Pool;
+  /** The person-key rows this pool's process keeps while it hears every erasure. */
+  keyRows: KeyRows;
   close(): Promise<void>;
 }
 
 export interface PgOptions {
   /** Connections this process holds at most (DATABASE_POOL_SIZE). */
   poolSize?: number;
+  /** How long a cached person-key row may be used at most (tests; KEY_ROWS_TTL_MS). */
+  keyRowsTtlMs?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -126,9 +131,26 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
     throw error;
   }
   const db = drizzle(pool, { schema });
-  db.transaction = transactionsOn(pool);
-  return { db, pool, close: () => pool.end() };
+  const keyRows = new KeyRows({ ttlMs: options.keyRowsTtlMs });
+  keyRowsOfDatabase.set(db, keyRows);
+  db.transaction = transactionsOn(pool, keyRows);
+  const listener = await listenForErasures(url, keyRows);
+  return {
+    db,
+    pool,
+    keyRows,
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
 }
+
+/** The pool's person-key rows, for the database and each of its transactions. */
+const keyRowsOfDatabase = new WeakMap<object, KeyRows>();
+
+/** The person-key rows of the pool `db` runs on (undefined for a nested transaction). */
+export const keyRowsOf = (db: PgExecutor): KeyRows | undefined => keyRowsOfDatabase.get(db);
 
 /**
  * `db.transaction` on the pool, holding its connection in this code's hands: drizzle's own
@@ -136,7 +158,7 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
  * went away), so that every outage shrinks the pool until it is empty and `pool.end()` never
  * returns. Here the connection goes back whatever fails, and a broken one is destroyed.
  */
-function transactionsOn(pool: pg.Pool): PgDatabase['transaction'] {
+function transactionsOn(pool: pg.Pool, keyRows: KeyRows): PgDatabase['transaction'] {
   const sessions = new WeakMap<pg.PoolClient, PgDatabase>();
   return async (run, config) => {
     const client = await pool.connect();
@@ -144,7 +166,10 @@ function transactionsOn(pool: pg.Pool): PgDatabase['transaction'] {
     try {
       let session = sessions.get(client);
       if (!session) sessions.set(client, (session = drizzle(client, { schema })));
-      return await session.transaction(run, config);
+      return await session.transaction((tx) => {
+        keyRowsOfDatabase.set(tx, keyRows);
+        return run(tx);
+      }, config);
     } catch (error) {
       if (error instanceof Error && isDatabaseUnavailable(error)) broken = error;
       throw error;

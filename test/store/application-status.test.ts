@@ -107,6 +107,23 @@ describe.each(DIALECTS)('application status changes on $dialect', ({ fresh }) =>
     expect(await eventsOf('app-2')).toEqual([]);
   });
 
+  it('moves the status and the view each by its own guard', async () => {
+    // A view published later than the change (an update's answer) stays; the status moves on.
+    const later = photoStep('app-4');
+    await a.saveApplicationView(master, { ...later.view, revision: 50 });
+    await a.recordApplicationStatusChange(master, later, { webhooks: false });
+    expect(await statusOf('app-4')).toEqual({ status: 'AWAITING_ID_PHOTO', status_seq: 4 });
+    expect(await a.loadApplicationView(master, 'app-4')).toMatchObject({ revision: 50 });
+    // A change retried with an older seq but a newer view: the view moves on, the status stays.
+    await a.recordApplicationStatusChange(
+      master,
+      { ...phoneStep('app-4'), view: { ...phoneStep('app-4').view, revision: 60 } },
+      { webhooks: false },
+    );
+    expect(await statusOf('app-4')).toEqual({ status: 'AWAITING_ID_PHOTO', status_seq: 4 });
+    expect(await a.loadApplicationView(master, 'app-4')).toMatchObject({ revision: 60 });
+  });
+
   it('verifies the login phone when the photo step is reached', async () => {
     const phoneIndex = blindIndex(master, 'phone', PHONE);
     await a.upsertApplicantLogin({

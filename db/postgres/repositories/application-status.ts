@@ -2,19 +2,21 @@
 // the audit row and, with WEBHOOK_URL set, the event webhook, in one transaction, as in
 // db/sqlite/repositories/application-status.ts.
 //
-// Concurrency: two changes of one application may commit at once from two workers. The status
-// upsert comes first in the transaction and, through ON CONFLICT … DO UPDATE, takes the row lock
-// that the second waits on; its guard `status_seq < excluded` is then checked against the
-// committed row, so the higher seq stays whatever the order. Every other write is keyed
-// (audit and event by (application, seq), the view by its revision), so each change is audited
-// once and a retry or replay changes nothing.
-import { sql } from 'drizzle-orm';
+// Concurrency: two changes of one application may commit at once from two workers. The upsert of
+// the status and the view (one statement: one round trip fewer per change) comes first among the
+// transaction's writes and, through ON CONFLICT … DO UPDATE, takes the row lock that the second
+// waits on; its guards, `status_seq < excluded` for the status columns and the view's revision
+// for the view's, are then checked against the committed row, so the higher seq and the newest
+// view stay whatever the order. Every other write is keyed (audit and event by (application,
+// seq)), so each change is audited once and a retry or replay changes nothing.
+import { or, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { blindIndex } from '../../../crypto/pii';
 import type { ApplicationStatusChange } from '../../sqlite/repositories/application-status';
 import type { PgExecutor } from '../client';
 import { applications } from '../schema';
 import { markLoginPhoneVerified } from './applicant-logins';
-import { excluded, saveApplicationView } from './application-views';
+import { excluded, sealedViewColumns, viewIsNewer } from './application-views';
 import { appendAudit } from './audit-log';
 import { queueStatusEvent } from './status-events';
 
@@ -28,7 +30,13 @@ export async function recordApplicationStatusChange(
 ): Promise<void> {
   const at = new Date(input.at);
   const eventKey = `application:${input.applicationId}:status:${input.seq}`;
+  const statusIsNewer = sql`${applications.statusSeq} < ${input.seq}`;
   await db.transaction(async (tx) => {
+    const view = await sealedViewColumns(tx, piiKey, input.view);
+    const viewGuard = view && viewIsNewer(view.viewRevision);
+    // Each column takes the proposed value when its own guard holds, else keeps its own.
+    const when = (guard: SQL, column: AnyPgColumn) =>
+      sql`case when ${guard} then ${excluded(column)} else ${column} end`;
     await tx
       .insert(applications)
       .values({
@@ -38,18 +46,23 @@ export async function recordApplicationStatusChange(
         statusSeq: input.seq,
         createdAt: at,
         updatedAt: at,
+        ...view,
       })
       .onConflictDoUpdate({
         target: applications.id,
         set: {
-          status: excluded(applications.status),
-          nextAction: excluded(applications.nextAction),
-          statusSeq: excluded(applications.statusSeq),
-          updatedAt: excluded(applications.updatedAt),
+          status: when(statusIsNewer, applications.status),
+          nextAction: when(statusIsNewer, applications.nextAction),
+          statusSeq: when(statusIsNewer, applications.statusSeq),
+          updatedAt: when(statusIsNewer, applications.updatedAt),
+          ...(viewGuard && {
+            personId: when(viewGuard, applications.personId),
+            view: when(viewGuard, applications.view),
+            viewRevision: when(viewGuard, applications.viewRevision),
+          }),
         },
-        setWhere: sql`${applications.statusSeq} < ${input.seq}`,
+        setWhere: viewGuard ? or(statusIsNewer, viewGuard) : statusIsNewer,
       });
-    await saveApplicationView(tx, piiKey, input.view);
     // The photo step is reached only once the phone's code was right: from then on this
     // phone signs this applicant in, and no unverified application can shadow it.
     if (input.status === 'AWAITING_ID_PHOTO')

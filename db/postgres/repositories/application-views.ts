@@ -16,18 +16,45 @@ const context = (applicationId: string) => `application-view:${applicationId}`;
 /** In an upsert's update, the value the conflicting insert proposed for `column`. */
 export const excluded = (column: AnyPgColumn) => sql.raw(`excluded."${column.name}"`);
 
+/**
+ * The view's columns as an upsert writes them, sealed under its person's key; undefined when it
+ * is not to be written: no revision, or no key (never made here: an erased person stays erased).
+ */
+export async function sealedViewColumns(
+  db: PgExecutor,
+  piiKey: Buffer,
+  view: ApplicationView,
+): Promise<{ personId: string; view: string; viewRevision: number } | undefined> {
+  const revision = view.revision;
+  if (revision === undefined) return undefined;
+  const personId = personIdOf(piiKey, view.applicant.idNumber);
+  const key = await loadPersonKey(db, piiKey, personId);
+  if (!key) return undefined;
+  return {
+    personId,
+    view: sealJson(key, view, context(view.applicationId)),
+    viewRevision: revision,
+  };
+}
+
+/**
+ * When an upsert may write a view of `revision` over the stored row: never over an erased
+ * application's row (RETENTION_AFTER: erased stays erased), nor over a newer view.
+ */
+export const viewIsNewer = (revision: number) =>
+  and(
+    isNull(applications.erasedAt),
+    or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
+  )!;
+
 /** Saves the view unless a newer one is stored. */
 export async function saveApplicationView(
   db: PgExecutor,
   piiKey: Buffer,
   view: ApplicationView,
 ): Promise<void> {
-  const revision = view.revision;
-  if (revision === undefined) return;
-  const personId = personIdOf(piiKey, view.applicant.idNumber);
-  // Never makes a key: an erased person stays erased.
-  const key = await loadPersonKey(db, piiKey, personId);
-  if (!key) return;
+  const columns = await sealedViewColumns(db, piiKey, view);
+  if (!columns) return;
   await db
     .insert(applications)
     .values({
@@ -36,9 +63,7 @@ export async function saveApplicationView(
       nextAction: view.nextAction,
       createdAt: new Date(view.createdAt),
       updatedAt: new Date(view.updatedAt),
-      personId,
-      view: sealJson(key, view, context(view.applicationId)),
-      viewRevision: revision,
+      ...columns,
     })
     .onConflictDoUpdate({
       target: applications.id,
@@ -48,11 +73,7 @@ export async function saveApplicationView(
         view: excluded(applications.view),
         viewRevision: excluded(applications.viewRevision),
       },
-      // Never over an erased application's row (RETENTION_AFTER): erased stays erased.
-      setWhere: and(
-        isNull(applications.erasedAt),
-        or(isNull(applications.viewRevision), lt(applications.viewRevision, revision)),
-      ),
+      setWhere: viewIsNewer(columns.viewRevision),
     });
 }
 

@@ -1,8 +1,9 @@
 // Each person's data key (crypto-shredding, SPEC §6) on PostgreSQL: wrapped under PII_KEY in
 // `person_keys`, made on first use, destroyed when the person is erased. The unwrapped keys are
-// cached in memory as on SQLite (one cache, db/sqlite/repositories/person-keys.ts), and the cache
-// is only ever used for the wrapped form just read from the table, so an erasure by any other
-// process is honoured by the very next read here.
+// cached in memory as on SQLite (one cache, db/shared/person-key-cache.ts) for the wrapped form
+// at hand; the wrapped forms themselves are kept by the pool's key rows only while this process
+// hears every erasure (db/postgres/key-cache.ts), so an erasure by any other process is honoured
+// here within the notification's delay, and at most KEY_ROWS_TTL_MS after it.
 import { randomBytes } from 'node:crypto';
 import { eq, isNull, sql } from 'drizzle-orm';
 import { sealJson } from '../../../crypto/pii';
@@ -10,7 +11,8 @@ import {
   forgetUnwrapped as forgetUnwrappedPersonKey,
   unwrapPersonKey,
 } from '../../shared/person-key-cache';
-import { preparedOn, type PgExecutor } from '../client';
+import { keyRowsOf, preparedOn, type PgExecutor } from '../client';
+import { PERSON_KEY_ERASED } from '../key-cache';
 import { personKeys } from '../schema';
 
 const wrapContext = (personId: string) => `person-key:${personId}`;
@@ -30,8 +32,19 @@ export async function loadPersonKey(
   piiKey: Buffer,
   personId: string,
 ): Promise<Buffer | null> {
-  const [row] = await preparedOn(wrappedKeyQueries, db, wrappedKeyQuery).execute({ personId });
-  return keyFromRow(piiKey, personId, row?.wrappedKey);
+  return keyFromRow(piiKey, personId, await wrappedKeyOf(db, personId));
+}
+
+/**
+ * The person's wrapped key: kept by the pool's key rows while there is one (dropped as soon as
+ * any process erases it, db/postgres/key-cache.ts), read again every time otherwise.
+ */
+async function wrappedKeyOf(db: PgExecutor, personId: string): Promise<string | null | undefined> {
+  const read = async () =>
+    (await preparedOn(wrappedKeyQueries, db, wrappedKeyQuery).execute({ personId }))[0]?.wrappedKey;
+  const rows = keyRowsOf(db);
+  if (!rows) return read();
+  return rows.through(`person:${personId}`, read, (wrapped) => (wrapped ? personId : undefined));
 }
 
 /**
@@ -56,6 +69,11 @@ export function keyFromRow(
  * NULL` against the committed version), and every caller reads the winner's key.
  */
 export async function personKey(db: PgExecutor, piiKey: Buffer, personId: string): Promise<Buffer> {
+  // Made before and not erased since, as far as any notification says.
+  if (keyRowsOf(db)?.holds(`person:${personId}`)) {
+    const known = await loadPersonKey(db, piiKey, personId);
+    if (known) return known;
+  }
   const wrapped = sealJson(piiKey, randomBytes(32).toString('base64'), wrapContext(personId));
   const now = new Date();
   await db
@@ -84,7 +102,10 @@ export async function erasePersonKey(
     .update(personKeys)
     .set({ wrappedKey: null, deletedAt: at })
     .where(eq(personKeys.personId, personId));
-  // Also when the transaction around this rolls back: the entry is made again from the table.
+  // Every process's cached rows of this person go when this commits (db/postgres/key-cache.ts);
+  // this pool's go now. Also when the transaction rolls back: they are read again.
+  await db.execute(sql`select pg_notify(${PERSON_KEY_ERASED}, ${personId})`);
+  keyRowsOf(db)?.forget(personId);
   forgetUnwrappedPersonKey(personId);
 }
 

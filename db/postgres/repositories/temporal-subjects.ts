@@ -6,7 +6,7 @@ import { deriveKey } from '../../../crypto/pii';
 import { onboardingWorkflowId } from '../../../domain/contract';
 import type { SubjectKeys } from '../../../temporal/payload-codec';
 import { unwrapPersonKey } from '../../shared/person-key-cache';
-import { preparedOn, type PgExecutor } from '../client';
+import { keyRowsOf, preparedOn, type PgExecutor } from '../client';
 import { personKeys, temporalSubjects } from '../schema';
 import { personKey } from './person-keys';
 
@@ -42,23 +42,39 @@ const subjectKeyQuery = (db: PgExecutor) =>
     .where(eq(temporalSubjects.workflowId, sql.placeholder('workflowId')))
     .prepare('temporal_subject_key');
 
-const subjectOf = async (db: PgExecutor, workflowId: string) =>
-  (await preparedOn(subjectKeyQueries, db, subjectKeyQuery).execute({ workflowId }))[0];
+type SubjectRow = Awaited<ReturnType<ReturnType<typeof subjectKeyQuery>['execute']>>[number];
+
+/** Whether the row gives a usable key: the person's, made before the workflow was registered. */
+const usable = (row: SubjectRow | undefined): row is SubjectRow & { wrappedKey: string } =>
+  // A person who applies again after their wallet was closed gets a new key; the workflows
+  // registered before it were under the erased one.
+  row !== undefined && !!row.keyMadeAt && !!row.wrappedKey && row.keyMadeAt <= row.registeredAt;
 
 /**
- * The persons' Temporal keys as the codec needs them, read from the database on every call:
- * once a person's key is erased, by whichever process, no process can encrypt or decrypt their
- * payloads again.
+ * A workflow's subject row: kept by the pool's key rows while usable (db/postgres/key-cache.ts,
+ * dropped as soon as any process erases the key), read again every time otherwise.
+ */
+async function subjectOf(db: PgExecutor, workflowId: string): Promise<SubjectRow | undefined> {
+  const read = async () =>
+    (await preparedOn(subjectKeyQueries, db, subjectKeyQuery).execute({ workflowId }))[0];
+  const rows = keyRowsOf(db);
+  if (!rows) return read();
+  return rows.through(`subject:${workflowId}`, read, (row) =>
+    usable(row) ? row.personId : undefined,
+  );
+}
+
+/**
+ * The persons' Temporal keys as the codec needs them: once a person's key is erased, by whichever
+ * process, no process encrypts or decrypts their payloads again, from the erasure's notification
+ * on (at most KEY_ROWS_TTL_MS later, see db/postgres/key-cache.ts).
  */
 export async function temporalSubjectKeys(db: PgExecutor, piiKey: Buffer): Promise<SubjectKeys> {
-  const query = preparedOn(subjectKeyQueries, db, subjectKeyQuery);
   return {
     async keyFor(workflowId) {
-      const [row] = await query.execute({ workflowId });
+      const row = await subjectOf(db, workflowId);
       if (!row) return undefined;
-      // A person who applies again after their wallet was closed gets a new key; the workflows
-      // registered before it were under the erased one.
-      if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+      if (!usable(row)) return null;
       return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'temporal');
     },
   };
@@ -75,6 +91,6 @@ export async function photoKeyOf(
 ): Promise<Buffer | null | undefined> {
   const row = await subjectOf(db, onboardingWorkflowId(applicationId));
   if (!row) return undefined;
-  if (!row.keyMadeAt || !row.wrappedKey || row.keyMadeAt > row.registeredAt) return null;
+  if (!usable(row)) return null;
   return deriveKey(unwrapPersonKey(piiKey, row.personId, row.wrappedKey), 'photos');
 }

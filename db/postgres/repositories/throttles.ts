@@ -3,7 +3,7 @@
 // advisory lock on its bucket and subject: the stand-in for SQLite's IMMEDIATE transaction, so
 // that concurrent requests in several processes never both take the last one.
 import { createHmac } from 'node:crypto';
-import { and, count, eq, gte, lt, min, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { deriveKey } from '../../../crypto/pii';
 import type { ThrottleOutcome, ThrottleRule } from '../../sqlite/repositories/throttles';
 import type { PgExecutor } from '../client';
@@ -30,21 +30,31 @@ export async function takeThrottleHit(
 ): Promise<ThrottleOutcome> {
   const subject = subjectOf(piiKey, rule.bucket, value);
   const since = new Date(now.getTime() - rule.windowMs);
+  const expiredBefore = new Date(now.getTime() - Math.max(KEEP_MS, rule.windowMs));
   return db.transaction(async (tx): Promise<ThrottleOutcome> => {
     await tx.execute(
       sql`select pg_advisory_xact_lock(hashtextextended(${`throttle:${rule.bucket}:${subject}`}, 0))`,
     );
-    const [row] = await tx
-      .select({ hits: count(), oldest: min(throttleHits.at) })
-      .from(throttleHits)
-      .where(
-        and(
-          eq(throttleHits.bucket, rule.bucket),
-          eq(throttleHits.subject, subject),
-          gte(throttleHits.at, since),
-        ),
-      );
-    if (row && row.hits >= rule.max) {
+    // The count, and when there is room the clean-up and the hit, in one round trip: its snapshot
+    // is taken after the lock above, so it sees every hit committed under it. The clean-up only
+    // touches rows older than any window, which the count does not read.
+    const { rows } = await tx.execute<{ hits: number; oldest: string | null; id: string | null }>(
+      sql`with counted as (
+            select count(*)::int as hits, min(at) as oldest from throttle_hits
+             where bucket = ${rule.bucket} and subject = ${subject} and at >= ${since}::timestamptz
+          ), expired as (
+            delete from throttle_hits
+             where at < ${expiredBefore}::timestamptz and (select hits from counted) < ${rule.max}::int
+          ), taken as (
+            insert into throttle_hits (bucket, subject, at)
+            select ${rule.bucket}::text, ${subject}::text, ${now}::timestamptz
+             where (select hits from counted) < ${rule.max}::int
+            returning id
+          )
+          select hits, oldest, (select id from taken) as id from counted`,
+    );
+    const row = rows[0]!;
+    if (row.id === null) {
       const oldest = row.oldest ? new Date(row.oldest).getTime() : now.getTime();
       const freeAt = oldest + rule.windowMs;
       return {
@@ -52,14 +62,7 @@ export async function takeThrottleHit(
         retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)),
       };
     }
-    await tx
-      .delete(throttleHits)
-      .where(lt(throttleHits.at, new Date(now.getTime() - Math.max(KEEP_MS, rule.windowMs))));
-    const [hit] = await tx
-      .insert(throttleHits)
-      .values({ bucket: rule.bucket, subject, at: now })
-      .returning({ id: throttleHits.id });
-    return { ok: true, hitId: hit!.id };
+    return { ok: true, hitId: Number(row.id) };
   });
 }
 
