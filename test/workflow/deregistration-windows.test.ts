@@ -85,7 +85,7 @@ describe('the balance window', () => {
     const { walletId, handle } = await started(12_345);
     const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
     expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
-    expect(tier.inputs('beginBankMovement', forWallet(walletId))).toMatchObject([
+    expect(tier.inputs('moveAtBank', forWallet(walletId))).toMatchObject([
       { kind: 'WITHDRAW_ALL' },
     ]);
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
