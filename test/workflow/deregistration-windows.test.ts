@@ -91,6 +91,39 @@ describe('the balance window', () => {
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
   });
 
+  it('goes on from where the one-step movement stopped when the bank answer was lost', async () => {
+    const { walletId, handle } = await started(12_345);
+    // Recorded (the balance reserved), sent to the bank, its answer lost.
+    tier.use({
+      moveAtBank: ({ transactionId }) => {
+        tier.balances.set(walletId, 0);
+        const transaction = {
+          transactionId,
+          type: 'WITHDRAWAL' as const,
+          status: 'PENDING' as const,
+          amount: 12_345,
+          balanceAfter: 0,
+          createdAt: new Date().toISOString(),
+        };
+        return {
+          begun: { ok: true, value: { transaction, balance: 0, replayed: false } },
+          bankFailed: true,
+        };
+      },
+    });
+    const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
+    expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
+    // Not recorded again; the bank asked first (it may have applied it), then settled once.
+    expect(tier.inputs('beginBankMovement', forWallet(walletId))).toHaveLength(0);
+    expect(tier.inputs('bankTransfer', forWallet(walletId))).toMatchObject([
+      { direction: 'CREDIT', amount: 12_345, askFirst: true },
+    ]);
+    expect(tier.inputs('settleBankMovement')).toContainEqual(
+      expect.objectContaining({ outcome: { applied: true } }),
+    );
+    await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
+  });
+
   it('ends CANCELLED when the owner cancels while the balance is not cleared', async () => {
     const { handle } = await started(100);
     const cancelled = await handle.executeUpdate(cancelDeregistrationUpdate, {
