@@ -115,7 +115,7 @@ export async function runMoneyBench(stack: BenchStack, options: MoneyOptions): P
       ),
       row('  of which: request → workflow started (API, update-with-start)', phases.toStart, 'ms'),
       row('  of which: started → workflow task at the worker', phases.toTask, 'ms'),
-      row('  of which: the workflow task (3 local activities)', phases.task, 'ms'),
+      row('  of which: the workflow task (one local activity)', phases.task, 'ms'),
       row('  of which: task completed → answer at the client', phases.toAnswer, 'ms'),
       row(
         `top-ups per second, one wallet (${options.concurrency} in flight)`,

@@ -49,6 +49,13 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
     return { state: 'RECORDED', result: { ...now.result, replayed: true } };
   });
 
+  // One try of the whole movement (activities/money-movements.ts moveAtBank): its bank call gives
+  // up before the attempt does (adapters/core-banking.ts), so it returns how far it got.
+  const once = proxyLocalActivities<Activities>({
+    startToCloseTimeout: (input.bankRetry.attemptTimeoutMs ?? 30_000) + 15_000,
+    retry: { maximumAttempts: 1 },
+  });
+
   // A local activity: run by the worker inside the workflow task, no round trip through the
   // server (a top-up's latency, docs/performance.md); retried the same, and idempotent at the bank.
   const bank = proxyLocalActivities<Activities>({
@@ -62,13 +69,19 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
     },
   });
 
-  const begun = await ledger.beginBankMovement({
+  const request = {
     transactionId: input.transactionId,
     walletId: input.walletId,
     kind: input.kind,
     ...(input.amount !== undefined ? { amount: input.amount } : {}),
     idempotencyKey: input.idempotencyKey,
-  });
+  };
+  // The whole movement in one local activity (one round trip between the workflow and the
+  // worker instead of three); from a step it could not do on, the steps below go on under their
+  // own retry policies. If it fails outright (the worker could not run it), it all starts over:
+  // each step is idempotent by the transaction id.
+  const moved = await once.moveAtBank(request).catch(() => null);
+  const begun = moved?.begun ?? (await ledger.beginBankMovement(request));
   if (!begun.ok) {
     state = { state: 'REFUSED', code: begun.code, message: begun.message, details: begun.details };
   } else if (begun.value === null) {
@@ -77,16 +90,22 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
     state = { state: 'RECORDED', result: begun.value };
     const { transaction } = begun.value;
     if (transaction.status === 'PENDING') {
-      const outcome = await bank.bankTransfer({
-        transactionId: transaction.transactionId,
-        walletId: input.walletId,
-        direction: transaction.type === 'TOP_UP' ? 'DEBIT' : 'CREDIT',
-        amount: transaction.amount,
-      });
-      const settled = await ledger.settleBankMovement({
-        transactionId: transaction.transactionId,
-        outcome,
-      });
+      const outcome =
+        moved?.outcome ??
+        (await bank.bankTransfer({
+          transactionId: transaction.transactionId,
+          walletId: input.walletId,
+          direction: transaction.type === 'TOP_UP' ? 'DEBIT' : 'CREDIT',
+          amount: transaction.amount,
+          // moveAtBank sent it and lost the answer: the bank may have applied it.
+          askFirst: moved?.bankFailed === true,
+        }));
+      const settled =
+        moved?.settled ??
+        (await ledger.settleBankMovement({
+          transactionId: transaction.transactionId,
+          outcome,
+        }));
       state = { state: 'RECORDED', result: { ...settled, replayed: begun.value.replayed } };
       // The request is answered now, not after the signal's round trip.
       finished = true;

@@ -155,6 +155,17 @@ export async function startWorkflowTier() {
       return { ok: true, value: { transaction, balance: after, replayed: false } };
     },
     bankTransfer: () => ({ applied: true }),
+    // The three steps in one, as the worker runs them when nothing fails: the bank applies.
+    moveAtBank: async (input) => {
+      const begun = await defaults.beginBankMovement(input);
+      if (!begun.ok || begun.value === null) return { begun };
+      const outcome = { applied: true as const };
+      const settled = await defaults.settleBankMovement({
+        transactionId: input.transactionId,
+        outcome,
+      });
+      return { begun, outcome, settled };
+    },
     settleBankMovement: ({ transactionId }) => ({
       transaction: {
         transactionId,

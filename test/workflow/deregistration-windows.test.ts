@@ -111,9 +111,42 @@ describe('the balance window', () => {
     const { walletId, handle } = await started(12_345);
     const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
     expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
-    expect(tier.inputs('beginBankMovement', forWallet(walletId))).toMatchObject([
+    expect(tier.inputs('moveAtBank', forWallet(walletId))).toMatchObject([
       { kind: 'WITHDRAW_ALL' },
     ]);
+    await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
+  });
+
+  it('goes on from where the one-step movement stopped when the bank answer was lost', async () => {
+    const { walletId, handle } = await started(12_345);
+    // Recorded (the balance reserved), sent to the bank, its answer lost.
+    tier.use({
+      moveAtBank: ({ transactionId }) => {
+        tier.balances.set(walletId, 0);
+        const transaction = {
+          transactionId,
+          type: 'WITHDRAWAL' as const,
+          status: 'PENDING' as const,
+          amount: 12_345,
+          balanceAfter: 0,
+          createdAt: new Date().toISOString(),
+        };
+        return {
+          begun: { ok: true, value: { transaction, balance: 0, replayed: false } },
+          bankFailed: true,
+        };
+      },
+    });
+    const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
+    expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
+    // Not recorded again; the bank asked first (it may have applied it), then settled once.
+    expect(tier.inputs('beginBankMovement', forWallet(walletId))).toHaveLength(0);
+    expect(tier.inputs('bankTransfer', forWallet(walletId))).toMatchObject([
+      { direction: 'CREDIT', amount: 12_345, askFirst: true },
+    ]);
+    expect(tier.inputs('settleBankMovement')).toContainEqual(
+      expect.objectContaining({ outcome: { applied: true } }),
+    );
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
   });
 
