@@ -111,9 +111,13 @@ describe('the balance window', () => {
     const { walletId, handle } = await started(12_345);
     const withdrawn = await handle.executeUpdate(withdrawAllUpdate, { args: [{ version: 1 }] });
     expect(withdrawn).toMatchObject({ ok: true, view: { status: 'AWAITING_CONFIRMATION' } });
-    expect(tier.inputs('moveAtBank', forWallet(walletId))).toMatchObject([
-      { kind: 'WITHDRAW_ALL' },
-    ]);
+    const moved = tier.inputs<{ transactionId: string }>('moveAtBank', forWallet(walletId));
+    expect(moved).toMatchObject([{ kind: 'WITHDRAW_ALL' }]);
+    // When nothing fails the movement is that one local activity, none of the separate steps
+    // (each costs the workflow task a round trip: docs/performance.md).
+    const ofIt = (i: Record<string, unknown>) => i.transactionId === moved[0]!.transactionId;
+    for (const step of ['beginBankMovement', 'bankTransfer', 'settleBankMovement'] as const)
+      expect(tier.inputs(step, ofIt), step).toHaveLength(0);
     await handle.executeUpdate(cancelDeregistrationUpdate, { args: [{ version: 1 }] });
   });
 
