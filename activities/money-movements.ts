@@ -16,6 +16,7 @@ import {
   type SettleBankMovement,
 } from '../db/store';
 import type { ReasonCode } from '../domain/codes';
+import { bankDirectionOf } from '../domain/contract';
 import type { ActivityDeps } from './index';
 
 export interface BankTransferInput {
@@ -98,7 +99,7 @@ export function createMoneyMovementActivities(
           {
             transactionId: transaction.transactionId,
             walletId: input.walletId,
-            direction: transaction.type === 'TOP_UP' ? 'DEBIT' : 'CREDIT',
+            direction: bankDirectionOf(transaction.type),
             amount: transaction.amount,
           },
           false,

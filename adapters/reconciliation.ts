@@ -5,6 +5,7 @@
 // server), an applied transfer the ledger does not know is a mismatch too.
 // `npm run reconcile` runs it (scripts/reconcile.ts); tests run it after every fault.
 import type { Store } from '../db/store';
+import { bankDirectionOf } from '../domain/contract';
 import type { CoreBanking, TransferOutcome } from './core-banking';
 
 export interface Mismatch {
@@ -37,7 +38,7 @@ export async function reconcile(store: Store, bank: CoreBanking): Promise<Reconc
         pending.push(row.transactionId);
         continue;
       }
-      const direction = row.type === 'TOP_UP' ? 'DEBIT' : 'CREDIT';
+      const direction = bankDirectionOf(row.type);
       const agrees =
         row.status === 'COMPLETED'
           ? transfer?.status === 'APPLIED' &&

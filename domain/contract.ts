@@ -228,6 +228,11 @@ export function moneyMovementWorkflowId(transactionId: string): string {
   return `money-${transactionId}`;
 }
 
+/** The bank leg of a movement: a top-up debits the card's account, a withdrawal credits it. */
+export function bankDirectionOf(type: string): 'DEBIT' | 'CREDIT' {
+  return type === 'TOP_UP' ? 'DEBIT' : 'CREDIT';
+}
+
 /** The bank leg's retries: from `initialMs`, doubling up to `maxMs`, never giving up. */
 export interface BankRetry {
   initialMs: number;

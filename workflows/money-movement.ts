@@ -13,7 +13,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { deregistrationWorkflowId } from '../domain/contract';
+import { bankDirectionOf, deregistrationWorkflowId } from '../domain/contract';
 import {
   awaitMovementUpdate,
   balanceChangedSignal,
@@ -95,7 +95,7 @@ export async function moneyMovement(input: MoneyMovementInput): Promise<MoneyMov
         (await bank.bankTransfer({
           transactionId: transaction.transactionId,
           walletId: input.walletId,
-          direction: transaction.type === 'TOP_UP' ? 'DEBIT' : 'CREDIT',
+          direction: bankDirectionOf(transaction.type),
           amount: transaction.amount,
           // moveAtBank sent it and lost the answer: the bank may have applied it.
           askFirst: moved?.bankFailed === true,
